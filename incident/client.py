@@ -1,0 +1,225 @@
+"""The one Temporal client layer behind every front end (the CLI now, the Slack relay next).
+
+Each call either returns its answer or raises :class:`CommandError` with one plain sentence:
+refusals by the process, unknown or closed incidents, no server, no worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeVar
+
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from incident.settings import Settings
+from messages.summary import static_summary
+from workflows.incident import IncidentWorkflow
+from workflows.model import (
+    Command,
+    IncidentStart,
+    IncidentState,
+    Receipt,
+    Status,
+    TimelineEntry,
+)
+from workflows.rules import Action
+from workflows.search_attributes import (
+    INCIDENT_LEAD,
+    INCIDENT_SECURITY,
+    INCIDENT_SEVERITY,
+    INCIDENT_STATUS,
+)
+
+T = TypeVar("T")
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+_SLUG_MAX = 50
+
+
+class CommandError(Exception):
+    """A command that did not happen, with the one sentence that says why."""
+
+
+@dataclass(frozen=True)
+class IncidentListing:
+    id: str
+    title: str
+    status: str
+    severity: str | None
+    lead: str | None
+    security: bool
+    started_at: datetime | None
+
+
+def check_incident_id(text: str) -> str:
+    if not _ID.match(text):
+        raise CommandError(
+            f"{text!r} is not a valid incident id: use lowercase letters, digits, dots and "
+            "dashes, at most 100 characters."
+        )
+    return text
+
+
+def incident_id_for(title: str, day: date) -> str:
+    """``inc-2026-11-22-search-api-down`` from the day and the title."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:_SLUG_MAX].strip("-")
+    return f"inc-{day.isoformat()}-{slug or 'incident'}"
+
+
+async def connect(settings: Settings) -> Client:
+    try:
+        return await asyncio.wait_for(
+            Client.connect(
+                settings.temporal_address,
+                namespace=settings.temporal_namespace,
+                data_converter=pydantic_data_converter,
+            ),
+            timeout=settings.incident_cli_timeout_seconds,
+        )
+    except (RuntimeError, TimeoutError, RPCError) as error:
+        raise CommandError(
+            f"Cannot reach Temporal at {settings.temporal_address}: is the server running "
+            f"(`incident dev` starts one)? ({str(error).splitlines()[0][:120]})"
+        ) from None
+
+
+class IncidentClient:
+    def __init__(self, client: Client, settings: Settings) -> None:
+        self._client = client
+        self._settings = settings
+        self._timeout = settings.incident_cli_timeout_seconds
+
+    async def start(self, start: IncidentStart, *, explicit_id: bool) -> IncidentState:
+        """Start an incident; a generated id that is taken gets a ``-2``, ``-3``… suffix."""
+        await self._require_worker()
+        base = start.id
+        for attempt in range(1, 100):
+            candidate = base if attempt == 1 else f"{base}-{attempt}"
+            try:
+                handle = await self._client.start_workflow(
+                    IncidentWorkflow.run,
+                    start.model_copy(update={"id": candidate}),
+                    id=candidate,
+                    task_queue=self._settings.temporal_task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                    memo={"title": static_summary(start.title, security=start.security)},
+                    static_summary=static_summary(start.title, security=start.security),
+                )
+            except WorkflowAlreadyStartedError:
+                if explicit_id:
+                    raise CommandError(f"An incident with id {candidate} already exists.") from None
+                continue
+            return await self._bounded(handle.query(IncidentWorkflow.state), candidate)
+        raise CommandError(f"Too many incidents named {base} today; give one with --id.")
+
+    async def send(self, incident_id: str, action: Action, command: Command) -> Receipt:
+        """Send one command as an Update; the workflow's validator may refuse it."""
+        handle = self._handle(incident_id)
+        await self._require_worker()
+        try:
+            return await self._bounded(
+                handle.execute_update(
+                    action.value, command, id=str(uuid.uuid4()), result_type=Receipt
+                ),
+                incident_id,
+            )
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            if isinstance(cause, ApplicationError):
+                raise CommandError(cause.message) from None
+            raise CommandError(f"{action.value} on {incident_id} failed: {cause}.") from None
+
+    async def state(self, incident_id: str) -> IncidentState:
+        handle = self._handle(incident_id)
+        return await self._bounded(handle.query(IncidentWorkflow.state), incident_id)
+
+    async def timeline(self, incident_id: str) -> list[TimelineEntry]:
+        handle = self._handle(incident_id)
+        return await self._bounded(handle.query(IncidentWorkflow.timeline), incident_id)
+
+    async def list(self, status: Status | None = None) -> list[IncidentListing]:
+        query = f'WorkflowType = "{IncidentWorkflow.__name__}"'
+        if status:
+            query += f' AND {INCIDENT_STATUS.name} = "{status.value}"'
+        listings = []
+        async for execution in self._client.list_workflows(query):
+            attributes = execution.typed_search_attributes
+            listings.append(
+                IncidentListing(
+                    id=execution.id,
+                    title=str(await execution.memo_value("title", "")),
+                    status=attributes.get(INCIDENT_STATUS) or "starting",
+                    severity=attributes.get(INCIDENT_SEVERITY),
+                    lead=attributes.get(INCIDENT_LEAD),
+                    security=bool(attributes.get(INCIDENT_SECURITY)),
+                    started_at=execution.start_time,
+                )
+            )
+        return listings
+
+    def _handle(self, incident_id: str) -> WorkflowHandle[IncidentWorkflow, IncidentState]:
+        check_incident_id(incident_id)
+        return self._client.get_workflow_handle_for(IncidentWorkflow.run, incident_id)
+
+    async def _bounded(self, call: Awaitable[T], incident_id: str) -> T:
+        """Await a call to the workflow, turning every failure into one sentence."""
+        try:
+            return await asyncio.wait_for(call, timeout=self._timeout)
+        except TimeoutError:
+            raise CommandError(
+                f"No worker answered for {incident_id} within {self._timeout:g} s: is "
+                "`incident worker` (or `incident dev`) running?"
+            ) from None
+        except RPCError as error:
+            raise CommandError(await self._explain(error, incident_id)) from None
+        except WorkflowQueryFailedError as error:
+            raise CommandError(f"Could not read {incident_id}: {error}.") from None
+
+    async def _explain(self, error: RPCError, incident_id: str) -> str:
+        if "already completed" in error.message:
+            try:
+                description = await self._client.get_workflow_handle(incident_id).describe()
+            except RPCError:
+                return f"Incident {incident_id} is closed."
+            if description.status is WorkflowExecutionStatus.COMPLETED:
+                return f"Incident {incident_id} is closed; it takes no more commands."
+            ended = description.status.name.lower() if description.status else "ended"
+            return f"Incident {incident_id} has ended ({ended})."
+        if error.status is RPCStatusCode.NOT_FOUND:
+            return f"There is no incident {incident_id}."
+        return f"Temporal refused the request for {incident_id}: {error.message}."
+
+    async def _require_worker(self) -> None:
+        """Refuse before changing anything when no worker polls the task queue."""
+        queue = self._settings.temporal_task_queue
+        response = await self._client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=self._settings.temporal_namespace,
+                task_queue=TaskQueue(name=queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            )
+        )
+        if not response.pollers:
+            raise CommandError(
+                f"No worker is polling task queue {queue!r}: start one with `incident worker` "
+                "(or `incident dev`); nothing was changed."
+            )

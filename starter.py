@@ -1,0 +1,505 @@
+"""`incident`: the command line for incident leads, delivery managers and operators.
+
+    incident --as U012ABC declare "Search API down" --lead U012ABC --severity sev1
+    incident --as U0DM accept inc-2026-11-22-search-api-down --lead U0DEV --severity sev2
+    incident show inc-2026-11-22-search-api-down --json
+
+Every command either succeeds (exit 0) or exits non-zero with one sentence on stderr.
+Heavy imports happen inside the commands, so `incident show` starts quickly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+from typer.exceptions import TyperException
+
+if TYPE_CHECKING:
+    from incident.client import IncidentClient
+    from incident.settings import Settings
+    from workflows.model import Command, IncidentState, Receipt
+    from workflows.rules import Action
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="incident",
+    help="Run the incident process: report, declare, lead, update, resolve, retro.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+@dataclass
+class Options:
+    json: bool
+    as_user: str | None
+
+
+@app.callback()
+def options(
+    ctx: typer.Context,
+    json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="Who acts (Slack id or email); default $INCIDENT_USER."),
+    ] = None,
+) -> None:
+    ctx.obj = Options(json=json_output, as_user=as_user)
+
+
+def _run(ctx: typer.Context, work: Callable[[IncidentClient, Settings], Awaitable[T]]) -> T:
+    """Connect, run one piece of work, and close; every failure becomes a CommandError."""
+    from incident.client import IncidentClient, connect
+    from incident.commands import load_settings
+
+    settings = load_settings()
+
+    async def main() -> T:
+        client = await connect(settings)
+        return await work(IncidentClient(client, settings), settings)
+
+    return asyncio.run(main())
+
+
+def _actor(ctx: typer.Context, settings: Settings) -> str:
+    from incident.commands import who
+
+    opts: Options = ctx.obj
+    return who(opts.as_user, settings)
+
+
+def _send(
+    ctx: typer.Context, incident_id: str, action: Action, model: type[Command], **fields: Any
+) -> None:
+    from incident.commands import act
+
+    async def work(client: IncidentClient, settings: Settings) -> Receipt:
+        return await act(client, incident_id, action, model, actor=_actor(ctx, settings), **fields)
+
+    receipt = _run(ctx, work)
+    _print(ctx, receipt.model_dump(mode="json"), receipt.text)
+
+
+def _print(ctx: typer.Context, data: Any, text: str) -> None:
+    opts: Options = ctx.obj
+    print(json.dumps(data, indent=2) if opts.json else text)
+
+
+def _words(words: list[str]) -> str:
+    return " ".join(words)
+
+
+# --- Opening an incident -------------------------------------------------------------------------
+
+
+def _open(ctx: typer.Context, **fields: Any) -> None:
+    from incident.commands import open_incident
+
+    async def work(client: IncidentClient, settings: Settings) -> IncidentState:
+        return await open_incident(client, settings, actor=_actor(ctx, settings), **fields)
+
+    state = _run(ctx, work)
+    _print(ctx, _state_json(state), state.id)
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    title: Annotated[list[str], typer.Argument(help="What looks wrong.")],
+    description: Annotated[str | None, typer.Option(help="What is known so far.")] = None,
+    security: Annotated[bool, typer.Option("--security", help="A security incident.")] = False,
+    incident_id: Annotated[str | None, typer.Option("--id", help="Choose the incident id.")] = None,
+) -> None:
+    """Report a possible incident; the delivery managers decide. Prints the id."""
+    _open(
+        ctx,
+        title=_words(title),
+        description=description,
+        security=security,
+        incident_id=incident_id,
+        declare=False,
+    )
+
+
+@app.command()
+def declare(
+    ctx: typer.Context,
+    title: Annotated[list[str], typer.Argument(help="What is wrong.")],
+    lead: Annotated[str, typer.Option(help="The incident lead.")],
+    severity: Annotated[str, typer.Option(help="sev1, sev2 or sev3.")] = "sev2",
+    description: Annotated[str | None, typer.Option(help="What is known so far.")] = None,
+    security: Annotated[bool, typer.Option("--security", help="A security incident.")] = False,
+    incident_id: Annotated[str | None, typer.Option("--id", help="Choose the incident id.")] = None,
+) -> None:
+    """Declare an incident, active now; the delivery managers are told. Prints the id."""
+    from incident.commands import person
+    from incident.commands import severity as parse_severity
+
+    _open(
+        ctx,
+        title=_words(title),
+        description=description,
+        security=security,
+        incident_id=incident_id,
+        declare=True,
+        lead=person(lead),
+        severity=parse_severity(severity),
+    )
+
+
+# --- Commands on an incident ---------------------------------------------------------------------
+
+IncidentId = Annotated[str, typer.Argument(help="The incident id.", show_default=False)]
+
+
+@app.command()
+def accept(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    lead: Annotated[str, typer.Option(help="The incident lead.")],
+    severity: Annotated[str, typer.Option(help="sev1, sev2 or sev3.")],
+) -> None:
+    """Delivery manager: accept a report as an incident."""
+    from incident.commands import person
+    from incident.commands import severity as parse_severity
+    from workflows.model import Accept
+    from workflows.rules import Action
+
+    _send(
+        ctx,
+        incident_id,
+        Action.ACCEPT,
+        Accept,
+        lead=person(lead),
+        severity=parse_severity(severity),
+    )
+
+
+@app.command()
+def decline(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    reason: Annotated[str, typer.Option(help="Why it is not an incident (now).")],
+    revisit: Annotated[str | None, typer.Option(help="Re-ask on this date (2026-12-01).")] = None,
+) -> None:
+    """Delivery manager: "we can deal with this later"."""
+    from incident.commands import load_settings, moment
+    from workflows.model import Decline
+    from workflows.rules import Action
+
+    revisit_at = moment(revisit, load_settings()) if revisit else None
+    _send(ctx, incident_id, Action.DECLINE, Decline, reason=reason, revisit_at=revisit_at)
+
+
+def _simple(action_name: str, doc: str) -> None:
+    def command(ctx: typer.Context, incident_id: IncidentId) -> None:
+        from workflows.model import Command
+        from workflows.rules import Action
+
+        _send(ctx, incident_id, Action(action_name), Command)
+
+    command.__doc__ = doc
+    app.command(name=action_name)(command)
+
+
+_simple("ack", "Delivery manager: acknowledge a self-initiated incident.")
+_simple("join", "Join an incident as a supporter.")
+_simple("leave", "Stop working on an incident.")
+_simple("security", "Lead or DM: mark as a security incident (cannot be undone).")
+_simple("approve", "Delivery manager: approve a resolution request.")
+
+
+@app.command()
+def handover(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    to: Annotated[str, typer.Option(help="The new lead.")],
+) -> None:
+    """Lead or DM: pass the lead to someone else."""
+    from incident.commands import person
+    from workflows.model import Handover
+    from workflows.rules import Action
+
+    _send(ctx, incident_id, Action.HANDOVER, Handover, to=person(to))
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    text: Annotated[list[str], typer.Argument(help="What you did or found.")],
+) -> None:
+    """Post a progress update (resets the reminder timer)."""
+    from workflows.model import ProgressUpdate
+    from workflows.rules import Action
+
+    _send(ctx, incident_id, Action.UPDATE, ProgressUpdate, text=_words(text))
+
+
+@app.command()
+def severity(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    level: Annotated[str, typer.Argument(metavar="SEVERITY", help="sev1, sev2 or sev3.")],
+) -> None:
+    """Lead or DM: change the severity (and the reminder cadence)."""
+    from incident.commands import severity as parse_severity
+    from workflows.model import ChangeSeverity
+    from workflows.rules import Action
+
+    _send(ctx, incident_id, Action.SEVERITY, ChangeSeverity, severity=parse_severity(level))
+
+
+@app.command()
+def snooze(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    duration: Annotated[str, typer.Argument(help="How long: 30m, 2h, 1d.")],
+) -> None:
+    """Lead or DM: push the next reminder back."""
+    from incident.commands import duration as parse_duration
+    from workflows.model import Snooze
+    from workflows.rules import Action
+
+    _send(ctx, incident_id, Action.SNOOZE, Snooze, duration=parse_duration(duration))
+
+
+@app.command()
+def criteria(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    text: Annotated[list[str], typer.Argument(help="We can call this resolved when ...")],
+) -> None:
+    """Delivery manager: say when the incident can be called resolved."""
+    from workflows.model import SetCriteria
+    from workflows.rules import Action
+
+    _send(ctx, incident_id, Action.CRITERIA, SetCriteria, text=_words(text))
+
+
+@app.command()
+def statuspage(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    text: Annotated[list[str], typer.Argument(help="What the public reads.")],
+    status: Annotated[
+        str, typer.Option(help="investigating, identified, monitoring or resolved.")
+    ] = "investigating",
+) -> None:
+    """Delivery manager: post to the public status page (never for security incidents)."""
+    from incident.commands import statuspage_status
+    from workflows.model import PostStatusPage
+    from workflows.rules import Action
+
+    _send(
+        ctx,
+        incident_id,
+        Action.STATUSPAGE,
+        PostStatusPage,
+        status=statuspage_status(status),
+        text=_words(text),
+    )
+
+
+@app.command()
+def resolve(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    summary: Annotated[str | None, typer.Option(help="How it was resolved.")] = None,
+) -> None:
+    """Lead: ask the delivery managers to resolve. Delivery manager: resolve."""
+    from workflows.model import Resolve
+    from workflows.rules import Action
+
+    _send(ctx, incident_id, Action.RESOLVE, Resolve, summary=summary)
+
+
+@app.command()
+def reject(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    reason: Annotated[str, typer.Option(help="Why it is not resolved yet.")],
+) -> None:
+    """Delivery manager: reject a resolution request; the incident is active again."""
+    from workflows.model import Reject
+    from workflows.rules import Action
+
+    _send(ctx, incident_id, Action.REJECT, Reject, reason=reason)
+
+
+@app.command()
+def retro(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    notes: Annotated[str | None, typer.Option(help="What the retro found.")] = None,
+    skip: Annotated[bool, typer.Option("--skip", help="Close without a retro.")] = False,
+    reason: Annotated[str | None, typer.Option(help="Why the retro is skipped.")] = None,
+) -> None:
+    """Lead or DM: close a resolved incident with retro notes, or skip the retro with a reason."""
+    from incident.client import CommandError
+    from workflows.model import Retro
+    from workflows.rules import Action
+
+    if skip == (notes is not None):
+        raise CommandError("Give either --notes N or --skip --reason R.")
+    if skip and not reason:
+        raise CommandError("Say why the retro is skipped with --reason R.")
+    _send(ctx, incident_id, Action.RETRO, Retro, notes=notes, skip_reason=reason if skip else None)
+
+
+# --- Reading -------------------------------------------------------------------------------------
+
+
+@app.command()
+def show(ctx: typer.Context, incident_id: IncidentId) -> None:
+    """Show an incident: status, people, criteria, durations, next reminder."""
+    from messages.terminal import show_text
+
+    async def work(client: IncidentClient, settings: Settings) -> IncidentState:
+        return await client.state(incident_id)
+
+    state = _run(ctx, work)
+    _print(ctx, _state_json(state), show_text(state))
+
+
+@app.command()
+def timeline(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    format: Annotated[str, typer.Option(help="markdown or json.")] = "markdown",
+) -> None:
+    """The incident's timeline: every transition and update, with who and when."""
+    from incident.client import CommandError
+    from messages.timeline import timeline_json, timeline_markdown
+
+    if format not in ("markdown", "json"):
+        raise CommandError(f"{format!r} is not a timeline format: use markdown or json.")
+
+    async def work(client: IncidentClient, settings: Settings) -> str:
+        entries = await client.timeline(incident_id)
+        if format == "json" or ctx.obj.json:
+            return timeline_json(entries)
+        return timeline_markdown(await client.state(incident_id), entries)
+
+    print(_run(ctx, work), end="")
+    print() if format == "json" or ctx.obj.json else None
+
+
+@app.command(name="list")
+def list_incidents(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="Only incidents in this status.")] = None,
+) -> None:
+    """List incidents, newest first (from Temporal visibility)."""
+    from incident.client import IncidentListing
+    from incident.commands import status as parse_status
+    from messages.terminal import listing_table
+
+    wanted = parse_status(status) if status else None
+
+    async def work(client: IncidentClient, settings: Settings) -> list[IncidentListing]:
+        return await client.list(wanted)
+
+    listings = _run(ctx, work)
+    data = [
+        {**vars(item), "started_at": item.started_at.isoformat() if item.started_at else None}
+        for item in listings
+    ]
+    _print(ctx, data, listing_table(listings))
+
+
+def _state_json(state: IncidentState) -> dict[str, Any]:
+    from messages.summary import durations
+
+    data = state.model_dump(mode="json")
+    data["durations_seconds"] = {k: v.total_seconds() for k, v in durations(state).items()}
+    return data
+
+
+# --- Operating -----------------------------------------------------------------------------------
+
+
+@app.command()
+def worker() -> None:
+    """Run the worker: every incident's workflow, reminders and deliveries."""
+    import logging
+
+    from incident.commands import load_settings
+    from worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    asyncio.run(run_worker(load_settings()))
+
+
+@app.command()
+def relay(port: Annotated[int, typer.Option(help="HTTP port for Slack requests.")] = 3000) -> None:
+    """Run the Slack relay (slash commands and buttons)."""
+    from incident.client import CommandError
+
+    raise CommandError(
+        "The Slack relay is not built yet; use the CLI meanwhile (see the README's feature table)."
+    )
+
+
+@app.command()
+def dev(
+    ui_port: Annotated[int, typer.Option(help="Port of the Temporal Web UI.")] = 8233,
+) -> None:
+    """Run a whole local stack: Temporal dev server (SQLite, Web UI) and the worker."""
+    from incident.commands import load_settings
+    from incident.dev import run_dev
+
+    asyncio.run(run_dev(load_settings(), ui_port=ui_port))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; failures print one sentence on stderr."""
+    from incident.client import CommandError
+
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="incident", standalone_mode=False)
+    except CommandError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    except typer.Exit as done:
+        return done.exit_code
+    except TyperException as error:
+        message = error.format_message()
+        if message:
+            print(message, file=sys.stderr)
+        return error.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        return 130
+    except Exception as error:  # a bug, not bad input: still one sentence, traceback on request
+        if os.environ.get("INCIDENT_DEBUG"):
+            raise
+        print(
+            f"Unexpected error ({type(error).__name__}): {error}; rerun with "
+            "INCIDENT_DEBUG=1 for details.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def main() -> None:
+    code = run()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown: short-lived Temporal clients can crash there (sdk-python#300).
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""The incident worker: runs every IncidentWorkflow and its delivery activities.
+
+    python worker.py          # or: incident worker
+
+It registers the incident search attributes first when they are missing (idempotent), so the
+Temporal Web UI can list and filter incidents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.common import SearchAttributeIndexedValueType
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.worker import Worker
+
+from activities.console import ConsoleMessenger, ConsoleStatusPage
+from activities.delivery import IncidentActivities
+from incident.client import connect
+from incident.settings import Settings
+from workflows.incident import IncidentWorkflow
+from workflows.search_attributes import ALL_KEYS
+
+log = logging.getLogger("incident.worker")
+
+
+async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
+    """Register the incident search attributes that are missing; return the names added."""
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
+        existing = set(listed.custom_attributes)
+    except RPCError as error:
+        # The time-skipping test server cannot list attributes, but adding them is harmless.
+        if error.status is not RPCStatusCode.UNIMPLEMENTED:
+            raise
+        existing = set()
+    missing = {
+        key.name: IndexedValueType.ValueType(
+            SearchAttributeIndexedValueType(key.indexed_value_type)
+        )
+        for key in ALL_KEYS
+        if key.name not in existing
+    }
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+        )
+    return sorted(missing)
+
+
+def build_activities(settings: Settings) -> IncidentActivities:
+    """Console delivery by default; the Slack and Statuspage transports slot in here."""
+    if settings.slack_bot_token is not None:
+        log.warning(
+            "SLACK_BOT_TOKEN is set, but Slack delivery is not built yet: using the console"
+        )
+    return IncidentActivities(
+        messenger=ConsoleMessenger(platform_channel=settings.slack_platform_channel),
+        status_page=ConsoleStatusPage(),
+    )
+
+
+def build_worker(client: Client, settings: Settings) -> Worker:
+    return Worker(
+        client,
+        task_queue=settings.temporal_task_queue,
+        workflows=[IncidentWorkflow],
+        activities=build_activities(settings).all(),
+        graceful_shutdown_timeout=timedelta(seconds=10),
+    )
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Poll until ``stop`` is set, or until SIGINT/SIGTERM when no event is given."""
+    client = await connect(settings)
+    added = await ensure_search_attributes(client, settings.temporal_namespace)
+    if added:
+        log.info("registered search attributes %s", ", ".join(added))
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+    async with build_worker(client, settings):
+        log.info(
+            "worker polling task queue %r on %s (namespace %s)",
+            settings.temporal_task_queue,
+            settings.temporal_address,
+            settings.temporal_namespace,
+        )
+        await stop.wait()
+    log.info("worker stopped")
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(run_worker(Settings()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,296 @@
+"""IncidentWorkflow: one durable workflow per incident, from the first report to the retro.
+
+Commands arrive as Updates whose validators refuse, in one sentence, anything the handbook does
+not allow (see ``workflows/rules.py``). Handlers only change state; the run loop delivers the
+resulting messages through activities, fires reminders on their timers, and continues as new
+before the history grows large.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from messages.summary import current_details
+    from workflows.model import (
+        Accept,
+        ActivityName,
+        ChangeSeverity,
+        ChannelRef,
+        ChannelRequest,
+        Command,
+        Decline,
+        Effect,
+        Handover,
+        IncidentStart,
+        IncidentState,
+        Notice,
+        PostStatusPage,
+        ProgressUpdate,
+        Receipt,
+        Reject,
+        Resolve,
+        Retro,
+        SetCriteria,
+        Snooze,
+        StatusPagePost,
+        StatusPageRef,
+        TimelineEntry,
+    )
+    from workflows.process import Incident
+    from workflows.rules import Action
+    from workflows.search_attributes import search_attribute_updates, search_attribute_values
+
+REFUSED = "Refused"
+
+_ACTIVITY_FOR: dict[type, tuple[ActivityName, type | None]] = {
+    ChannelRequest: (ActivityName.OPEN_CHANNEL, ChannelRef),
+    Notice: (ActivityName.DELIVER, None),
+    StatusPagePost: (ActivityName.STATUSPAGE, StatusPageRef),
+}
+
+DELIVERY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+)
+
+
+@workflow.defn
+class IncidentWorkflow:
+    @workflow.init
+    def __init__(self, start: IncidentStart) -> None:
+        self._start = start
+        self._incident = Incident.open(start, workflow.now())
+        self._published: dict[str, str | bool | None] = {}
+        self._changed = False
+
+    # --- Queries ---------------------------------------------------------------------------
+
+    @workflow.query
+    def state(self) -> IncidentState:
+        return self._incident.state
+
+    @workflow.query
+    def timeline(self) -> list[TimelineEntry]:
+        return self._incident.timeline
+
+    # --- Updates (each followed by its validator) ------------------------------------------
+
+    @workflow.update
+    def accept(self, command: Accept) -> Receipt:
+        return self._apply(Action.ACCEPT, command)
+
+    @accept.validator
+    def validate_accept(self, command: Accept) -> None:
+        self._validate(Action.ACCEPT, command)
+
+    @workflow.update
+    def decline(self, command: Decline) -> Receipt:
+        return self._apply(Action.DECLINE, command)
+
+    @decline.validator
+    def validate_decline(self, command: Decline) -> None:
+        self._validate(Action.DECLINE, command)
+
+    @workflow.update
+    def ack(self, command: Command) -> Receipt:
+        return self._apply(Action.ACK, command)
+
+    @ack.validator
+    def validate_ack(self, command: Command) -> None:
+        self._validate(Action.ACK, command)
+
+    @workflow.update
+    def handover(self, command: Handover) -> Receipt:
+        return self._apply(Action.HANDOVER, command)
+
+    @handover.validator
+    def validate_handover(self, command: Handover) -> None:
+        self._validate(Action.HANDOVER, command)
+
+    @workflow.update
+    def join(self, command: Command) -> Receipt:
+        return self._apply(Action.JOIN, command)
+
+    @join.validator
+    def validate_join(self, command: Command) -> None:
+        self._validate(Action.JOIN, command)
+
+    @workflow.update
+    def leave(self, command: Command) -> Receipt:
+        return self._apply(Action.LEAVE, command)
+
+    @leave.validator
+    def validate_leave(self, command: Command) -> None:
+        self._validate(Action.LEAVE, command)
+
+    @workflow.update
+    def update(self, command: ProgressUpdate) -> Receipt:
+        return self._apply(Action.UPDATE, command)
+
+    @update.validator
+    def validate_update(self, command: ProgressUpdate) -> None:
+        self._validate(Action.UPDATE, command)
+
+    @workflow.update
+    def severity(self, command: ChangeSeverity) -> Receipt:
+        return self._apply(Action.SEVERITY, command)
+
+    @severity.validator
+    def validate_severity(self, command: ChangeSeverity) -> None:
+        self._validate(Action.SEVERITY, command)
+
+    @workflow.update
+    def snooze(self, command: Snooze) -> Receipt:
+        return self._apply(Action.SNOOZE, command)
+
+    @snooze.validator
+    def validate_snooze(self, command: Snooze) -> None:
+        self._validate(Action.SNOOZE, command)
+
+    @workflow.update
+    def security(self, command: Command) -> Receipt:
+        return self._apply(Action.SECURITY, command)
+
+    @security.validator
+    def validate_security(self, command: Command) -> None:
+        self._validate(Action.SECURITY, command)
+
+    @workflow.update
+    def criteria(self, command: SetCriteria) -> Receipt:
+        return self._apply(Action.CRITERIA, command)
+
+    @criteria.validator
+    def validate_criteria(self, command: SetCriteria) -> None:
+        self._validate(Action.CRITERIA, command)
+
+    @workflow.update
+    def statuspage(self, command: PostStatusPage) -> Receipt:
+        return self._apply(Action.STATUSPAGE, command)
+
+    @statuspage.validator
+    def validate_statuspage(self, command: PostStatusPage) -> None:
+        self._validate(Action.STATUSPAGE, command)
+
+    @workflow.update
+    def resolve(self, command: Resolve) -> Receipt:
+        return self._apply(Action.RESOLVE, command)
+
+    @resolve.validator
+    def validate_resolve(self, command: Resolve) -> None:
+        self._validate(Action.RESOLVE, command)
+
+    @workflow.update
+    def approve(self, command: Command) -> Receipt:
+        return self._apply(Action.APPROVE, command)
+
+    @approve.validator
+    def validate_approve(self, command: Command) -> None:
+        self._validate(Action.APPROVE, command)
+
+    @workflow.update
+    def reject(self, command: Reject) -> Receipt:
+        return self._apply(Action.REJECT, command)
+
+    @reject.validator
+    def validate_reject(self, command: Reject) -> None:
+        self._validate(Action.REJECT, command)
+
+    @workflow.update
+    def retro(self, command: Retro) -> Receipt:
+        return self._apply(Action.RETRO, command)
+
+    @retro.validator
+    def validate_retro(self, command: Retro) -> None:
+        self._validate(Action.RETRO, command)
+
+    def _validate(self, action: Action, command: Command) -> None:
+        reason = self._incident.refusal(action, command, workflow.now())
+        if reason:
+            raise ApplicationError(reason, type=REFUSED, non_retryable=True)
+
+    def _apply(self, action: Action, command: Command) -> Receipt:
+        text = self._incident.apply(action, command, workflow.now())
+        self._publish()
+        self._changed = True
+        state = self._incident.state
+        return Receipt(incident_id=state.id, status=state.status, text=text)
+
+    # --- The run loop ----------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, start: IncidentStart) -> IncidentState:
+        self._publish()
+        while True:
+            await self._deliver_outbox()
+            if self._incident.finished:
+                break
+            if self._should_continue_as_new():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(
+                    start.model_copy(update={"carried": self._incident.carried()})
+                )
+            await self._sleep_until_next_change()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._deliver_outbox()
+        return self._incident.state
+
+    async def _sleep_until_next_change(self) -> None:
+        self._changed = False
+        deadline = self._incident.next_deadline()
+        wake = lambda: self._changed or bool(self._incident.outbox)  # noqa: E731
+        if deadline is None:
+            await workflow.wait_condition(wake)
+            return
+        wait = deadline - workflow.now()
+        if wait > timedelta(0):
+            try:
+                await workflow.wait_condition(wake, timeout=wait, timeout_summary="next reminder")
+                return
+            except TimeoutError:
+                pass
+        self._incident.fire_due_timers(workflow.now())
+        self._publish()
+
+    async def _deliver_outbox(self) -> None:
+        """Deliver effects in order; each leaves the outbox only once its activity succeeded."""
+        while self._incident.outbox:
+            effect = self._incident.outbox[0]
+            result = await self._run_effect(self._incident.prepared(effect))
+            self._incident.effect_done(effect, result, workflow.now())
+            self._publish()
+
+    async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | None:
+        name, result_type = _ACTIVITY_FOR[type(effect)]
+        result = await workflow.execute_activity(
+            name,
+            effect,
+            result_type=result_type,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=DELIVERY_RETRY,
+            summary=f"{effect.kind_of_effect} {effect.key}",
+        )
+        assert result is None or isinstance(result, ChannelRef | StatusPageRef)
+        return result
+
+    def _publish(self) -> None:
+        """Keep the Web UI current: search attributes (only when changed) and the details panel."""
+        state = self._incident.state
+        values = search_attribute_values(state)
+        updates = search_attribute_updates(values, self._published)
+        if updates:
+            workflow.upsert_search_attributes(updates)
+            self._published = values
+        workflow.set_current_details(current_details(state))
+
+    def _should_continue_as_new(self) -> bool:
+        info = workflow.info()
+        limit = self._start.policy.history_events_limit
+        if limit is not None and info.get_current_history_length() >= limit:
+            return True
+        return info.is_continue_as_new_suggested()

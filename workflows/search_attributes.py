@@ -1,0 +1,42 @@
+"""The custom search attributes that make the Temporal Web UI the incident list."""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
+
+from workflows.model import IncidentState
+
+INCIDENT_STATUS = SearchAttributeKey.for_keyword("IncidentStatus")
+INCIDENT_SEVERITY = SearchAttributeKey.for_keyword("IncidentSeverity")
+INCIDENT_LEAD = SearchAttributeKey.for_keyword("IncidentLead")
+INCIDENT_SECURITY = SearchAttributeKey.for_bool("IncidentSecurity")
+
+ALL_KEYS: tuple[SearchAttributeKey, ...] = (  # type: ignore[type-arg]
+    INCIDENT_STATUS,
+    INCIDENT_SEVERITY,
+    INCIDENT_LEAD,
+    INCIDENT_SECURITY,
+)
+
+
+def search_attribute_values(state: IncidentState) -> dict[str, str | bool | None]:
+    """What the Web UI should show for ``state``; None means the attribute is unset."""
+    return {
+        INCIDENT_STATUS.name: state.status.value,
+        INCIDENT_SEVERITY.name: state.severity.value if state.severity else None,
+        INCIDENT_LEAD.name: state.lead,
+        INCIDENT_SECURITY.name: state.security,
+    }
+
+
+def search_attribute_updates(
+    current: dict[str, str | bool | None], previous: dict[str, str | bool | None]
+) -> list[SearchAttributeUpdate]:  # type: ignore[type-arg]
+    """The upserts that bring the Web UI from ``previous`` to ``current``, and only those."""
+    updates: list[SearchAttributeUpdate] = []  # type: ignore[type-arg]
+    for key in ALL_KEYS:
+        value = current[key.name]
+        if key.name in previous and previous[key.name] == value:
+            continue
+        updates.append(key.value_unset() if value is None else key.value_set(value))
+    return updates
