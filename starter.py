@@ -484,8 +484,9 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as error:  # a bug, not bad input: still one sentence, traceback on request
         if os.environ.get("INCIDENT_DEBUG"):
             raise
+        first_line = next(iter(str(error).splitlines()), "").rstrip(".")
         print(
-            f"Unexpected error ({type(error).__name__}): {error}; rerun with "
+            f"Unexpected error ({type(error).__name__}): {first_line}; rerun with "
             "INCIDENT_DEBUG=1 for details.",
             file=sys.stderr,
         )

@@ -71,12 +71,15 @@ def build_activities(settings: Settings) -> IncidentActivities:
     )
 
 
-def build_worker(client: Client, settings: Settings) -> Worker:
+def build_worker(
+    client: Client, settings: Settings, *, activities: IncidentActivities | None = None
+) -> Worker:
+    """The worker for every incident; ``activities`` swaps the delivery (tests capture messages)."""
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=[IncidentWorkflow],
-        activities=build_activities(settings).all(),
+        activities=(activities or build_activities(settings)).all(),
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
 

@@ -19,6 +19,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import (
     Client,
+    RPCTimeoutOrCancelledError,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
@@ -78,9 +79,14 @@ def check_incident_id(text: str) -> str:
     return text
 
 
-def incident_id_for(title: str, day: date) -> str:
-    """``inc-2026-11-22-search-api-down`` from the day and the title."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:_SLUG_MAX].strip("-")
+def incident_id_for(title: str, day: date, *, security: bool = False) -> str:
+    """``inc-2026-11-22-search-api-down`` from the day and the title.
+
+    A security incident's id says nothing of its title (``inc-2026-11-22-security``): the id is
+    shown wherever the incident is (the Web UI list, the private channel's name).
+    """
+    words = "security" if security else title
+    slug = re.sub(r"[^a-z0-9]+", "-", words.lower()).strip("-")[:_SLUG_MAX].strip("-")
     return f"inc-{day.isoformat()}-{slug or 'incident'}"
 
 
@@ -94,11 +100,27 @@ async def connect(settings: Settings) -> Client:
             ),
             timeout=settings.incident_cli_timeout_seconds,
         )
-    except (RuntimeError, TimeoutError, RPCError) as error:
+    except (RuntimeError, TimeoutError, ValueError, RPCError) as error:
+        problem = _connect_problem(error, settings.incident_cli_timeout_seconds)
         raise CommandError(
-            f"Cannot reach Temporal at {settings.temporal_address}: is the server running "
-            f"(`incident dev` starts one)? ({str(error).splitlines()[0][:120]})"
+            f"Cannot reach Temporal at {settings.temporal_address} ({problem}): is the server "
+            "running (`incident dev` starts one)?"
         ) from None
+
+
+def _connect_problem(error: Exception, timeout: float) -> str:
+    """What went wrong in a few words: the SDK's messages are long and end in Rust debug output."""
+    if isinstance(error, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    text = str(error)
+    for clue, words in (
+        ("Connection refused", "connection refused"),
+        ("dns error", "unknown host"),
+    ):
+        if clue in text:
+            return words
+    first_line = text.splitlines()[0] if text else type(error).__name__
+    return first_line[:120].rstrip(".")
 
 
 class IncidentClient:
@@ -128,7 +150,14 @@ class IncidentClient:
                 if explicit_id:
                     raise CommandError(f"An incident with id {candidate} already exists.") from None
                 continue
-            return await self._bounded(handle.query(IncidentWorkflow.state), candidate)
+            except RPCError as error:
+                raise CommandError(await self._explain(error, candidate)) from None
+            return await self._bounded(
+                handle.query(IncidentWorkflow.state),
+                candidate,
+                unanswered=f"Incident {candidate} was created, but no worker answered within "
+                f"{self._timeout:g} s: is `incident worker` (or `incident dev`) running?",
+            )
         raise CommandError(f"Too many incidents named {base} today; give one with --id.")
 
     async def send(self, incident_id: str, action: Action, command: Command) -> Receipt:
@@ -141,12 +170,16 @@ class IncidentClient:
                     action.value, command, id=str(uuid.uuid4()), result_type=Receipt
                 ),
                 incident_id,
+                # The server keeps the update: it is applied when a worker comes back.
+                unanswered=f"No worker answered {action.value} on {incident_id} within "
+                f"{self._timeout:g} s, so it may still take effect when `incident worker` (or "
+                f"`incident dev`) runs: check `incident show {incident_id}` before repeating it.",
             )
         except WorkflowUpdateFailedError as error:
             cause = error.cause
             if isinstance(cause, ApplicationError):
                 raise CommandError(cause.message) from None
-            raise CommandError(f"{action.value} on {incident_id} failed: {cause}.") from None
+            raise CommandError(f"The {action.value} on {incident_id} failed: {cause}.") from None
 
     async def state(self, incident_id: str) -> IncidentState:
         handle = self._handle(incident_id)
@@ -161,32 +194,42 @@ class IncidentClient:
         if status:
             query += f' AND {INCIDENT_STATUS.name} = "{status.value}"'
         listings = []
-        async for execution in self._client.list_workflows(query):
-            attributes = execution.typed_search_attributes
-            listings.append(
-                IncidentListing(
-                    id=execution.id,
-                    title=str(await execution.memo_value("title", "")),
-                    status=attributes.get(INCIDENT_STATUS) or "starting",
-                    severity=attributes.get(INCIDENT_SEVERITY),
-                    lead=attributes.get(INCIDENT_LEAD),
-                    security=bool(attributes.get(INCIDENT_SECURITY)),
-                    started_at=execution.start_time,
+        try:
+            async for execution in self._client.list_workflows(query):
+                attributes = execution.typed_search_attributes
+                listings.append(
+                    IncidentListing(
+                        id=execution.id,
+                        title=str(await execution.memo_value("title", "")),
+                        status=attributes.get(INCIDENT_STATUS) or "starting",
+                        severity=attributes.get(INCIDENT_SEVERITY),
+                        lead=attributes.get(INCIDENT_LEAD),
+                        security=bool(attributes.get(INCIDENT_SECURITY)),
+                        started_at=execution.start_time,
+                    )
                 )
-            )
+        except RPCError as error:
+            raise CommandError(await self._explain(error)) from None
         return listings
 
     def _handle(self, incident_id: str) -> WorkflowHandle[IncidentWorkflow, IncidentState]:
         check_incident_id(incident_id)
         return self._client.get_workflow_handle_for(IncidentWorkflow.run, incident_id)
 
-    async def _bounded(self, call: Awaitable[T], incident_id: str) -> T:
-        """Await a call to the workflow, turning every failure into one sentence."""
+    async def _bounded(
+        self, call: Awaitable[T], incident_id: str, *, unanswered: str | None = None
+    ) -> T:
+        """Await a call to the workflow, turning every failure into one sentence.
+
+        ``unanswered`` is the sentence when no worker answers in time.
+        """
         try:
             return await asyncio.wait_for(call, timeout=self._timeout)
-        except TimeoutError:
+        except (TimeoutError, RPCTimeoutOrCancelledError):
+            # A cancelled update call raises RPCTimeoutOrCancelledError, not TimeoutError.
             raise CommandError(
-                f"No worker answered for {incident_id} within {self._timeout:g} s: is "
+                unanswered
+                or f"No worker answered for {incident_id} within {self._timeout:g} s: is "
                 "`incident worker` (or `incident dev`) running?"
             ) from None
         except RPCError as error:
@@ -194,7 +237,19 @@ class IncidentClient:
         except WorkflowQueryFailedError as error:
             raise CommandError(f"Could not read {incident_id}: {error}.") from None
 
-    async def _explain(self, error: RPCError, incident_id: str) -> str:
+    async def _explain(self, error: RPCError, incident_id: str | None = None) -> str:
+        if error.status is RPCStatusCode.NOT_FOUND and "namespace" in error.message.lower():
+            return (
+                f"Temporal at {self._settings.temporal_address} has no namespace "
+                f"{self._settings.temporal_namespace!r}: check TEMPORAL_NAMESPACE."
+            )
+        if "invalid search attribute" in error.message:
+            return (
+                "Temporal does not know the incident search attributes yet: "
+                "`incident worker` registers them when it starts."
+            )
+        if incident_id is None:
+            return f"Temporal refused the request: {error.message.rstrip('.')}."
         if "already completed" in error.message:
             try:
                 description = await self._client.get_workflow_handle(incident_id).describe()
@@ -206,18 +261,21 @@ class IncidentClient:
             return f"Incident {incident_id} has ended ({ended})."
         if error.status is RPCStatusCode.NOT_FOUND:
             return f"There is no incident {incident_id}."
-        return f"Temporal refused the request for {incident_id}: {error.message}."
+        return f"Temporal refused the request for {incident_id}: {error.message.rstrip('.')}."
 
     async def _require_worker(self) -> None:
         """Refuse before changing anything when no worker polls the task queue."""
         queue = self._settings.temporal_task_queue
-        response = await self._client.workflow_service.describe_task_queue(
-            DescribeTaskQueueRequest(
-                namespace=self._settings.temporal_namespace,
-                task_queue=TaskQueue(name=queue),
-                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        try:
+            response = await self._client.workflow_service.describe_task_queue(
+                DescribeTaskQueueRequest(
+                    namespace=self._settings.temporal_namespace,
+                    task_queue=TaskQueue(name=queue),
+                    task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+                )
             )
-        )
+        except RPCError as error:
+            raise CommandError(await self._explain(error)) from None
         if not response.pollers:
             raise CommandError(
                 f"No worker is polling task queue {queue!r}: start one with `incident worker` "

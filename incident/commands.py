@@ -159,7 +159,8 @@ async def open_incident(
         policy=settings.policy(),
     )
     if incident_id is None:
-        start = start.model_copy(update={"id": incident_id_for(start.title, today)})
+        generated = incident_id_for(start.title, today, security=start.security)
+        start = start.model_copy(update={"id": generated})
     return await client.start(start, explicit_id=incident_id is not None)
 
 

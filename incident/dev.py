@@ -79,10 +79,14 @@ async def _server_answers(address: str) -> bool:
     return True
 
 
-async def _wait_for_server(settings: Settings, server: subprocess.Popen[bytes]) -> None:
+async def _wait_for_server(
+    settings: Settings, server: subprocess.Popen[bytes], stop: asyncio.Event
+) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + STARTUP_TIMEOUT_SECONDS
     while not await _server_answers(settings.temporal_address):
+        if stop.is_set():
+            return
         if server.poll() is not None:
             raise CommandError(
                 f"The Temporal dev server exited (code {server.returncode}); see "
@@ -114,8 +118,12 @@ async def run_dev(settings: Settings, *, ui_port: int) -> None:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        await _wait_for_server(settings, server)
     try:
+        if server is not None:
+            # Inside the try: a server that never answers is stopped, not left running.
+            await _wait_for_server(settings, server, stop)
+        if stop.is_set():
+            return
         every, active = web_ui_links(settings, ui_port)
         print(
             f"Temporal dev server: {settings.temporal_address} (data in "

@@ -8,6 +8,7 @@ before the history grows large.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
@@ -73,7 +74,8 @@ class IncidentWorkflow:
 
     @workflow.query
     def state(self) -> IncidentState:
-        return self._incident.state
+        incident = self._incident
+        return incident.state.model_copy(update={"undelivered": len(incident.outbox)})
 
     @workflow.query
     def timeline(self) -> list[TimelineEntry]:
@@ -227,43 +229,38 @@ class IncidentWorkflow:
     async def run(self, start: IncidentStart) -> IncidentState:
         self._publish()
         while True:
-            await self._deliver_outbox()
-            if self._incident.finished:
+            if self._incident.fire_due_timers(workflow.now()):
+                self._publish()
+            if self._incident.finished and not self._incident.outbox:
                 break
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
                     start.model_copy(update={"carried": self._incident.carried()})
                 )
-            await self._sleep_until_next_change()
+            if self._incident.outbox:
+                await self._deliver_next_effect()
+            else:
+                await self._sleep_until_next_change()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._deliver_outbox()
         return self._incident.state
 
     async def _sleep_until_next_change(self) -> None:
+        """Wait for a command or the next due timer, whichever comes first."""
         self._changed = False
         deadline = self._incident.next_deadline()
-        wake = lambda: self._changed or bool(self._incident.outbox)  # noqa: E731
-        if deadline is None:
-            await workflow.wait_condition(wake)
+        timeout = None if deadline is None else deadline - workflow.now()
+        if timeout is not None and timeout <= timedelta(0):
             return
-        wait = deadline - workflow.now()
-        if wait > timedelta(0):
-            try:
-                await workflow.wait_condition(wake, timeout=wait, timeout_summary="next reminder")
-                return
-            except TimeoutError:
-                pass
-        self._incident.fire_due_timers(workflow.now())
-        self._publish()
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(lambda: self._changed, timeout=timeout)
 
-    async def _deliver_outbox(self) -> None:
-        """Deliver effects in order; each leaves the outbox only once its activity succeeded."""
-        while self._incident.outbox:
-            effect = self._incident.outbox[0]
-            result = await self._run_effect(self._incident.prepared(effect))
-            self._incident.effect_done(effect, result, workflow.now())
-            self._publish()
+    async def _deliver_next_effect(self) -> None:
+        """Deliver the oldest effect; it leaves the outbox only once its activity succeeded."""
+        effect = self._incident.outbox[0]
+        result = await self._run_effect(self._incident.prepared(effect))
+        self._incident.effect_done(effect, result, workflow.now())
+        self._publish()
 
     async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | None:
         name, result_type = _ACTIVITY_FOR[type(effect)]

@@ -323,6 +323,7 @@ class IncidentState(Model):
     timers: dict[Timer, datetime] = {}
     reminder_interval: timedelta | None = None
     runs: int = 1
+    undelivered: int = Field(default=0, description="messages decided but not yet delivered")
 
 
 class CarriedState(Model):

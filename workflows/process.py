@@ -143,7 +143,9 @@ class Incident:
         s = self.state
         shared = self.policy.channel_mode == "shared" and not private
         name = self.policy.response_channel if shared else _channel_name(s.id, private=private)
-        invite = [p for p in (s.lead, s.delivery_manager, *s.supporters) if p]
+        # Until a DM has engaged (self-initiated, not yet acknowledged) every DM is invited.
+        managers = [s.delivery_manager] if s.delivery_manager else self.policy.delivery_managers
+        invite = [p for p in (s.lead, *managers, *s.supporters) if p]
         if s.security and self.policy.infosec_head:
             invite.append(self.policy.infosec_head)
         self._issue(
@@ -392,11 +394,14 @@ class Incident:
     def next_deadline(self) -> datetime | None:
         return min(self.state.timers.values(), default=None)
 
-    def fire_due_timers(self, now: datetime) -> None:
-        for timer, due in sorted(self.state.timers.items(), key=lambda item: item[1]):
-            if due <= now:
+    def fire_due_timers(self, now: datetime) -> bool:
+        """Act on every timer that is due; True when any was."""
+        due_timers = sorted((due, timer) for timer, due in self.state.timers.items() if due <= now)
+        for due, timer in due_timers:
+            if self.state.timers.get(timer) == due:  # an earlier one may have replaced it
                 del self.state.timers[timer]
                 _FIRE[timer](self, now)
+        return bool(due_timers)
 
     def _stale_reminder(self, now: datetime) -> None:
         s = self.state
@@ -455,7 +460,8 @@ class Incident:
         )
         self._record(now, "incident-bot", EntryKind.RETRO_DUE, text)
         self._direct(NoticeKind.RETRO_DUE, [*self.policy.delivery_managers, s.lead or ""], text)
-        s.timers[Timer.RETRO_DUE] = clock.add_working_days(now, 1, self.policy.office_hours)
+        next_day = clock.add_working_days(now, 1, self.policy.office_hours)
+        s.timers[Timer.RETRO_DUE] = clock.next_office_time(next_day, self.policy.office_hours)
 
     def _revisit(self, now: datetime) -> None:
         s = self.state
@@ -484,7 +490,8 @@ class Incident:
     def _retro_due(self, now: datetime) -> datetime:
         due = self.policy.retro_due[self.state.severity or Severity.SEV2]
         if due.working_days:
-            return clock.add_working_days(now, due.days, self.policy.office_hours)
+            working = clock.add_working_days(now, due.days, self.policy.office_hours)
+            return clock.next_office_time(working, self.policy.office_hours)
         return now + timedelta(days=due.days)
 
     # --- Effects ---------------------------------------------------------------------------
@@ -595,6 +602,7 @@ class Incident:
                 if kind is NoticeKind.DECLARED
                 else ("A confidential incident has been resolved.")
             )
+            actor = None  # who declared or resolved it (often the lead) is a detail too
         self._notice(kind, Audience.PLATFORM_CHANNEL, text, public=True, actor=actor)
 
     def _direct(

@@ -1,0 +1,172 @@
+"""Record one workflow history per lifecycle path into tests/histories/ for the replay tests.
+
+    python -m tests.record_histories
+
+Run it again only when a workflow change is meant to be incompatible (and then keep the old
+files too, under a versioned name, while incidents recorded with them may still be running).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.console import ConsoleMessenger, ConsoleStatusPage
+from activities.delivery import IncidentActivities
+from worker import ensure_search_attributes
+from workflows.incident import IncidentWorkflow
+from workflows.model import (
+    Accept,
+    Command,
+    Decline,
+    Handover,
+    IncidentStart,
+    Policy,
+    PostStatusPage,
+    ProgressUpdate,
+    Receipt,
+    Reject,
+    Resolve,
+    Retro,
+    SetCriteria,
+    Severity,
+    StatusPageStatus,
+)
+
+HISTORIES = Path(__file__).parent / "histories"
+DM, LEAD, HELPER = "U0DM", "U0LEAD", "U0HELP"
+POLICY = Policy(delivery_managers=[DM], infosec_head="U0SEC")
+
+
+async def settle(handle: WorkflowHandle[Any, Any]) -> None:
+    """Wait until every message the workflow decided on is delivered.
+
+    The time-skipping test server intermittently fails a workflow task ("invalid history
+    builder state for action") when an Update lands while an activity is scheduled; the real
+    server does not. Tests on the test server settle before each Update.
+    """
+    for _ in range(500):
+        if (await handle.query(IncidentWorkflow.state)).undelivered == 0:
+            return
+        await asyncio.sleep(0.01)
+    raise TimeoutError(f"{handle.id} did not settle")
+
+
+async def _send(handle: WorkflowHandle[Any, Any], name: str, cmd: Command) -> None:
+    await settle(handle)
+    await handle.execute_update(name, cmd, result_type=Receipt)
+
+
+async def _start(client: Client, queue: str, name: str, **fields: Any) -> WorkflowHandle[Any, Any]:
+    start = IncidentStart(id=f"inc-{name}", title=f"Recorded path {name}", actor=LEAD, **fields)
+    return await client.start_workflow(IncidentWorkflow.run, start, id=start.id, task_queue=queue)
+
+
+async def declined(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    handle = await _start(client, queue, "declined", policy=POLICY)
+    await env.sleep(timedelta(hours=1, minutes=5))
+    await _send(handle, "decline", Decline(actor=DM, reason="Known issue, fix scheduled"))
+    await handle.result()
+    return [handle]
+
+
+async def accepted_and_resolved(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    handle = await _start(client, queue, "accepted", policy=POLICY, description="Search 500s")
+    await _send(handle, "accept", Accept(actor=DM, lead=LEAD, severity=Severity.SEV1))
+    await _send(handle, "update", ProgressUpdate(actor=LEAD, text="Restarted the pods"))
+    await env.sleep(timedelta(hours=2, minutes=5))  # reminders and an escalation fire
+    await _send(handle, "criteria", SetCriteria(actor=DM, text="error rate under 1%"))
+    await _send(
+        handle,
+        "statuspage",
+        PostStatusPage(actor=DM, status=StatusPageStatus.IDENTIFIED, text="Search is degraded"),
+    )
+    await _send(handle, "resolve", Resolve(actor=DM, summary="Pods restarted"))
+    await env.sleep(timedelta(days=4, minutes=7))  # retro due
+    await _send(handle, "retro", Retro(actor=DM, skip_reason="Routine"))
+    await handle.result()
+    return [handle]
+
+
+async def declared_handover_approved(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    handle = await _start(
+        client, queue, "declared", policy=POLICY, declare=True, lead=LEAD, security=True
+    )
+    await env.sleep(timedelta(minutes=40))  # an ack reminder
+    await _send(handle, "ack", Command(actor=DM))
+    await _send(handle, "join", Command(actor=HELPER))
+    await _send(handle, "handover", Handover(actor=LEAD, to=HELPER))
+    await _send(handle, "resolve", Resolve(actor=HELPER))
+    await _send(handle, "reject", Reject(actor=DM, reason="Still failing"))
+    await _send(handle, "resolve", Resolve(actor=HELPER, summary="Fixed"))
+    await _send(handle, "approve", Command(actor=DM))
+    await _send(handle, "retro", Retro(actor=HELPER, notes="Add alerting"))
+    await handle.result()
+    return [handle]
+
+
+async def continued_as_new(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    policy = POLICY.model_copy(update={"history_events_limit": 40})
+    handle = await _start(client, queue, "continued", policy=policy, declare=True, lead=DM)
+    first_run = handle.result_run_id
+    for n in range(12):
+        await _send(handle, "update", ProgressUpdate(actor=DM, text=f"Update {n}"))
+    await _send(handle, "resolve", Resolve(actor=DM))
+    await _send(handle, "retro", Retro(actor=DM, notes="done"))
+    await handle.result()
+    return [
+        client.get_workflow_handle(handle.id, run_id=first_run),
+        client.get_workflow_handle(handle.id),
+    ]
+
+
+PATHS = [declined, accepted_and_resolved, declared_handover_approved, continued_as_new]
+
+
+async def main() -> None:
+    HISTORIES.mkdir(exist_ok=True)
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=shutil.which("temporal-test-server")
+        or str(Path(sys.executable).parent / "temporal-test-server"),
+    )
+    await ensure_search_attributes(env.client, "default")
+    queue = f"record-{uuid.uuid4()}"
+    activities = IncidentActivities(
+        messenger=ConsoleMessenger(platform_channel="#wc-platform"), status_page=ConsoleStatusPage()
+    )
+    try:
+        async with Worker(
+            env.client, task_queue=queue, workflows=[IncidentWorkflow], activities=activities.all()
+        ):
+            for path in PATHS:
+                handles = await path(env.client, queue, env)
+                for n, handle in enumerate(handles, start=1):
+                    history = await handle.fetch_history()
+                    name = path.__name__ if len(handles) == 1 else f"{path.__name__}_run{n}"
+                    (HISTORIES / f"{name}.json").write_text(history.to_json())
+                    print(f"recorded {name}: {len(history.events)} events")
+    finally:
+        await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,206 @@
+"""End to end: `incident dev` runs a whole local stack, lists incidents in the Web UI, keeps them.
+
+Starts `incident dev` as a subprocess on free ports with its data in a temporary directory,
+declares an incident with the CLI, reads it back through the Web UI's HTTP API, stops the stack
+with Ctrl-C (SIGINT), and starts it again on the same data to find the incident still there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+STARTER = Path(__file__).resolve().parent.parent / "starter.py"
+STARTUP_SECONDS = 90
+STOP_SECONDS = 20
+DM, DEV = "U0DM1", "U0DEV"
+_CLEARED_ENV = ("TEMPORAL_", "INCIDENT_", "SLACK_", "STATUSPAGE_")
+_PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Stack:
+    """One `incident dev` process; its stdout lines arrive on a queue."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, ui_port: int) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(STARTER), "dev", "--ui-port", str(ui_port)],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for_line(self, start: str, seconds: float) -> str:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                assert self.process.poll() is None, f"incident dev exited: {self.seen}"
+                continue
+            self.seen.append(line)
+            if line.startswith(start):
+                return line
+        raise AssertionError(f"no {start!r} line within {seconds} s: {self.seen}")
+
+    def interrupt(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=STOP_SECONDS)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    base = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(_CLEARED_ENV) and name.upper() not in _PROXIES
+    }
+    return {
+        **base,
+        "TEMPORAL_ADDRESS": f"127.0.0.1:{_free_port()}",
+        "INCIDENT_DATA_DIR": str(tmp_path / "data"),
+        "INCIDENT_DELIVERY_MANAGERS": DM,
+    }
+
+
+@contextmanager
+def running(env: dict[str, str], cwd: Path, ui_port: int) -> Iterator[Stack]:
+    stack = Stack(env, cwd, ui_port)
+    try:
+        stack.wait_for_line("Web UI:", STARTUP_SECONDS)
+        yield stack
+    finally:
+        stack.kill()
+
+
+def cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(STARTER), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def active_in_web_ui(ui_port: int) -> list[str]:
+    response = httpx.get(
+        f"http://127.0.0.1:{ui_port}/api/v1/namespaces/default/workflows",
+        params={"query": 'IncidentStatus="active"'},
+        timeout=5,
+        trust_env=False,
+    )
+    response.raise_for_status()
+    return [item["execution"]["workflowId"] for item in response.json().get("executions") or []]
+
+
+def test_dev_runs_lists_in_the_web_ui_stops_on_ctrl_c_and_keeps_incidents(env, tmp_path):
+    ui_port = _free_port()
+    server_port = int(env["TEMPORAL_ADDRESS"].rsplit(":", 1)[1])
+    incident_id = f"dev-{uuid.uuid4().hex[:8]}"
+
+    with running(env, tmp_path, ui_port) as stack:
+        declared = cli(
+            env, tmp_path, "--as", DEV, "declare", "Search down", "--lead", DEV, "--id", incident_id
+        )
+        assert declared.returncode == 0, declared.stderr
+        assert declared.stdout.strip() == incident_id
+
+        deadline = time.monotonic() + 20
+        while incident_id not in active_in_web_ui(ui_port):  # visibility is eventually consistent
+            assert time.monotonic() < deadline, "the Web UI never listed the incident"
+            time.sleep(0.5)
+        assert (tmp_path / "data" / "temporal.db").is_file()
+
+        started = time.monotonic()
+        assert stack.interrupt() == 0
+        assert time.monotonic() - started < STOP_SECONDS
+    assert not _port_open(server_port)
+    assert not _port_open(ui_port)
+
+    with running(env, tmp_path, ui_port) as stack:
+        shown = cli(env, tmp_path, "--json", "show", incident_id)
+        assert shown.returncode == 0, shown.stderr
+        state = json.loads(shown.stdout)
+        assert (state["id"], state["status"], state["title"]) == (
+            incident_id,
+            "active",
+            "Search down",
+        )
+        assert stack.interrupt() == 0
+    assert not _port_open(server_port)
+
+
+async def test_a_server_that_never_answers_is_stopped_not_left_running(tmp_path, monkeypatch):
+    from incident import dev
+    from incident.client import CommandError
+    from incident.settings import Settings
+
+    pid_file = tmp_path / "server.pid"
+    sleeper = (
+        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    )
+    monkeypatch.setattr(dev, "STARTUP_TIMEOUT_SECONDS", 2)
+    monkeypatch.setattr(
+        dev, "server_command", lambda settings, ui_port: [sys.executable, "-c", sleeper]
+    )
+    settings = Settings(
+        _env_file=None,
+        temporal_address=f"127.0.0.1:{_free_port()}",
+        incident_data_dir=tmp_path / "data",
+    )
+    loop = asyncio.get_running_loop()
+    try:
+        with pytest.raises(CommandError, match="did not start in 2 s"):
+            await dev.run_dev(settings, ui_port=_free_port())
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

@@ -1,0 +1,941 @@
+"""Fast unit tests of the process itself: no Temporal, no clock, no I/O.
+
+The rules table, the value refusals, the sealing of security incidents, the clock, the settings
+parsers and the pure message renderers, each checked on what a person would read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from incident.client import incident_id_for
+from incident.commands import explain_validation
+from incident.settings import SettingsError, parse_intervals, parse_office_hours, parse_retro_due
+from messages.text import notice_line
+from messages.timeline import timeline_markdown
+from workflows import clock
+from workflows.model import (
+    TEXT_MAX,
+    TITLE_MAX,
+    Accept,
+    Audience,
+    ChangeSeverity,
+    ChannelRequest,
+    Command,
+    Decline,
+    EntryKind,
+    Handover,
+    IncidentBrief,
+    IncidentStart,
+    Notice,
+    NoticeKind,
+    OfficeHours,
+    Policy,
+    PostStatusPage,
+    ProgressUpdate,
+    Reject,
+    Resolve,
+    Retro,
+    RetroDue,
+    SetCriteria,
+    Severity,
+    Snooze,
+    Status,
+    StatusPagePost,
+    StatusPageStatus,
+    TimelineEntry,
+    Timer,
+    parse_user,
+)
+from workflows.process import Incident
+from workflows.rules import RULES, Action, Role
+
+# 10:00 on Monday 23 November 2026, London (GMT): inside office hours.
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+DM, LEAD, HELPER, OUTSIDER, NEW_LEAD, REPORTER, INFOSEC = (
+    "U0DM",
+    "U0LEAD",
+    "U0HELP",
+    "U0OUT",
+    "U0NEW",
+    "U0REP",
+    "U0SEC",
+)
+POLICY = Policy(delivery_managers=[DM], infosec_head=INFOSEC)
+LONDON = OfficeHours()
+
+# --- Building incidents in each status --------------------------------------------------------
+
+
+def _start(*, declare: bool, security: bool = False, policy: Policy = POLICY) -> IncidentStart:
+    return IncidentStart(
+        id="inc-test",
+        title="Search API returns 500s",
+        description="Every search request fails since 09:40",
+        security=security,
+        actor=LEAD if declare else REPORTER,
+        lead=LEAD if declare else None,
+        severity=Severity.SEV2 if declare else None,
+        declare=declare,
+        policy=policy,
+    )
+
+
+def _do(incident: Incident, action: Action, command: Command, now: datetime = NOW) -> str:
+    """Apply a command the way the workflow does: only after the process allowed it."""
+    refusal = incident.refusal(action, command, now)
+    assert refusal is None, refusal
+    return incident.apply(action, command, now)
+
+
+def reported(*, security: bool = False) -> Incident:
+    return Incident.open(_start(declare=False, security=security), NOW)
+
+
+def declared(*, security: bool = False) -> Incident:
+    """Declared by the lead (self-initiated, not yet acknowledged), with a supporter."""
+    incident = Incident.open(_start(declare=True, security=security), NOW)
+    _do(incident, Action.JOIN, Command(actor=HELPER))
+    return incident
+
+
+def awaiting_approval() -> Incident:
+    incident = declared()
+    _do(incident, Action.RESOLVE, Resolve(actor=LEAD, summary="Rolled back the deploy"))
+    return incident
+
+
+def resolved() -> Incident:
+    incident = declared()
+    _do(incident, Action.RESOLVE, Resolve(actor=DM, summary="Rolled back the deploy"))
+    return incident
+
+
+def closed() -> Incident:
+    incident = resolved()
+    _do(incident, Action.RETRO, Retro(actor=DM, notes="Add a canary"))
+    return incident
+
+
+def declined() -> Incident:
+    incident = reported()
+    _do(incident, Action.DECLINE, Decline(actor=DM, reason="Known issue, fix scheduled"))
+    return incident
+
+
+IN_STATUS: dict[Status, Callable[[], Incident]] = {
+    Status.TRIAGE: reported,
+    Status.DECLINED: declined,
+    Status.ACTIVE: declared,
+    Status.AWAITING_APPROVAL: awaiting_approval,
+    Status.RESOLVED: resolved,
+    Status.CLOSED: closed,
+}
+
+
+def test_each_status_builder_gives_that_status() -> None:
+    for status, build in IN_STATUS.items():
+        assert build().state.status is status
+
+
+# --- The rules table, row by row --------------------------------------------------------------
+
+
+def valid_command(action: Action, actor: str) -> Command:
+    """A command for ``action`` whose values pass every value check on the incidents above."""
+    commands: dict[Action, Command] = {
+        Action.ACCEPT: Accept(actor=actor, lead=LEAD, severity=Severity.SEV1),
+        Action.DECLINE: Decline(actor=actor, reason="Known issue"),
+        Action.ACK: Command(actor=actor),
+        Action.HANDOVER: Handover(actor=actor, to=NEW_LEAD),
+        Action.JOIN: Command(actor=actor),
+        Action.LEAVE: Command(actor=actor),
+        Action.UPDATE: ProgressUpdate(actor=actor, text="Rolling back the 09:30 deploy"),
+        Action.SEVERITY: ChangeSeverity(actor=actor, severity=Severity.SEV1),
+        Action.SNOOZE: Snooze(actor=actor, duration=timedelta(hours=1)),
+        Action.SECURITY: Command(actor=actor),
+        Action.CRITERIA: SetCriteria(actor=actor, text="the error rate is under 1%"),
+        Action.STATUSPAGE: PostStatusPage(
+            actor=actor, status=StatusPageStatus.INVESTIGATING, text="Search is failing"
+        ),
+        Action.RESOLVE: Resolve(actor=actor, summary="Rolled back"),
+        Action.APPROVE: Command(actor=actor),
+        Action.REJECT: Reject(actor=actor, reason="Errors are still at 20%"),
+        Action.RETRO: Retro(actor=actor, notes="Add a canary stage"),
+    }
+    return commands[action]
+
+
+def roles_held(person: str, status: Status) -> set[Role]:
+    """The roles each person holds by construction: nobody leads or helps before acceptance."""
+    staffed = status not in (Status.TRIAGE, Status.DECLINED)
+    held = {
+        LEAD: {Role.LEAD} if staffed else set(),
+        HELPER: {Role.SUPPORTER} if staffed else set(),
+        DM: {Role.DELIVERY_MANAGER},
+        OUTSIDER: set(),
+    }[person]
+    return {Role.ANYONE, *held}
+
+
+# Cases where the rules allow the person but a value check refuses by design; they are covered
+# in the value-refusal tests below.
+VALUE_REFUSED = {
+    (Action.ACK, Status.TRIAGE),  # a reported incident was never self-initiated
+    (Action.JOIN, LEAD),  # the lead already leads
+    (Action.JOIN, HELPER),  # the supporter already helps
+}
+
+ALLOWED_CASES = [
+    (action, status, person)
+    for action, rule in RULES.items()
+    for status in sorted(rule.statuses)
+    for person in (LEAD, HELPER, DM, OUTSIDER)
+    if roles_held(person, status) & rule.roles
+    and (action, status) not in VALUE_REFUSED
+    and (action, person) not in VALUE_REFUSED
+]
+ROLE_REFUSED_CASES = [
+    (action, status, person)
+    for action, rule in RULES.items()
+    for status in sorted(rule.statuses)
+    for person in (LEAD, HELPER, DM, OUTSIDER)
+    if not roles_held(person, status) & rule.roles
+]
+STATUS_REFUSED_CASES = [
+    (action, status)
+    for action, rule in RULES.items()
+    for status in Status
+    if status not in rule.statuses
+]
+
+
+_STATUS_WORDS = {
+    Status.TRIAGE: "waiting for a delivery manager",
+    Status.DECLINED: "declined",
+    Status.ACTIVE: "active",
+    Status.AWAITING_APPROVAL: "awaiting approval of its resolution",
+    Status.RESOLVED: "resolved",
+    Status.CLOSED: "closed",
+}
+
+
+def assert_one_sentence(text: str | None) -> None:
+    assert text, "expected a refusal"
+    assert "\n" not in text
+    assert text.endswith(".")
+    assert not re.search(r"[.!?]\s+[A-Z]", text), f"more than one sentence: {text!r}"
+
+
+def test_every_action_has_a_rule() -> None:
+    assert set(RULES) == set(Action)
+
+
+def test_rules_match_the_design_contract() -> None:
+    """The "who may" column of DESIGN.md's command table."""
+    lead_or_dm = {Role.LEAD, Role.DELIVERY_MANAGER}
+    dm = {Role.DELIVERY_MANAGER}
+    expected = {
+        Action.ACCEPT: dm,
+        Action.DECLINE: dm,
+        Action.ACK: dm,
+        Action.HANDOVER: lead_or_dm,
+        Action.JOIN: {Role.ANYONE},
+        Action.LEAVE: {Role.SUPPORTER},
+        Action.UPDATE: {Role.LEAD, Role.SUPPORTER, Role.DELIVERY_MANAGER},
+        Action.SEVERITY: lead_or_dm,
+        Action.SNOOZE: lead_or_dm,
+        Action.SECURITY: lead_or_dm,
+        Action.CRITERIA: dm,
+        Action.STATUSPAGE: dm,
+        Action.RESOLVE: lead_or_dm,
+        Action.APPROVE: dm,
+        Action.REJECT: dm,
+        Action.RETRO: lead_or_dm,
+    }
+    assert {action: set(rule.roles) for action, rule in RULES.items()} == expected
+
+
+def test_rules_follow_the_lifecycle() -> None:
+    """When each command makes sense; nothing is possible once declined or closed."""
+    triage, active, awaiting, resolved = (
+        Status.TRIAGE,
+        Status.ACTIVE,
+        Status.AWAITING_APPROVAL,
+        Status.RESOLVED,
+    )
+    working = {active, awaiting}
+    expected = {
+        Action.ACCEPT: {triage},
+        Action.DECLINE: {triage},
+        Action.ACK: {triage, *working, resolved},
+        Action.HANDOVER: working,
+        Action.JOIN: working,
+        Action.LEAVE: working,
+        Action.UPDATE: working,
+        Action.SEVERITY: working,
+        Action.SNOOZE: {active},
+        Action.SECURITY: {triage, *working, resolved},
+        Action.CRITERIA: working,
+        Action.STATUSPAGE: {*working, resolved},
+        Action.RESOLVE: {active},
+        Action.APPROVE: {awaiting},
+        Action.REJECT: {awaiting},
+        Action.RETRO: {resolved},
+    }
+    assert {action: set(rule.statuses) for action, rule in RULES.items()} == expected
+
+
+@pytest.mark.parametrize(("action", "status", "person"), ALLOWED_CASES)
+def test_allowed_role_in_allowed_status_may_act(
+    action: Action, status: Status, person: str
+) -> None:
+    incident = IN_STATUS[status]()
+    command = valid_command(action, person)
+    assert incident.refusal(action, command, NOW) is None
+    entries_before = len(incident.timeline)
+    receipt = incident.apply(action, command, NOW)
+    assert receipt
+    assert "\n" not in receipt
+    recorded = incident.timeline[entries_before:]
+    assert recorded, "every allowed command is kept in the timeline"
+    assert recorded[0].actor == person
+
+
+@pytest.mark.parametrize(("action", "status", "person"), ROLE_REFUSED_CASES)
+def test_person_without_the_role_is_refused_in_one_sentence(
+    action: Action, status: Status, person: str
+) -> None:
+    incident = IN_STATUS[status]()
+    before = incident.state.model_copy(deep=True)
+    refusal = incident.refusal(action, valid_command(action, person), NOW)
+    assert_one_sentence(refusal)
+    assert refusal is not None
+    assert refusal.startswith("Only ")
+    assert RULES[action].doing in refusal
+    assert f"{person} is not" in refusal
+    assert incident.state == before
+
+
+@pytest.mark.parametrize(("action", "status"), STATUS_REFUSED_CASES)
+def test_wrong_status_is_refused_whoever_asks(action: Action, status: Status) -> None:
+    incident = IN_STATUS[status]()
+    for person in (LEAD, HELPER, DM, OUTSIDER):
+        refusal = incident.refusal(action, valid_command(action, person), NOW)
+        assert_one_sentence(refusal)
+        assert refusal == (
+            f"Incident inc-test is {_STATUS_WORDS[status]}, "
+            f"so nobody can {RULES[action].doing} now."
+        )
+
+
+def test_dm_action_without_configured_dms_says_how_to_configure_them() -> None:
+    incident = Incident.open(_start(declare=True, policy=Policy()), NOW)
+    refusal = incident.refusal(Action.CRITERIA, valid_command(Action.CRITERIA, LEAD), NOW)
+    assert_one_sentence(refusal)
+    assert refusal is not None
+    assert "INCIDENT_DELIVERY_MANAGERS" in refusal
+
+
+# --- Refusals of values -----------------------------------------------------------------------
+
+
+def _refused(incident: Incident, action: Action, command: Command, now: datetime = NOW) -> str:
+    before = incident.state.model_copy(deep=True)
+    refusal = incident.refusal(action, command, now)
+    assert_one_sentence(refusal)
+    assert refusal is not None
+    assert incident.state == before
+    return refusal
+
+
+def test_handover_to_the_current_lead_is_refused() -> None:
+    refusal = _refused(declared(), Action.HANDOVER, Handover(actor=DM, to=LEAD))
+    assert refusal == "U0LEAD is already the lead of inc-test."
+
+
+def test_join_by_the_lead_or_an_existing_supporter_is_refused() -> None:
+    incident = declared()
+    assert _refused(incident, Action.JOIN, Command(actor=LEAD)) == "U0LEAD leads inc-test already."
+    assert (
+        _refused(incident, Action.JOIN, Command(actor=HELPER))
+        == "U0HELP is already helping on inc-test."
+    )
+
+
+def test_leave_by_someone_who_is_not_helping_is_refused() -> None:
+    incident = declared()
+    for person in (OUTSIDER, LEAD, DM):
+        refusal = _refused(incident, Action.LEAVE, Command(actor=person))
+        assert refusal == f"Only a supporter may leave an incident on inc-test; {person} is not."
+
+
+def test_leave_then_leave_again_is_refused() -> None:
+    incident = declared()
+    _do(incident, Action.LEAVE, Command(actor=HELPER))
+    assert incident.state.supporters == []
+    _refused(incident, Action.LEAVE, Command(actor=HELPER))
+
+
+def test_changing_to_the_same_severity_is_refused() -> None:
+    refusal = _refused(
+        declared(), Action.SEVERITY, ChangeSeverity(actor=LEAD, severity=Severity.SEV2)
+    )
+    assert refusal == "inc-test is already sev2."
+
+
+def test_marking_security_twice_is_refused() -> None:
+    incident = declared()
+    _do(incident, Action.SECURITY, Command(actor=LEAD))
+    refusal = _refused(incident, Action.SECURITY, Command(actor=DM))
+    assert refusal == "inc-test is already a security incident."
+
+
+def test_status_page_post_on_a_security_incident_is_refused() -> None:
+    incident = declared(security=True)
+    command = valid_command(Action.STATUSPAGE, DM)
+    refusal = _refused(incident, Action.STATUSPAGE, command)
+    assert "security incident" in refusal
+    assert "status page" in refusal
+
+
+def test_ack_of_an_incident_that_was_not_self_initiated_is_refused() -> None:
+    refusal = _refused(reported(), Action.ACK, Command(actor=DM))
+    assert refusal == "inc-test was not self-initiated, so there is nothing to acknowledge."
+
+
+def test_ack_twice_is_refused_and_names_who_acknowledged() -> None:
+    incident = declared()
+    _do(incident, Action.ACK, Command(actor=DM))
+    refusal = _refused(incident, Action.ACK, Command(actor=DM))
+    assert refusal == "inc-test is already acknowledged by U0DM."
+
+
+def test_ack_of_an_incident_a_dm_declared_is_refused() -> None:
+    start = _start(declare=True).model_copy(update={"actor": DM})
+    incident = Incident.open(start, NOW)
+    assert incident.state.acknowledged_at == NOW
+    refusal = _refused(incident, Action.ACK, Command(actor=DM))
+    assert "already acknowledged" in refusal
+
+
+@pytest.mark.parametrize("revisit_at", [NOW - timedelta(hours=1), NOW])
+def test_decline_with_a_revisit_date_not_in_the_future_is_refused(revisit_at: datetime) -> None:
+    command = Decline(actor=DM, reason="Later", revisit_at=revisit_at)
+    assert (
+        _refused(reported(), Action.DECLINE, command) == "The revisit date must be in the future."
+    )
+
+
+def test_approve_when_nothing_awaits_approval_is_refused() -> None:
+    refusal = _refused(declared(), Action.APPROVE, Command(actor=DM))
+    assert refusal == "Incident inc-test is active, so nobody can approve a resolution now."
+
+
+def test_retro_before_resolution_is_refused() -> None:
+    for incident in (declared(), awaiting_approval()):
+        refusal = _refused(incident, Action.RETRO, Retro(actor=DM, notes="Too early"))
+        assert "so nobody can record the retro now" in refusal
+
+
+def test_retro_needs_notes_or_a_reason_to_skip_but_not_both() -> None:
+    with pytest.raises(ValidationError):
+        Retro(actor=DM)
+    with pytest.raises(ValidationError):
+        Retro(actor=DM, notes="n", skip_reason="r")
+
+
+# --- The lifecycle the handbook describes -----------------------------------------------------
+
+
+def test_report_tells_the_dms_and_accept_makes_it_active_with_a_channel() -> None:
+    incident = reported()
+    assert incident.state.status is Status.TRIAGE
+    asked = _notices(incident, kind=NoticeKind.REPORTED)
+    assert [n.recipients for n in asked] == [[DM]]
+    assert "incident accept inc-test" in asked[0].text
+
+    _do(incident, Action.ACCEPT, Accept(actor=DM, lead=LEAD, severity=Severity.SEV1))
+    s = incident.state
+    assert (s.status, s.lead, s.severity, s.delivery_manager) == (
+        Status.ACTIVE,
+        LEAD,
+        Severity.SEV1,
+        DM,
+    )
+    channels = [e for e in incident.outbox if isinstance(e, ChannelRequest)]
+    assert len(channels) == 1
+    assert channels[0].name == "inc-test"
+    assert not channels[0].private
+    assert set(channels[0].invite) == {LEAD, DM}
+    told = _notices(incident, kind=NoticeKind.ACCEPTED)
+    assert set(told[0].recipients) == {REPORTER, LEAD}
+
+
+def test_reject_returns_to_active_keeping_the_reason() -> None:
+    incident = awaiting_approval()
+    later = NOW + timedelta(minutes=10)
+    _do(incident, Action.REJECT, Reject(actor=DM, reason="Errors still at 20%"), later)
+    s = incident.state
+    assert s.status is Status.ACTIVE
+    assert s.rejection_reason == "Errors still at 20%"
+    assert s.timers[Timer.STALE_PROGRESS] == later + POLICY.reminder_intervals[Severity.SEV2]
+    assert incident.timeline[-1].kind is EntryKind.REJECTED
+
+
+def test_every_effect_key_is_unique() -> None:
+    incident = declared(security=True)
+    _do(incident, Action.UPDATE, ProgressUpdate(actor=LEAD, text="Keys rotated"))
+    _do(incident, Action.RESOLVE, Resolve(actor=DM))
+    keys = [effect.key for effect in incident.outbox]
+    assert len(keys) == len(set(keys))
+
+
+# --- Security incidents are sealed ------------------------------------------------------------
+
+SECRET_TITLE = "Prod AWS keys leaked"
+SECRET_DESCRIPTION = "Keys pushed to a public GitHub repository"
+
+
+def _notices(
+    incident: Incident, *, kind: NoticeKind | None = None, audience: Audience | None = None
+) -> list[Notice]:
+    return [
+        e
+        for e in incident.outbox
+        if isinstance(e, Notice)
+        and (kind is None or e.kind is kind)
+        and (audience is None or e.audience is audience)
+    ]
+
+
+def _assert_sealed(notice: Notice) -> None:
+    assert notice.incident.title is None
+    assert notice.incident.lead is None
+    assert notice.incident.channel_id is None
+    for secret in (SECRET_TITLE, SECRET_DESCRIPTION, LEAD):
+        assert secret not in notice.text
+        assert secret not in (notice.actor or "")
+        assert secret not in notice.mentions
+    assert SECRET_TITLE not in notice_line(notice, platform_channel="#wc-platform")
+
+
+def _security_start(*, declare: bool, policy: Policy = POLICY) -> IncidentStart:
+    return IncidentStart(
+        id="inc-test",
+        title=SECRET_TITLE,
+        description=SECRET_DESCRIPTION,
+        security=True,
+        actor=LEAD,
+        lead=LEAD if declare else None,
+        severity=Severity.SEV1 if declare else None,
+        declare=declare,
+        policy=policy,
+    )
+
+
+def test_declared_security_incident_never_describes_itself_in_public() -> None:
+    incident = Incident.open(_security_start(declare=True), NOW)
+    _do(incident, Action.ACK, Command(actor=DM))
+    _do(incident, Action.UPDATE, ProgressUpdate(actor=LEAD, text="Keys rotated"))
+    _do(incident, Action.HANDOVER, Handover(actor=LEAD, to=NEW_LEAD))
+    _do(incident, Action.RESOLVE, Resolve(actor=DM, summary="Keys rotated, repo purged"))
+    _do(incident, Action.RETRO, Retro(actor=DM, notes="Add secret scanning"))
+
+    public = _notices(incident, audience=Audience.PLATFORM_CHANNEL)
+    assert [n.kind for n in public] == [NoticeKind.DECLARED, NoticeKind.RESOLVED]
+    for notice in public:
+        _assert_sealed(notice)
+        assert NEW_LEAD not in notice.text
+    assert not [e for e in incident.outbox if isinstance(e, StatusPagePost)]
+
+    channels = [e for e in incident.outbox if isinstance(e, ChannelRequest)]
+    assert len(channels) == 1
+    assert channels[0].private
+    assert channels[0].name == "inc-test-private"
+    assert INFOSEC in channels[0].invite
+
+
+def test_infosec_head_is_told_directly_of_a_security_incident() -> None:
+    for start in (_security_start(declare=True), _security_start(declare=False)):
+        incident = Incident.open(start, NOW)
+        told = _notices(incident, kind=NoticeKind.SECURITY)
+        assert len(told) == 1
+        assert told[0].audience is Audience.DIRECT
+        assert told[0].recipients == [INFOSEC]
+        assert SECRET_TITLE in told[0].text
+
+
+def test_reported_security_incident_accepted_later_is_announced_sealed() -> None:
+    incident = Incident.open(_security_start(declare=False), NOW)
+    _do(incident, Action.ACCEPT, Accept(actor=DM, lead=LEAD, severity=Severity.SEV1))
+    public = _notices(incident, audience=Audience.PLATFORM_CHANNEL)
+    assert len(public) == 1
+    _assert_sealed(public[0])
+    channels = [e for e in incident.outbox if isinstance(e, ChannelRequest)]
+    assert [c.private for c in channels] == [True]
+
+
+def test_security_marked_later_seals_what_follows_and_skips_the_status_page() -> None:
+    incident = Incident.open(
+        _start(declare=True).model_copy(
+            update={"title": SECRET_TITLE, "description": SECRET_DESCRIPTION}
+        ),
+        NOW,
+    )
+    _do(incident, Action.ACK, Command(actor=DM))
+    _do(incident, Action.STATUSPAGE, valid_command(Action.STATUSPAGE, DM))
+    posts_before = [e for e in incident.outbox if isinstance(e, StatusPagePost)]
+    assert len(posts_before) == 1
+    effects_before = len(incident.outbox)
+
+    _do(incident, Action.SECURITY, Command(actor=LEAD))
+    _do(incident, Action.RESOLVE, Resolve(actor=DM, summary="Keys rotated"))
+
+    later = incident.outbox[effects_before:]
+    assert not [e for e in later if isinstance(e, StatusPagePost)]
+    public_later = [
+        e for e in later if isinstance(e, Notice) and e.audience is Audience.PLATFORM_CHANNEL
+    ]
+    assert [n.kind for n in public_later] == [NoticeKind.RESOLVED]
+    _assert_sealed(public_later[0])
+    new_channels = [e for e in later if isinstance(e, ChannelRequest)]
+    assert [(c.private, c.name) for c in new_channels] == [(True, "inc-test-private")]
+    told = [e for e in later if isinstance(e, Notice) and e.kind is NoticeKind.SECURITY]
+    assert any(n.recipients == [INFOSEC] for n in told)
+
+
+def test_non_security_resolution_resolves_the_open_status_page_incident() -> None:
+    incident = declared()
+    _do(incident, Action.STATUSPAGE, valid_command(Action.STATUSPAGE, DM))
+    _do(incident, Action.RESOLVE, Resolve(actor=DM))
+    posts = [e for e in incident.outbox if isinstance(e, StatusPagePost)]
+    assert [p.status for p in posts] == [StatusPageStatus.INVESTIGATING, StatusPageStatus.RESOLVED]
+
+
+def test_shared_channel_mode_uses_the_response_channel_but_never_for_security() -> None:
+    shared = Policy(delivery_managers=[DM], infosec_head=INFOSEC, channel_mode="shared")
+    normal = Incident.open(_start(declare=True, policy=shared), NOW)
+    secret = Incident.open(_security_start(declare=True, policy=shared), NOW)
+    [normal_channel] = [e for e in normal.outbox if isinstance(e, ChannelRequest)]
+    [secret_channel] = [e for e in secret.outbox if isinstance(e, ChannelRequest)]
+    assert (normal_channel.name, normal_channel.private) == ("#wc-incident-response", False)
+    assert (secret_channel.name, secret_channel.private) == ("inc-test-private", True)
+    for notice in _notices(secret, audience=Audience.PLATFORM_CHANNEL):
+        _assert_sealed(notice)
+
+
+# --- Clock ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("90s", timedelta(seconds=90)),
+        ("30m", timedelta(minutes=30)),
+        ("1h30m", timedelta(hours=1, minutes=30)),
+        ("1h 30m", timedelta(hours=1, minutes=30)),
+        ("2D", timedelta(days=2)),
+        ("1w", timedelta(weeks=1)),
+    ],
+)
+def test_parse_duration_accepts(text: str, expected: timedelta) -> None:
+    assert clock.parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "30", "m", "1.5h", "-5m", "0m", "5 minutes", "1h30"])
+def test_parse_duration_rejects(text: str) -> None:
+    with pytest.raises(ValueError, match="duration"):
+        clock.parse_duration(text)
+
+
+def test_format_duration_reads_naturally() -> None:
+    assert clock.format_duration(timedelta(seconds=42)) == "42s"
+    assert clock.format_duration(timedelta(hours=1, minutes=5)) == "1h 5m"
+    assert clock.format_duration(timedelta(days=2, minutes=1)) == "2d 1m"
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        # Monday evening → Tuesday 09:00 (GMT = UTC in November).
+        ("2026-11-23T19:00", "2026-11-24T09:00"),
+        # Before opening → the same morning.
+        ("2026-11-24T06:30", "2026-11-24T09:00"),
+        # Friday evening → Monday morning.
+        ("2026-11-20T18:00", "2026-11-23T09:00"),
+        # Saturday noon → Monday morning.
+        ("2026-11-21T12:00", "2026-11-23T09:00"),
+        # Inside office hours: unchanged.
+        ("2026-11-23T10:15", "2026-11-23T10:15"),
+        # Closing time itself is outside.
+        ("2026-11-23T17:30", "2026-11-24T09:00"),
+        # Friday 18:00 BST → Monday 09:00 GMT (clocks went back on Sunday 25 October).
+        ("2026-10-23T17:00", "2026-10-26T09:00"),
+        # Friday 18:00 GMT → Monday 09:00 BST = 08:00 UTC (clocks went forward on 29 March).
+        ("2026-03-27T18:00", "2026-03-30T08:00"),
+        # In BST: 09:00 London is 08:00 UTC.
+        ("2026-06-01T07:59", "2026-06-01T08:00"),
+    ],
+)
+def test_next_office_time(moment: str, expected: str) -> None:
+    assert clock.next_office_time(_utc(moment), LONDON) == _utc(expected)
+
+
+def test_next_office_time_keeps_the_callers_timezone() -> None:
+    result = clock.next_office_time(_utc("2026-11-23T19:00"), LONDON)
+    assert result.utcoffset() == timedelta(0)
+
+
+def test_in_office_hours_follows_london_time() -> None:
+    assert clock.in_office_hours(_utc("2026-06-01T16:00"), LONDON)  # 17:00 BST
+    assert not clock.in_office_hours(_utc("2026-06-01T16:30"), LONDON)  # 17:30 BST
+    assert clock.in_office_hours(_utc("2026-12-01T17:00"), LONDON)  # 17:00 GMT
+    assert not clock.in_office_hours(_utc("2026-11-21T12:00"), LONDON)  # Saturday
+
+
+@pytest.mark.parametrize(
+    ("moment", "days", "expected"),
+    [
+        ("2026-11-20T14:00", 1, "2026-11-23T14:00"),  # Friday + 1 → Monday
+        ("2026-11-19T14:00", 5, "2026-11-26T14:00"),  # Thursday + 5 → Thursday
+        ("2026-11-21T14:00", 5, "2026-11-27T14:00"),  # Saturday + 5 → Friday
+        ("2026-11-23T14:00", 3, "2026-11-26T14:00"),  # no weekend in between
+        # Friday 14:00 BST + 1 → Monday 14:00 GMT: the local hour is kept across the change.
+        ("2026-10-23T13:00", 1, "2026-10-26T14:00"),
+    ],
+)
+def test_add_working_days(moment: str, days: int, expected: str) -> None:
+    assert clock.add_working_days(_utc(moment), days, LONDON) == _utc(expected)
+
+
+# --- Settings ---------------------------------------------------------------------------------
+
+
+def test_parse_office_hours_default_form() -> None:
+    hours = parse_office_hours("Mon-Fri 09:00-17:30 Europe/London")
+    assert hours == OfficeHours(
+        weekdays=[0, 1, 2, 3, 4], opens=time(9), closes=time(17, 30), timezone="Europe/London"
+    )
+
+
+def test_parse_office_hours_single_day_wrapping_range_and_short_hours() -> None:
+    assert parse_office_hours("sat 10:00-14:00 UTC").weekdays == [5]
+    wrapped = parse_office_hours("Fri-Mon 8:00-18:00 America/New_York")
+    assert wrapped.weekdays == [4, 5, 6, 0]
+    assert (wrapped.opens, wrapped.timezone) == (time(8), "America/New_York")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "weekdays 9-5",
+        "Mon-Fri 09:00-17:30",  # no timezone
+        "Mon-Xyz 09:00-17:30 Europe/London",
+        "Mon-Fri 25:00-26:00 Europe/London",
+        "Mon-Fri 17:30-09:00 Europe/London",  # closes before it opens
+        "Mon-Fri 09:00-17:30 Mars/Olympus_Mons",
+    ],
+)
+def test_parse_office_hours_rejects_with_the_setting_name(text: str) -> None:
+    with pytest.raises(SettingsError, match="INCIDENT_OFFICE_HOURS"):
+        parse_office_hours(text)
+
+
+def test_parse_intervals() -> None:
+    assert parse_intervals("sev1=15m, SEV2=2h,sev3=1d") == {
+        Severity.SEV1: timedelta(minutes=15),
+        Severity.SEV2: timedelta(hours=2),
+        Severity.SEV3: timedelta(days=1),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sev1=30m,sev2=1h", "sev1=30m,sev2=1h,sev3=soon", "sev1=30m,sev2=1h,sev4=4h", "30m"],
+)
+def test_parse_intervals_rejects_with_the_setting_name(text: str) -> None:
+    with pytest.raises(SettingsError, match="INCIDENT_REMINDER_INTERVALS"):
+        parse_intervals(text)
+
+
+def test_parse_retro_due() -> None:
+    assert parse_retro_due("sev1=3d,sev2=5wd,sev3=10wd") == {
+        Severity.SEV1: RetroDue(days=3),
+        Severity.SEV2: RetroDue(days=5, working_days=True),
+        Severity.SEV3: RetroDue(days=10, working_days=True),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sev1=3d,sev2=5wd",
+        "sev1=3x,sev2=5wd,sev3=5wd",
+        "sev1=0d,sev2=5wd,sev3=5wd",
+        "sev1=61d,sev2=5wd,sev3=5wd",
+    ],
+)
+def test_parse_retro_due_rejects_with_the_setting_name(text: str) -> None:
+    with pytest.raises(SettingsError, match="INCIDENT_RETRO_DUE"):
+        parse_retro_due(text)
+
+
+# --- People, ids, validation messages ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("U012ABC", "U012ABC"),
+        ("  W0ABC12 ", "W0ABC12"),
+        ("@U012ABC", "U012ABC"),
+        ("<@U123ABC|alice>", "U123ABC"),
+        ("<@U123ABC>", "U123ABC"),
+        ("Alice.Smith@Example.ORG", "alice.smith@example.org"),
+    ],
+)
+def test_parse_user_accepts(text: str, expected: str) -> None:
+    assert parse_user(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "alice", "u012abc", "<@alice>", "a@b", "two words@x.org"])
+def test_parse_user_rejects(text: str) -> None:
+    with pytest.raises(ValueError, match="Slack user id"):
+        parse_user(text)
+
+
+def test_incident_id_for() -> None:
+    day = date(2026, 11, 22)
+    assert incident_id_for("Search API down!", day) == "inc-2026-11-22-search-api-down"
+    assert incident_id_for("!!!", day) == "inc-2026-11-22-incident"
+    long_id = incident_id_for("word " * 40, day)
+    slug = long_id.removeprefix("inc-2026-11-22-")
+    assert len(slug) <= 50
+    assert not slug.endswith("-")
+    assert re.fullmatch(r"[a-z0-9-]+", slug)
+
+
+def test_explain_validation_of_an_over_long_title() -> None:
+    with pytest.raises(ValidationError) as raised:
+        IncidentStart(id="inc-x", title="x" * (TITLE_MAX + 1), actor=LEAD, policy=POLICY)
+    message = explain_validation(raised.value)
+    assert message == "The title is too long: 201 characters, at most 200."
+    assert_one_sentence(message)
+
+
+def test_explain_validation_of_an_over_long_text() -> None:
+    with pytest.raises(ValidationError) as raised:
+        ProgressUpdate(actor=LEAD, text="y" * (TEXT_MAX + 1))
+    message = explain_validation(raised.value)
+    assert message == "The text is too long: 3001 characters, at most 3000."
+    assert_one_sentence(message)
+
+
+def test_explain_validation_of_a_bad_person() -> None:
+    with pytest.raises(ValidationError) as raised:
+        Handover(actor=LEAD, to="somebody")
+    message = explain_validation(raised.value)
+    assert message.startswith("Invalid new lead:")
+    assert_one_sentence(message)
+
+
+# --- What people read -------------------------------------------------------------------------
+
+
+def test_timeline_markdown_groups_entries_by_day() -> None:
+    incident = declared()
+    state = incident.state
+    entries = [
+        TimelineEntry(
+            at=_utc("2026-11-23T10:00:00"), actor=LEAD, kind=EntryKind.DECLARED, text="Declared"
+        ),
+        TimelineEntry(
+            at=_utc("2026-11-23T23:59:30"), actor=HELPER, kind=EntryKind.UPDATE, text="Cache off"
+        ),
+        TimelineEntry(
+            at=_utc("2026-11-24T00:00:05"), actor=DM, kind=EntryKind.RESOLVED, text="Fixed"
+        ),
+    ]
+    markdown = timeline_markdown(state, entries)
+    lines = markdown.splitlines()
+    assert lines[0] == "# Timeline of inc-test: Search API returns 500s"
+    first_day, second_day = lines.index("## 2026-11-23"), lines.index("## 2026-11-24")
+    assert first_day < second_day
+    declared_line = lines.index("- 10:00:00 **U0LEAD** (declared): Declared")
+    update_line = lines.index("- 23:59:30 **U0HELP** (update): Cache off")
+    resolved_line = lines.index("- 00:00:05 **U0DM** (resolved): Fixed")
+    assert first_day < declared_line < update_line < second_day < resolved_line
+    assert markdown.count("## ") == 2
+
+
+def test_timeline_markdown_is_posted_at_resolution() -> None:
+    incident = resolved()
+    [timeline] = _notices(incident, kind=NoticeKind.TIMELINE)
+    assert timeline.audience is Audience.INCIDENT_CHANNEL
+    assert "## 2026-11-23" in timeline.text
+    assert "**U0HELP** (joined)" in timeline.text
+
+
+def _brief(**changes: object) -> IncidentBrief:
+    brief = IncidentBrief(
+        id="inc-test",
+        title="Search down",
+        severity=Severity.SEV1,
+        status=Status.ACTIVE,
+        lead=LEAD,
+        channel_id="C0CHAN",
+        security=False,
+    )
+    return brief.model_copy(update=changes)
+
+
+def test_notice_line_names_where_who_and_what() -> None:
+    direct = Notice(
+        key="inc-test/1",
+        kind=NoticeKind.ESCALATION,
+        audience=Audience.DIRECT,
+        recipients=[DM, "U0DM2"],
+        incident=_brief(),
+        actor=LEAD,
+        text="No update for 1h.",
+    )
+    assert (
+        notice_line(direct, platform_channel="#wc-platform")
+        == "[inc-test] escalation → direct to U0DM, U0DM2 from U0LEAD: No update for 1h."
+    )
+    reminder = direct.model_copy(
+        update={
+            "kind": NoticeKind.REMINDER,
+            "audience": Audience.INCIDENT_CHANNEL,
+            "recipients": [],
+            "actor": None,
+            "mentions": [LEAD],
+            "text": "Please post an update.",
+        }
+    )
+    assert (
+        notice_line(reminder, platform_channel="#wc-platform")
+        == "[inc-test] reminder → C0CHAN: @U0LEAD Please post an update."
+    )
+    no_channel_yet = reminder.model_copy(update={"incident": _brief(channel_id=None)})
+    assert "→ the channel of inc-test:" in notice_line(
+        no_channel_yet, platform_channel="#wc-platform"
+    )
+    announcement = direct.model_copy(
+        update={"kind": NoticeKind.DECLARED, "audience": Audience.PLATFORM_CHANNEL, "text": "Hi."}
+    )
+    assert (
+        notice_line(announcement, platform_channel="#wc-platform")
+        == "[inc-test] declared → #wc-platform from U0LEAD: Hi. Channel: C0CHAN"
+    )
