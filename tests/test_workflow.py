@@ -610,11 +610,12 @@ async def test_retro_is_due_five_working_days_after_a_sev2_is_resolved(desk: Des
     await desk.send(handle, Action.RESOLVE, Resolve(actor=DM, summary="Fixed"))
     resolved_at = (await state_of(handle)).resolved_at
     assert resolved_at is not None
-    due_at = clock.add_working_days(resolved_at, 5, london_hours)
-    # Five working days: a weekend always falls in between, unless it started on one.
+    five_working_days = clock.add_working_days(resolved_at, 5, london_hours)
+    due_at = clock.next_office_time(five_working_days, london_hours)
+    # Five working days: a weekend always falls in between, unless it started on one; and the
+    # reminder waits for office hours like every sev2/sev3 nudge.
     assert due_at - resolved_at >= timedelta(days=5)
-    assert due_at.astimezone(LONDON).weekday() < 5
-    assert due_at.astimezone(LONDON).time() == resolved_at.astimezone(LONDON).time()
+    assert clock.in_office_hours(due_at, london_hours)
 
     await desk.sleep_until(due_at - timedelta(hours=1))
     assert await timeline_of(handle, EntryKind.RETRO_DUE) == []
