@@ -1,0 +1,23 @@
+# The incident worker (and, when built, the Slack relay): one image, the entry point picks the role.
+#   docker build -t incident-workflow .
+#   docker run --env-file .env incident-workflow worker
+
+FROM python:3.11-slim AS build
+WORKDIR /src
+RUN python -m venv /opt/venv
+COPY pyproject.toml README.md ./
+COPY starter.py worker.py ./
+COPY workflows ./workflows
+COPY activities ./activities
+COPY messages ./messages
+COPY incident ./incident
+RUN /opt/venv/bin/pip install --no-cache-dir .
+
+FROM python:3.11-slim AS run
+RUN useradd --create-home --uid 10001 incident
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1
+USER incident
+WORKDIR /home/incident
+ENTRYPOINT ["incident"]
+CMD ["worker"]
