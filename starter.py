@@ -418,6 +418,50 @@ def list_incidents(
     _print(ctx, data, listing_table(listings))
 
 
+@app.command(name="retro-doc")
+def retro_doc(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    out: Annotated[str, typer.Option(help="Directory to write the draft into.")] = ".",
+) -> None:
+    """Write the retro's first draft (YYYY-MM-DD_short-title.md) from the incident's timeline."""
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from messages.retro import retro_draft, retro_file_name
+
+    async def work(client: IncidentClient, settings: Settings) -> Path:
+        state = await client.state(incident_id)
+        entries = await client.timeline(incident_id)
+        zone = ZoneInfo(settings.policy().office_hours.timezone)
+        path = Path(out) / retro_file_name(state, zone)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(retro_draft(state, entries, zone=zone))
+        return path
+
+    path = _run(ctx, work)
+    _print(ctx, {"path": str(path)}, str(path))
+
+
+@app.command()
+def stats(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(help="Only incidents since this date.")] = None,
+) -> None:
+    """Figures over ended incidents: counts, time to acknowledge, declare, update, resolve."""
+    from incident.commands import load_settings, moment
+    from incident.stats import incident_stats
+    from messages.terminal import stats_json, stats_text
+
+    start = moment(since, load_settings()) if since else None
+
+    async def work(client: IncidentClient, settings: Settings) -> list[IncidentState]:
+        return await client.ended(start)
+
+    figures = incident_stats(_run(ctx, work))
+    _print(ctx, stats_json(figures), stats_text(figures))
+
+
 def _state_json(state: IncidentState) -> dict[str, Any]:
     from messages.summary import durations
 

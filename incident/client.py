@@ -189,6 +189,22 @@ class IncidentClient:
         handle = self._handle(incident_id)
         return await self._bounded(handle.query(IncidentWorkflow.timeline), incident_id)
 
+    async def ended(self, since: datetime | None = None) -> list[IncidentState]:
+        """The final state of every incident that has ended (closed or declined)."""
+        query = f'WorkflowType = "{IncidentWorkflow.__name__}" AND ExecutionStatus = "Completed"'
+        if since:
+            query += f' AND StartTime >= "{since.isoformat()}"'
+        states = []
+        try:
+            async for execution in self._client.list_workflows(query):
+                handle = self._client.get_workflow_handle_for(
+                    IncidentWorkflow.run, execution.id, run_id=execution.run_id
+                )
+                states.append(await handle.result())
+        except RPCError as error:
+            raise CommandError(await self._explain(error)) from None
+        return states
+
     async def list(self, status: Status | None = None) -> list[IncidentListing]:
         query = f'WorkflowType = "{IncidentWorkflow.__name__}"'
         if status:

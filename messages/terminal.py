@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from messages.summary import durations_line
+from workflows.clock import format_duration
 from workflows.model import IncidentState, Timer
 from workflows.rules import describe_status
 
 if TYPE_CHECKING:
     from incident.client import IncidentListing
+    from incident.stats import GroupStats, IncidentStats
 
 
 _TIMER_LABELS = {
@@ -65,3 +67,65 @@ def listing_table(listings: Sequence[IncidentListing]) -> str:
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
         for row in [header, *rows]
     )
+
+
+_FIGURE_LABELS = {
+    "time_to_acknowledge": "to DM acknowledgement",
+    "time_to_declare": "to declared/accepted",
+    "time_to_first_update": "to first update",
+    "time_to_resolve": "to resolve",
+}
+
+
+def _tally(counts: dict[str, int]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in sorted(counts.items()))
+
+
+def _group_lines(name: str, group: GroupStats) -> list[str]:
+    if not group.incidents:
+        return [f"{name}: none"]
+    lines = [
+        f"{name}: {group.incidents} ({_tally(group.by_severity)}); {_tally(group.by_outcome)}",
+    ]
+    for figure, spread in group.durations.items():
+        lines.append(
+            f"  {_FIGURE_LABELS[figure]}: median {format_duration(spread.median)}, "
+            f"p90 {format_duration(spread.p90)} (over {spread.count})"
+        )
+    lines.append(
+        f"  per incident: {group.reminders_per_incident:.1f} reminders, "
+        f"{group.escalations_per_incident:.1f} escalations"
+    )
+    return lines
+
+
+def stats_text(stats: IncidentStats) -> str:
+    lines = _group_lines("Incidents", stats.incidents)
+    lines += _group_lines("Security incidents", stats.security)
+    lines.append(f"Declined reports: {stats.declined}")
+    return "\n".join(lines)
+
+
+def stats_json(stats: IncidentStats) -> dict[str, object]:
+    def group(g: GroupStats) -> dict[str, object]:
+        return {
+            "incidents": g.incidents,
+            "by_severity": g.by_severity,
+            "by_outcome": g.by_outcome,
+            "durations_seconds": {
+                name: {
+                    "count": s.count,
+                    "median": s.median.total_seconds(),
+                    "p90": s.p90.total_seconds(),
+                }
+                for name, s in g.durations.items()
+            },
+            "reminders_per_incident": g.reminders_per_incident,
+            "escalations_per_incident": g.escalations_per_incident,
+        }
+
+    return {
+        "incidents": group(stats.incidents),
+        "security": group(stats.security),
+        "declined": stats.declined,
+    }
