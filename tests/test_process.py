@@ -25,6 +25,7 @@ from workflows.model import (
     Accept,
     Audience,
     ChangeSeverity,
+    ChannelRef,
     ChannelRequest,
     Command,
     Decline,
@@ -592,22 +593,42 @@ def test_security_marked_later_seals_what_follows_and_skips_the_status_page() ->
     _do(incident, Action.STATUSPAGE, valid_command(Action.STATUSPAGE, DM))
     posts_before = [e for e in incident.outbox if isinstance(e, StatusPagePost)]
     assert len(posts_before) == 1
-    effects_before = len(incident.outbox)
 
     _do(incident, Action.SECURITY, Command(actor=LEAD))
     _do(incident, Action.RESOLVE, Resolve(actor=DM, summary="Keys rotated"))
 
-    later = incident.outbox[effects_before:]
-    assert not [e for e in later if isinstance(e, StatusPagePost)]
-    public_later = [
-        e for e in later if isinstance(e, Notice) and e.audience is Audience.PLATFORM_CHANNEL
+    # Nothing had gone out yet: the queued status page post is dropped, the queued public
+    # announcements are sealed, and the channel not yet opened is opened private instead.
+    assert not [e for e in incident.outbox if isinstance(e, StatusPagePost)]
+    public = [
+        e
+        for e in incident.outbox
+        if isinstance(e, Notice) and e.audience is Audience.PLATFORM_CHANNEL
     ]
-    assert [n.kind for n in public_later] == [NoticeKind.RESOLVED]
-    _assert_sealed(public_later[0])
-    new_channels = [e for e in later if isinstance(e, ChannelRequest)]
-    assert [(c.private, c.name) for c in new_channels] == [(True, "inc-test-private")]
-    told = [e for e in later if isinstance(e, Notice) and e.kind is NoticeKind.SECURITY]
+    assert [n.kind for n in public] == [NoticeKind.DECLARED, NoticeKind.RESOLVED]
+    for notice in public:
+        _assert_sealed(notice)
+    channels = [e for e in incident.outbox if isinstance(e, ChannelRequest)]
+    assert [(c.private, c.name) for c in channels] == [(True, "inc-test-private")]
+    assert INFOSEC in channels[0].invite
+    told = [e for e in incident.outbox if isinstance(e, Notice) and e.kind is NoticeKind.SECURITY]
     assert any(n.recipients == [INFOSEC] for n in told)
+
+
+def test_security_marked_after_the_channel_opened_moves_to_a_new_private_one() -> None:
+    incident = declared()
+    for effect in list(incident.outbox):
+        result = (
+            ChannelRef(channel_id="C0PUBLIC", name="inc-test")
+            if isinstance(effect, ChannelRequest)
+            else None
+        )
+        incident.effect_done(effect, result, NOW)
+    _do(incident, Action.SECURITY, Command(actor=LEAD))
+    moved = [e for e in incident.outbox if isinstance(e, Notice) and e.kind is NoticeKind.SECURITY]
+    assert any("new private channel" in n.text for n in moved)
+    channels = [e for e in incident.outbox if isinstance(e, ChannelRequest)]
+    assert [(c.private, c.name) for c in channels] == [(True, "inc-test-private")]
 
 
 def test_non_security_resolution_resolves_the_open_status_page_incident() -> None:

@@ -287,7 +287,8 @@ class Incident:
         s.security = True
         text = f"{cmd.actor} marked {s.id} as a security incident"
         self._record(now, cmd.actor, EntryKind.SECURITY, text)
-        if s.status in (Status.ACTIVE, Status.AWAITING_APPROVAL):
+        channel_sealed = self._seal_outbox()
+        if s.status in (Status.ACTIVE, Status.AWAITING_APPROVAL) and not channel_sealed:
             self._to_channel(
                 NoticeKind.SECURITY, text + "; it moves to a new private channel.", actor=cmd.actor
             )
@@ -597,13 +598,42 @@ class Incident:
     def _announce(self, kind: NoticeKind, text: str, *, actor: str | None = None) -> None:
         """Post in the platform channel; a security incident is never described there."""
         if self.state.security:
-            text = (
-                "A confidential incident is being handled."
-                if kind is NoticeKind.DECLARED
-                else ("A confidential incident has been resolved.")
-            )
+            text = _sealed_announcement(kind)
             actor = None  # who declared or resolved it (often the lead) is a detail too
         self._notice(kind, Audience.PLATFORM_CHANNEL, text, public=True, actor=actor)
+
+    def _seal_outbox(self) -> bool:
+        """Seal what was decided before the incident became confidential and is not yet out.
+
+        Public announcements lose their details, status page posts are dropped, and a public
+        channel not yet opened is opened private instead (True when there was one).
+        """
+        sealed: list[Effect] = []
+        channel_sealed = False
+        for effect in self.outbox:
+            if isinstance(effect, StatusPagePost):
+                continue
+            if isinstance(effect, Notice) and effect.audience is Audience.PLATFORM_CHANNEL:
+                effect = effect.model_copy(
+                    update={
+                        "incident": self._brief(public=True),
+                        "actor": None,
+                        "text": _sealed_announcement(effect.kind),
+                    }
+                )
+            elif isinstance(effect, ChannelRequest) and not effect.private:
+                invite = [*effect.invite, self.policy.infosec_head or ""]
+                effect = effect.model_copy(
+                    update={
+                        "private": True,
+                        "name": _channel_name(self.state.id, private=True),
+                        "invite": list(dict.fromkeys(p for p in invite if p)),
+                    }
+                )
+                channel_sealed = True
+            sealed.append(effect)
+        self.outbox[:] = sealed
+        return channel_sealed
 
     def _direct(
         self, kind: NoticeKind, recipients: list[str], text: str, *, actor: str | None = None
@@ -611,6 +641,12 @@ class Incident:
         people = list(dict.fromkeys(p for p in recipients if p))
         if people:
             self._notice(kind, Audience.DIRECT, text, public=False, recipients=people, actor=actor)
+
+
+def _sealed_announcement(kind: NoticeKind) -> str:
+    if kind is NoticeKind.RESOLVED:
+        return "A confidential incident has been resolved."
+    return "A confidential incident is being handled."
 
 
 def _channel_name(incident_id: str, *, private: bool) -> str:
