@@ -12,7 +12,7 @@ import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -210,6 +210,46 @@ class IncidentWorkflow:
     @retro.validator
     def validate_retro(self, command: Retro) -> None:
         self._validate(Action.RETRO, command)
+
+    # --- Signals: the same commands for fire-and-forget senders (see workflows/signals.py) ----
+
+    @workflow.signal(name="lead_handover")
+    def lead_handover_signal(self, body: RawValue) -> None:
+        self._signal("lead_handover", body)
+
+    @workflow.signal(name="dm_approval")
+    def dm_approval_signal(self, body: RawValue) -> None:
+        self._signal("dm_approval", body)
+
+    @workflow.signal(name="resolved")
+    def resolved_signal(self, body: RawValue) -> None:
+        self._signal("resolved", body)
+
+    @workflow.signal(name="progress_update")
+    def progress_update_signal(self, body: RawValue) -> None:
+        self._signal("progress_update", body)
+
+    @workflow.signal(name="join")
+    def join_signal(self, body: RawValue) -> None:
+        self._signal("join", body)
+
+    @workflow.signal(name="leave")
+    def leave_signal(self, body: RawValue) -> None:
+        self._signal("leave", body)
+
+    @workflow.signal(name="acknowledge")
+    def acknowledge_signal(self, body: RawValue) -> None:
+        self._signal("acknowledge", body)
+
+    def _signal(self, name: str, body: RawValue) -> None:
+        """Read the body leniently: a malformed signal is recorded as refused, never a failure."""
+        try:
+            decoded: object = workflow.payload_converter().from_payload(body.payload)
+        except Exception:  # any undecodable payload is the sender's mistake, not the workflow's
+            decoded = None
+        self._incident.receive_signal(name, decoded, workflow.now())
+        self._publish()
+        self._changed = True
 
     def _validate(self, action: Action, command: Command) -> None:
         reason = self._incident.refusal(action, command, workflow.now())

@@ -165,6 +165,7 @@ class EntryKind(StrEnum):
     RETRO_DUE = "retro_due"
     CLOSED = "closed"
     CHANNEL = "channel"
+    REFUSED = "refused"
 
 
 class TimelineEntry(Model):
@@ -200,6 +201,7 @@ class NoticeKind(StrEnum):
     TIMELINE = "timeline"
     CLOSED = "closed"
     SECURITY = "security"
+    REFUSED = "refused"
 
 
 class IncidentBrief(Model):
@@ -333,6 +335,7 @@ class CarriedState(Model):
     timeline: list[TimelineEntry]
     outbox: list[Effect]
     effects_issued: int
+    request_ids: list[str] = Field(default=[], description="recent signals' ids, applied once")
 
 
 class Receipt(Model):

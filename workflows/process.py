@@ -45,8 +45,10 @@ from workflows.model import (
     StatusPageStatus,
     TimelineEntry,
     Timer,
+    parse_user,
 )
 from workflows.rules import Action
+from workflows.signals import REQUEST_IDS_KEPT, SignalRefused, read_signal, sender_of
 
 CHANNEL_NAME_MAX = 80
 
@@ -59,6 +61,7 @@ class Incident:
         self.timeline = carried.timeline
         self.outbox = carried.outbox
         self.effects_issued = carried.effects_issued
+        self.request_ids = carried.request_ids
         self.policy = policy
 
     # --- Opening ---------------------------------------------------------------------------
@@ -180,6 +183,45 @@ class Incident:
             return reason
         check = _VALUE_CHECKS.get(action)
         return check(self, command, now) if check else None
+
+    def receive_signal(self, name: str, body: object, now: datetime) -> str | None:
+        """Apply a signal under the same rules as its Update; a refusal is recorded, not raised.
+
+        Returns the refusal sentence, or None when the signal was applied (or was a repeat).
+        """
+        try:
+            action, command, request_id = read_signal(name, body)
+        except SignalRefused as refused:
+            self._refused_signal(name, sender_of(body), str(refused), now)
+            return str(refused)
+        if request_id is not None:
+            if request_id in self.request_ids:
+                return None  # a retried or redelivered signal: applied once already
+            self.request_ids = [*self.request_ids, request_id][-REQUEST_IDS_KEPT:]
+        reason = self.refusal(action, command, now)
+        if reason:
+            self._refused_signal(name, command.actor, reason, now)
+            return reason
+        self.apply(action, command, now)
+        return None
+
+    def _refused_signal(self, name: str, sender: str | None, reason: str, now: datetime) -> None:
+        try:
+            sender = parse_user(sender) if sender else None
+        except ValueError:
+            sender = None  # not a person we can tell
+        self._record(
+            now,
+            sender or "unknown sender",
+            EntryKind.REFUSED,
+            f"Refused the {name} signal: {reason}",
+        )
+        if sender:
+            self._direct(
+                NoticeKind.REFUSED,
+                [sender],
+                f"Your {name} signal to {self.state.id} was refused: {reason}",
+            )
 
     def apply(self, action: Action, command: Command, now: datetime) -> str:
         """Carry out an allowed command and return the sentence that records it."""
@@ -533,6 +575,7 @@ class Incident:
             timeline=self.timeline,
             outbox=self.outbox,
             effects_issued=self.effects_issued,
+            request_ids=self.request_ids,
         )
 
     def _record(self, now: datetime, actor: str, kind: EntryKind, text: str) -> None:

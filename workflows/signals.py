@@ -1,0 +1,82 @@
+"""Signals: the same commands as the Updates, for senders that cannot wait for an answer.
+
+The Temporal Web UI's "Send a Signal" form, `temporal workflow signal`, scripts and other services
+fire and forget. Each signal's JSON body is read here into the command of the Update of the same
+meaning, so one rule set (``workflows/rules.py``) serves both doors. A body that cannot be read
+raises :class:`SignalRefused` with one sentence; it never fails a workflow task.
+
+    temporal workflow signal --workflow-id inc-… --name progress_update \\
+        --input '{"actor": "U0DEV", "text": "Restarted the pods", "request_id": "r-1"}'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from workflows.model import Command, Handover, ProgressUpdate, Reject, Resolve
+from workflows.rules import Action
+
+REQUEST_IDS_KEPT = 500
+
+
+class SignalRefused(ValueError):
+    """A signal body that is not a command; the message is the sentence recorded for it."""
+
+
+def _approval(body: dict[str, Any]) -> tuple[Action, Command]:
+    fields = {k: v for k, v in body.items() if k != "approved"}
+    if body.get("approved", True) is True:
+        return Action.APPROVE, Command.model_validate(fields)
+    return Action.REJECT, Reject.model_validate(fields)
+
+
+def _plain(
+    action: Action, model: type[Command]
+) -> Callable[[dict[str, Any]], tuple[Action, Command]]:
+    return lambda body: (action, model.model_validate(body))
+
+
+# Signal name → how its body becomes a command. The names are a public contract (README).
+SIGNALS: dict[str, Callable[[dict[str, Any]], tuple[Action, Command]]] = {
+    "lead_handover": _plain(Action.HANDOVER, Handover),
+    "dm_approval": _approval,
+    "resolved": _plain(Action.RESOLVE, Resolve),
+    "progress_update": _plain(Action.UPDATE, ProgressUpdate),
+    "join": _plain(Action.JOIN, Command),
+    "leave": _plain(Action.LEAVE, Command),
+    "acknowledge": _plain(Action.ACK, Command),
+}
+
+
+def sender_of(body: object) -> str | None:
+    """Who sent a body, when it says so at all (even if the rest cannot be read)."""
+    if isinstance(body, dict) and isinstance(body.get("actor"), str):
+        return str(body["actor"])
+    return None
+
+
+def read_signal(name: str, body: object) -> tuple[Action, Command, str | None]:
+    """The command a signal carries and its request id, or SignalRefused with one sentence."""
+    if not isinstance(body, dict):
+        raise SignalRefused(f"The {name} signal needs a JSON object body with at least an actor.")
+    request_id = body.get("request_id")
+    if request_id is not None and not isinstance(request_id, str):
+        raise SignalRefused(f"The {name} signal's request_id must be a string.")
+    fields = {k: v for k, v in body.items() if k != "request_id"}
+    try:
+        action, command = SIGNALS[name](fields)
+    except ValidationError as error:
+        raise SignalRefused(
+            f"The {name} signal's body is not valid: {_first_problem(error)}."
+        ) from None
+    return action, command, request_id
+
+
+def _first_problem(error: ValidationError) -> str:
+    problem = error.errors()[0]
+    where = ".".join(str(part) for part in problem["loc"]) or "body"
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}"
