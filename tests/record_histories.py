@@ -1,6 +1,6 @@
 """Record one workflow history per lifecycle path into tests/histories/ for the replay tests.
 
-    python -m tests.record_histories
+    python -m tests.record_histories [PATH ...]     # e.g. signalled; default: every path
 
 Run it again only when a workflow change is meant to be incompatible (and then keep the old
 files too, under a versioned name, while incidents recorded with them may still be running).
@@ -138,7 +138,29 @@ async def continued_as_new(
     ]
 
 
-PATHS = [declined, accepted_and_resolved, declared_handover_approved, continued_as_new]
+async def signalled(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    handle = await _start(client, queue, "signalled", policy=POLICY, declare=True, lead=LEAD)
+    signals: list[tuple[str, object]] = [
+        ("acknowledge", {"actor": DM}),
+        ("lead_handover", {"actor": LEAD, "to": HELPER}),
+        ("progress_update", {"actor": HELPER, "text": "Rolled back", "request_id": "r-1"}),
+        ("progress_update", {"actor": HELPER, "text": "Rolled back", "request_id": "r-1"}),
+        ("dm_approval", {"actor": HELPER, "approved": True}),  # refused: not a DM
+        ("dm_approval", "not an object"),  # malformed
+        ("resolved", {"actor": DM, "summary": "Rolled back"}),
+    ]
+    for name, body in signals:
+        await settle(handle)
+        await handle.signal(name, body)
+    await settle(handle)
+    await _send(handle, "retro", Retro(actor=DM, notes="Signals only"))
+    await handle.result()
+    return [handle]
+
+
+PATHS = [declined, accepted_and_resolved, declared_handover_approved, continued_as_new, signalled]
 
 
 async def main() -> None:
@@ -157,7 +179,8 @@ async def main() -> None:
         async with Worker(
             env.client, task_queue=queue, workflows=[IncidentWorkflow], activities=activities.all()
         ):
-            for path in PATHS:
+            wanted = set(sys.argv[1:])  # record only the named paths, keeping the others
+            for path in [p for p in PATHS if not wanted or p.__name__ in wanted]:
                 handles = await path(env.client, queue, env)
                 for n, handle in enumerate(handles, start=1):
                     history = await handle.fetch_history()

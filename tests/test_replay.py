@@ -33,6 +33,7 @@ def test_every_lifecycle_path_is_recorded() -> None:
         "declared_handover_approved",
         "continued_as_new_run1",
         "continued_as_new_run2",
+        "signalled",
     } <= names
 
 
