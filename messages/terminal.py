@@ -47,6 +47,10 @@ def show_text(state: IncidentState) -> str:
         ("Retro skipped", state.retro_skipped_reason),
         ("Durations", durations_line(state) or None),
         ("Reminders", f"{state.reminders_sent} sent, {state.escalations_sent} escalations"),
+        (
+            "Failed deliveries",
+            f"{state.failed_deliveries} (see the timeline)" if state.failed_deliveries else None,
+        ),
     ]
     for timer, due in sorted(state.timers.items(), key=lambda item: item[1]):
         rows.append((_TIMER_LABELS[timer], f"{due:%Y-%m-%d %H:%M:%S} UTC"))

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from messages.summary import current_details
@@ -296,10 +296,18 @@ class IncidentWorkflow:
             await workflow.wait_condition(lambda: self._changed, timeout=timeout)
 
     async def _deliver_next_effect(self) -> None:
-        """Deliver the oldest effect; it leaves the outbox only once its activity succeeded."""
+        """Deliver the oldest effect; it leaves the outbox once its activity succeeded, or once
+        the transport refused it for good (recorded in the timeline: the incident carries on)."""
         effect = self._incident.outbox[0]
-        result = await self._run_effect(self._incident.prepared(effect))
-        self._incident.effect_done(effect, result, workflow.now())
+        try:
+            result = await self._run_effect(self._incident.prepared(effect))
+        except ActivityError as error:
+            cause = error.cause
+            if not (isinstance(cause, ApplicationError) and cause.non_retryable):
+                raise
+            self._incident.effect_failed(effect, cause.message, workflow.now())
+        else:
+            self._incident.effect_done(effect, result, workflow.now())
         self._publish()
 
     async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | None:

@@ -165,6 +165,7 @@ class EntryKind(StrEnum):
     RETRO_DUE = "retro_due"
     CLOSED = "closed"
     CHANNEL = "channel"
+    DELIVERY_FAILED = "delivery_failed"
     REFUSED = "refused"
 
 
@@ -214,6 +215,9 @@ class IncidentBrief(Model):
     lead: str | None
     channel_id: str | None
     security: bool
+    thread_ts: str | None = Field(
+        default=None, description="shared channel mode: the incident's thread in that channel"
+    )
 
 
 class Notice(Model):
@@ -239,11 +243,13 @@ class ChannelRequest(Model):
     topic: str
     first_message: str
     invite: list[str]
+    shared: bool = Field(default=False, description="a thread in the shared channel `name`")
 
 
 class ChannelRef(Model):
     channel_id: str
     name: str
+    thread_ts: str | None = None
 
 
 class StatusPagePost(Model):
@@ -301,6 +307,7 @@ class IncidentState(Model):
     security: bool = False
     channel_id: str | None = None
     channel_name: str | None = None
+    channel_thread_ts: str | None = None
     resolution_criteria: str | None = None
     resolution_summary: str | None = None
     decline_reason: str | None = None
@@ -326,6 +333,9 @@ class IncidentState(Model):
     reminder_interval: timedelta | None = None
     runs: int = 1
     undelivered: int = Field(default=0, description="messages decided but not yet delivered")
+    failed_deliveries: int = Field(
+        default=0, description="messages refused for good (see timeline)"
+    )
 
 
 class CarriedState(Model):

@@ -160,6 +160,7 @@ class Incident:
                 topic=channel_topic(s),
                 first_message=s.description or s.title,
                 invite=list(dict.fromkeys(invite)),
+                shared=shared,
             )
         )
 
@@ -550,9 +551,22 @@ class Incident:
         """Record an effect's outcome and drop it from the outbox."""
         if isinstance(result, ChannelRef):
             self.state.channel_id, self.state.channel_name = result.channel_id, result.name
+            self.state.channel_thread_ts = result.thread_ts
             self._record(now, "incident-bot", EntryKind.CHANNEL, f"Incident channel: {result.name}")
         elif isinstance(result, StatusPageRef):
             self.state.statuspage_incident_id = result.page_incident_id
+        self.outbox.remove(effect)
+
+    def effect_failed(self, effect: Effect, reason: str, now: datetime) -> None:
+        """Record an effect the transport refused for good, and drop it from the outbox."""
+        self.state.failed_deliveries += 1
+        what = {"notice": "message", "channel": "channel", "statuspage": "status page post"}
+        self._record(
+            now,
+            "incident-bot",
+            EntryKind.DELIVERY_FAILED,
+            f"Could not deliver {what[effect.kind_of_effect]} {effect.key}: {reason}",
+        )
         self.outbox.remove(effect)
 
     def prepared(self, effect: Effect) -> Effect:
@@ -561,7 +575,10 @@ class Incident:
             return effect.model_copy(
                 update={
                     "incident": effect.incident.model_copy(
-                        update={"channel_id": self.state.channel_id}
+                        update={
+                            "channel_id": self.state.channel_id,
+                            "thread_ts": self.state.channel_thread_ts,
+                        }
                     )
                 }
             )
