@@ -24,7 +24,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.console import ConsoleMessenger, ConsoleStatusPage
-from activities.delivery import IncidentActivities
+from activities.delivery import IncidentActivities, Messenger, StatusPage
+from activities.slack import SlackMessenger
+from activities.statuspage import AtlassianStatusPage
 from incident.client import connect
 from incident.settings import Settings
 from workflows.incident import IncidentWorkflow
@@ -60,15 +62,24 @@ async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
 
 
 def build_activities(settings: Settings) -> IncidentActivities:
-    """Console delivery by default; the Slack and Statuspage transports slot in here."""
+    """Slack when ``SLACK_BOT_TOKEN`` is set, Statuspage when its key and page are; else the
+    console, which stays the default."""
+    messenger: Messenger = ConsoleMessenger(platform_channel=settings.slack_platform_channel)
     if settings.slack_bot_token is not None:
-        log.warning(
-            "SLACK_BOT_TOKEN is set, but Slack delivery is not built yet: using the console"
+        messenger = SlackMessenger.connect(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            platform_channel=settings.slack_platform_channel,
         )
-    return IncidentActivities(
-        messenger=ConsoleMessenger(platform_channel=settings.slack_platform_channel),
-        status_page=ConsoleStatusPage(),
-    )
+    status_page: StatusPage = ConsoleStatusPage()
+    if settings.statuspage_api_key is not None and settings.statuspage_page_id:
+        status_page = AtlassianStatusPage.connect(
+            api_key=settings.statuspage_api_key.get_secret_value(),
+            page_id=settings.statuspage_page_id,
+            base_url=settings.statuspage_api_url,
+        )
+    log.info("delivering through %s and %s", type(messenger).__name__, type(status_page).__name__)
+    return IncidentActivities(messenger=messenger, status_page=status_page)
 
 
 def build_worker(

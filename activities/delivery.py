@@ -43,6 +43,14 @@ class IncidentActivities:
         self._messenger = messenger
         self._status_page = status_page
 
+    @property
+    def messenger(self) -> Messenger:
+        return self._messenger
+
+    @property
+    def status_page(self) -> StatusPage:
+        return self._status_page
+
     @activity.defn(name=ActivityName.OPEN_CHANNEL)
     async def open_incident_channel(self, request: ChannelRequest) -> ChannelRef:
         return await self._messenger.open_channel(request)

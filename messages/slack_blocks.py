@@ -1,0 +1,163 @@
+"""What people read in Slack: message text and Block Kit, built from the workflow's notices.
+
+Pure functions only: the Slack activity sends what these return, tests read it::
+
+    text, blocks = notice_text(notice), notice_blocks(notice)
+
+User text (titles, descriptions, updates, reasons) never broadcasts: Slack's control sequences
+(``<!channel>``, ``<!here>``, ``<!everyone>``, ``<@U…>``, links) are escaped and ``@channel``-style
+words are broken with a zero-width space. Buttons carry an :class:`ActionId` and the incident id as
+their ``value``, ready for the relay that receives the clicks.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any
+
+from workflows.model import Audience, ChannelRequest, Notice, NoticeKind
+
+Block = dict[str, Any]
+
+SECTION_MAX = 3000  # Slack's limit on one section's text
+TOPIC_MAX = 250  # Slack's limit on a channel topic
+MESSAGE_BLOCKS_MAX = 50
+METADATA_EVENT = "incident_notice"
+
+_BROADCAST_WORD = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
+class ActionId(StrEnum):
+    """Every button the incident bot posts; the relay dispatches on these."""
+
+    ACKNOWLEDGE = "incident_acknowledge"
+    APPROVE = "incident_approve"
+    REJECT = "incident_reject"
+    JOIN = "incident_join"
+
+
+def neutralise(text: str) -> str:
+    """User text made safe for Slack mrkdwn: no broadcasts, mentions or links it did not mean."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST_WORD.sub(lambda m: f"@{_ZERO_WIDTH_SPACE}{m.group(1)}", escaped)
+
+
+def mention(person: str) -> str:
+    """A real mention for a Slack user id; anyone else (an email) is named, not pinged."""
+    return f"<@{person}>" if _SLACK_ID.match(person) else neutralise(person)
+
+
+def message_metadata(key: str) -> dict[str, Any]:
+    """The metadata every post carries, so a retry can find what an earlier attempt posted."""
+    return {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+
+
+def posted_key(message: dict[str, Any]) -> str | None:
+    """The delivery key a message carries in its metadata, if the incident bot posted it."""
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != METADATA_EVENT:
+        return None
+    key = (metadata.get("event_payload") or {}).get("key")
+    return key if isinstance(key, str) else None
+
+
+def notice_text(notice: Notice) -> str:
+    """The message text (also the notification and fallback text): mentions, then the sentence."""
+    mentions = " ".join(mention(person) for person in notice.mentions)
+    text = f"{mentions} {neutralise(notice.text)}".strip()
+    channel = notice.incident.channel_id
+    if notice.audience is Audience.PLATFORM_CHANNEL and channel:
+        text += f" Channel: {channel_link(channel)}"
+    return text
+
+
+def channel_link(channel_id: str) -> str:
+    return f"<#{channel_id}>" if not channel_id.startswith("#") else channel_id
+
+
+def notice_blocks(notice: Notice) -> list[Block]:
+    """Block Kit for a notice: the text, a context line, and the buttons its kind calls for."""
+    blocks: list[Block] = [_section(part) for part in _split(notice_text(notice))]
+    blocks.append(_context(f"{notice.incident.id} · {notice.kind.replace('_', ' ')}"))
+    buttons = _buttons(notice)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "incident_actions", "elements": buttons})
+    return blocks[:MESSAGE_BLOCKS_MAX]
+
+
+def _buttons(notice: Notice) -> list[Block]:
+    incident_id = notice.incident.id
+    if notice.kind is NoticeKind.ACK_REQUEST:
+        return [_button(ActionId.ACKNOWLEDGE, "Acknowledge", incident_id, style="primary")]
+    if notice.kind is NoticeKind.RESOLUTION_REQUEST:
+        return [
+            _button(ActionId.APPROVE, "Approve", incident_id, style="primary"),
+            _button(ActionId.REJECT, "Reject", incident_id, style="danger"),
+        ]
+    if (
+        notice.kind is NoticeKind.DECLARED
+        and notice.audience is Audience.PLATFORM_CHANNEL
+        and not notice.incident.security
+    ):
+        return [_button(ActionId.JOIN, "Join", incident_id)]
+    return []
+
+
+def _button(action: ActionId, label: str, incident_id: str, *, style: str | None = None) -> Block:
+    button: Block = {
+        "type": "button",
+        "action_id": action.value,
+        "text": {"type": "plain_text", "text": label},
+        "value": incident_id,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def channel_intro_text(request: ChannelRequest) -> str:
+    """The first message of an incident's channel (or the root of its thread in shared mode)."""
+    return f"*Incident {request.incident_id}*\n{neutralise(request.first_message)}"
+
+
+def channel_intro_blocks(request: ChannelRequest) -> list[Block]:
+    blocks = [_section(part) for part in _split(channel_intro_text(request))]
+    blocks.append(_context(neutralise(request.topic)))
+    return blocks[:MESSAGE_BLOCKS_MAX]
+
+
+def channel_topic(request: ChannelRequest) -> str:
+    return neutralise(request.topic)[:TOPIC_MAX]
+
+
+def channel_purpose(incident_id: str) -> str:
+    """The purpose marks a channel as this incident's own, so a retry reuses it."""
+    return f"Incident {incident_id} · run by the incident workflow"
+
+
+def is_channel_of(purpose: str, incident_id: str) -> bool:
+    return purpose == channel_purpose(incident_id)
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _split(text: str) -> list[str]:
+    """Long text (a timeline) as section-sized parts, split on line ends where possible."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > SECTION_MAX:
+        cut = rest.rfind("\n", 0, SECTION_MAX)
+        cut = cut if cut > 0 else SECTION_MAX
+        parts.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    parts.append(rest or " ")
+    return parts

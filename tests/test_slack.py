@@ -1,0 +1,369 @@
+"""Slack, for real: the Block Kit builders on their output, and SlackMessenger against a local
+stand-in of the Slack Web API that records every request and injects faults.
+
+Retries run as Temporal runs them: each attempt in an ActivityEnvironment whose ``attempt`` counts
+up, until one succeeds or a non-retryable error stops it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import pytest
+import pytest_asyncio
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.slack import SlackMessenger
+from incident.settings import Settings
+from messages import slack_blocks as sb
+from messages.slack_blocks import ActionId
+from tests.standins.common import Fault
+from tests.standins.slack import BOT_USER, Channel, SlackStandIn
+from worker import build_activities
+from workflows.model import (
+    Audience,
+    ChannelRequest,
+    IncidentBrief,
+    Notice,
+    NoticeKind,
+    Severity,
+    Status,
+)
+
+TOKEN = "xoxb-test-token"
+INCIDENT = "inc-2026-01-05-search-down"
+BROADCASTS = ["<!channel>", "<!here>", "<!everyone>", "@channel", "@here", "@everyone"]
+T = TypeVar("T")
+
+
+def brief(*, security: bool = False, channel_id: str | None = None, **fields: Any) -> IncidentBrief:
+    return IncidentBrief(
+        id=INCIDENT,
+        title=None if security else "Search down",
+        severity=Severity.SEV1,
+        status=Status.ACTIVE,
+        lead=None if security else "U0LEAD",
+        channel_id=channel_id,
+        security=security,
+        **fields,
+    )
+
+
+def notice(
+    kind: NoticeKind = NoticeKind.UPDATE,
+    audience: Audience = Audience.INCIDENT_CHANNEL,
+    *,
+    key: str = f"{INCIDENT}/7",
+    text: str = "Restarted the pods",
+    incident: IncidentBrief | None = None,
+    **fields: Any,
+) -> Notice:
+    return Notice(
+        key=key,
+        kind=kind,
+        audience=audience,
+        incident=incident or brief(),
+        text=text,
+        **fields,
+    )
+
+
+def channel_request(**fields: Any) -> ChannelRequest:
+    values: dict[str, Any] = {
+        "key": f"{INCIDENT}/1",
+        "incident_id": INCIDENT,
+        "name": INCIDENT,
+        "private": False,
+        "topic": "Search down · sev1 · lead U0LEAD",
+        "first_message": "Every search request fails",
+        "invite": ["U0LEAD", "U0DM"],
+    }
+    return ChannelRequest(**(values | fields))
+
+
+# --- Builders ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("broadcast", BROADCASTS)
+def test_user_text_never_broadcasts(broadcast: str) -> None:
+    text = sb.notice_text(notice(text=f"Heads up {broadcast} the index is gone"))
+    assert broadcast not in text
+    assert "Heads up" in text and "the index is gone" in text
+
+
+def test_user_text_cannot_mention_or_link() -> None:
+    text = sb.neutralise("ping <@U0BOSS> and <https://evil.example|click> & <!subteam^S1>")
+    assert "<@" not in text and "<http" not in text and "<!" not in text
+    assert "&amp;" in text
+
+
+def test_mentions_ping_people_by_slack_id() -> None:
+    text = sb.notice_text(notice(NoticeKind.REMINDER, mentions=["U0LEAD", "sue@example.org"]))
+    assert text.startswith("<@U0LEAD> sue@example.org Restarted")
+
+
+def test_announcement_links_the_channel_and_offers_a_join_button() -> None:
+    announcement = notice(
+        NoticeKind.DECLARED, Audience.PLATFORM_CHANNEL, incident=brief(channel_id="C0INC")
+    )
+    assert sb.notice_text(announcement).endswith("Channel: <#C0INC>")
+    [actions] = [b for b in sb.notice_blocks(announcement) if b["type"] == "actions"]
+    assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [
+        (ActionId.JOIN, INCIDENT)
+    ]
+
+
+def test_a_confidential_announcement_has_no_button_and_no_channel() -> None:
+    blocks = sb.notice_blocks(
+        notice(NoticeKind.DECLARED, Audience.PLATFORM_CHANNEL, incident=brief(security=True))
+    )
+    assert all(b["type"] != "actions" for b in blocks)
+    assert "<#" not in str(blocks)
+
+
+def test_resolution_request_has_approve_and_reject_naming_the_incident() -> None:
+    request = notice(NoticeKind.RESOLUTION_REQUEST, Audience.DIRECT, recipients=["U0DM"])
+    [actions] = [b for b in sb.notice_blocks(request) if b["type"] == "actions"]
+    assert [(e["action_id"], e["value"], e.get("style")) for e in actions["elements"]] == [
+        (ActionId.APPROVE, INCIDENT, "primary"),
+        (ActionId.REJECT, INCIDENT, "danger"),
+    ]
+
+
+def test_ack_request_has_an_acknowledge_button() -> None:
+    request = notice(NoticeKind.ACK_REQUEST, Audience.DIRECT, recipients=["U0DM"])
+    [actions] = [b for b in sb.notice_blocks(request) if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions["elements"]] == [ActionId.ACKNOWLEDGE]
+
+
+def test_a_long_timeline_is_split_into_sections_slack_accepts() -> None:
+    lines = "\n".join(f"- 10:{n:02d} **U0LEAD** (update): step {n} " + "x" * 80 for n in range(90))
+    blocks = sb.notice_blocks(notice(NoticeKind.TIMELINE, text=lines))
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert len(sections) >= 3
+    assert all(len(s) <= sb.SECTION_MAX for s in sections)
+    assert "\n".join(sections).count("step ") == 90
+
+
+def test_channel_intro_and_topic_are_neutralised() -> None:
+    request = channel_request(topic="Down <!here> · sev1", first_message="@channel all down")
+    assert "<!here>" not in sb.channel_topic(request)
+    assert "@channel" not in sb.channel_intro_text(request)
+
+
+# --- SlackMessenger against the stand-in ---------------------------------------------------------
+
+
+@pytest_asyncio.fixture
+async def slack() -> AsyncIterator[SlackStandIn]:
+    stand_in = SlackStandIn(token=TOKEN)
+    await stand_in.start()
+    stand_in.add_channel("wc-platform", members={BOT_USER})
+    stand_in.add_channel("wc-incident-response", members={BOT_USER, "U0DM"})
+    yield stand_in
+    await stand_in.stop()
+
+
+def messenger_for(slack: SlackStandIn, *, token: str = TOKEN) -> SlackMessenger:
+    return SlackMessenger.connect(
+        token=token, base_url=slack.url, platform_channel="#wc-platform", min_post_interval=0
+    )
+
+
+async def as_temporal_would(call: Callable[[], Awaitable[T]], *, attempts: int = 5) -> T:
+    """Run ``call`` as an activity, retrying like Temporal: until success or non-retryable."""
+
+    async def activity() -> T:
+        return await call()
+
+    for attempt in range(1, attempts + 1):
+        env = ActivityEnvironment()
+        env.info = dataclasses.replace(env.info, attempt=attempt)
+        try:
+            return await env.run(activity)
+        except ApplicationError as error:
+            if error.non_retryable:
+                raise
+        except Exception:
+            pass
+    raise AssertionError(f"still failing after {attempts} attempts")
+
+
+def keys(messages: list[dict[str, Any]]) -> list[str | None]:
+    return [sb.posted_key(m) for m in messages]
+
+
+async def test_a_channel_is_created_with_its_people_topic_and_first_message(
+    slack: SlackStandIn,
+) -> None:
+    messenger = messenger_for(slack)
+    ref = await as_temporal_would(lambda: messenger.open_channel(channel_request()))
+    channel = slack.channels[ref.channel_id]
+    assert (ref.name, channel.is_private) == (f"#{INCIDENT}", False)
+    assert {"U0LEAD", "U0DM"} <= channel.members
+    assert channel.topic == "Search down · sev1 · lead U0LEAD"
+    assert [m["text"] for m in channel.messages] == [
+        f"*Incident {INCIDENT}*\nEvery search request fails"
+    ]
+
+
+async def test_a_security_channel_is_private(slack: SlackStandIn) -> None:
+    messenger = messenger_for(slack)
+    request = channel_request(name=f"{INCIDENT}-private", private=True)
+    ref = await as_temporal_would(lambda: messenger.open_channel(request))
+    assert slack.channels[ref.channel_id].is_private
+    assert slack.calls("conversations.create")[0]["is_private"] in ("1", "true", True)
+
+
+async def test_a_name_taken_by_another_channel_gets_a_free_variant(slack: SlackStandIn) -> None:
+    slack.add_channel(INCIDENT, purpose="Someone else's channel")
+    slack.add_channel(f"{INCIDENT}-2", creator="UOTHER")
+    ref = await as_temporal_would(lambda: messenger_for(slack).open_channel(channel_request()))
+    assert ref.name == f"#{INCIDENT}-3"
+    assert slack.by_name(INCIDENT).messages == []
+
+
+async def test_the_incidents_own_channel_is_reused_not_duplicated(slack: SlackStandIn) -> None:
+    # The first attempt created the channel, then the connection dropped before the answer.
+    slack.inject("conversations.create", Fault.DROP_AFTER)
+    ref = await as_temporal_would(lambda: messenger_for(slack).open_channel(channel_request()))
+    assert ref.name == f"#{INCIDENT}"
+    assert [c.name for c in slack.channels.values() if c.name.startswith("inc-")] == [INCIDENT]
+    assert keys(slack.messages(ref.channel_id)) == [f"{INCIDENT}/1"]
+
+
+async def test_people_already_in_the_channel_are_fine(slack: SlackStandIn) -> None:
+    slack.add_channel(
+        INCIDENT, purpose=sb.channel_purpose(INCIDENT), members={BOT_USER, "U0LEAD", "U0DM"}
+    )
+    ref = await as_temporal_would(lambda: messenger_for(slack).open_channel(channel_request()))
+    assert ref.name == f"#{INCIDENT}"
+    assert len(slack.calls("conversations.invite")) == 1
+
+
+async def test_emails_become_slack_users(slack: SlackStandIn) -> None:
+    slack.users_by_email["sue@example.org"] = "U0SUE"
+    request = channel_request(invite=["sue@example.org"])
+    ref = await as_temporal_would(lambda: messenger_for(slack).open_channel(request))
+    assert "U0SUE" in slack.channels[ref.channel_id].members
+
+
+@pytest.mark.parametrize("fault", list(Fault))
+@pytest.mark.parametrize("audience", list(Audience))
+async def test_each_fault_still_delivers_each_message_exactly_once(
+    slack: SlackStandIn, fault: Fault, audience: Audience
+) -> None:
+    channel = slack.add_channel(INCIDENT, members={BOT_USER})
+    message = notice(
+        audience=audience,
+        incident=brief(channel_id=channel.id),
+        recipients=["U0DM", "U0DM2"] if audience is Audience.DIRECT else [],
+    )
+    slack.inject("chat.postMessage", fault)
+    await as_temporal_would(lambda: messenger_for(slack).deliver(message))
+
+    assert slack.faults_met() == [("chat.postMessage", fault)]
+    if audience is Audience.DIRECT:
+        places = [slack.channels["DU0DM"], slack.channels["DU0DM2"]]
+    else:
+        places = [
+            channel if audience is Audience.INCIDENT_CHANNEL else slack.by_name("wc-platform")
+        ]
+    for place in places:
+        assert keys(place.messages) == [message.key], place.name
+    assert len(slack.all_messages()) == len(places)
+
+
+async def test_a_rate_limit_asks_temporal_to_wait_as_long_as_slack_said(
+    slack: SlackStandIn,
+) -> None:
+    slack.retry_after = 7
+    slack.inject("chat.postMessage", Fault.RATE_LIMIT)
+    with pytest.raises(ApplicationError) as raised:
+        await ActivityEnvironment().run(
+            messenger_for(slack).deliver, notice(audience=Audience.PLATFORM_CHANNEL)
+        )
+    assert raised.value.next_retry_delay == timedelta(seconds=7)
+    assert not raised.value.non_retryable
+
+
+@pytest.mark.parametrize(
+    ("arrange", "code"),
+    [
+        (lambda slack, channel: slack.channels.pop(channel.id), "channel_not_found"),
+        (lambda slack, channel: setattr(channel, "is_archived", True), "is_archived"),
+        (lambda slack, channel: channel.members.discard(BOT_USER), "not_in_channel"),
+    ],
+    ids=["channel_not_found", "is_archived", "not_in_channel"],
+)
+async def test_permanent_errors_are_not_retried(
+    slack: SlackStandIn, arrange: Callable[[SlackStandIn, Channel], object], code: str
+) -> None:
+    channel = slack.add_channel(INCIDENT, members={BOT_USER})
+    message = notice(incident=brief(channel_id=channel.id))
+    arrange(slack, channel)
+    with pytest.raises(ApplicationError) as raised:
+        await as_temporal_would(lambda: messenger_for(slack).deliver(message))
+    assert raised.value.non_retryable
+    assert code in str(raised.value)
+    assert len(slack.calls("chat.postMessage", answered=False)) == 1
+    assert slack.all_messages() == []
+
+
+async def test_a_bad_token_is_not_retried(slack: SlackStandIn) -> None:
+    with pytest.raises(ApplicationError, match="invalid_auth") as raised:
+        await as_temporal_would(
+            lambda: messenger_for(slack, token="xoxb-wrong").deliver(
+                notice(audience=Audience.PLATFORM_CHANNEL)
+            )
+        )
+    assert raised.value.non_retryable
+    assert slack.all_messages() == []
+
+
+async def test_shared_mode_runs_the_incident_in_a_thread(slack: SlackStandIn) -> None:
+    messenger = messenger_for(slack)
+    request = channel_request(name="#wc-incident-response", shared=True)
+    slack.inject("chat.postMessage", Fault.DROP_AFTER)
+    ref = await as_temporal_would(lambda: messenger.open_channel(request))
+    shared: Channel = slack.by_name("wc-incident-response")
+    assert (ref.channel_id, ref.name) == (shared.id, "#wc-incident-response")
+    assert ref.thread_ts is not None
+
+    update = notice(incident=brief(channel_id=ref.channel_id, thread_ts=ref.thread_ts))
+    slack.inject("chat.postMessage", Fault.DROP_AFTER)
+    await as_temporal_would(lambda: messenger.deliver(update))
+    assert [(sb.posted_key(m), m["thread_ts"]) for m in shared.messages] == [
+        (request.key, None),
+        (update.key, ref.thread_ts),
+    ]
+    assert [c.name for c in slack.channels.values() if c.name.startswith("inc-")] == []
+
+
+# --- The worker picks the transports -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("settings", "messenger", "status_page"),
+    [
+        ({}, "ConsoleMessenger", "ConsoleStatusPage"),
+        ({"slack_bot_token": TOKEN}, "SlackMessenger", "ConsoleStatusPage"),
+        ({"statuspage_api_key": "k"}, "ConsoleMessenger", "ConsoleStatusPage"),
+        (
+            {"statuspage_api_key": "k", "statuspage_page_id": "p"},
+            "ConsoleMessenger",
+            "AtlassianStatusPage",
+        ),
+    ],
+    ids=["default-console", "slack", "statuspage-without-page", "statuspage"],
+)
+def test_the_worker_delivers_through_what_the_settings_name(
+    settings: dict[str, str], messenger: str, status_page: str
+) -> None:
+    activities = build_activities(Settings.model_validate(settings))
+    assert type(activities.messenger).__name__ == messenger
+    assert type(activities.status_page).__name__ == status_page
