@@ -473,16 +473,30 @@ def _state_json(state: IncidentState) -> dict[str, Any]:
 # --- Operating -----------------------------------------------------------------------------------
 
 
-@app.command()
-def worker() -> None:
-    """Run the worker: every incident's workflow, reminders and deliveries."""
-    import logging
+LogFormatOption = Annotated[
+    str, typer.Option("--log-format", help="text, or json (one object a line, with incident_id).")
+]
 
+
+def _log_format(text: str) -> bool:
+    """Configure logging; True for JSON."""
+    from incident.client import CommandError
+    from incident.logs import configure_logging
+
+    if text not in ("text", "json"):
+        raise CommandError(f"{text!r} is not a log format: use text or json.")
+    configure_logging("json" if text == "json" else "text")
+    return text == "json"
+
+
+@app.command()
+def worker(log_format: LogFormatOption = "text") -> None:
+    """Run the worker: every incident's workflow, reminders and deliveries."""
     from incident.commands import load_settings
     from worker import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    asyncio.run(run_worker(load_settings()))
+    json_logs = _log_format(log_format)
+    asyncio.run(run_worker(load_settings(), json_logs=json_logs))
 
 
 @app.command()
@@ -498,12 +512,14 @@ def relay(port: Annotated[int, typer.Option(help="HTTP port for Slack requests."
 @app.command()
 def dev(
     ui_port: Annotated[int, typer.Option(help="Port of the Temporal Web UI.")] = 8233,
+    log_format: LogFormatOption = "text",
 ) -> None:
     """Run a whole local stack: Temporal dev server (SQLite, Web UI) and the worker."""
     from incident.commands import load_settings
     from incident.dev import run_dev
 
-    asyncio.run(run_dev(load_settings(), ui_port=ui_port))
+    json_logs = _log_format(log_format)
+    asyncio.run(run_dev(load_settings(), ui_port=ui_port, json_logs=json_logs))
 
 
 def run(argv: list[str] | None = None) -> int:

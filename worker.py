@@ -20,6 +20,7 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
@@ -28,6 +29,7 @@ from activities.delivery import IncidentActivities, Messenger, StatusPage
 from activities.slack import SlackMessenger
 from activities.statuspage import AtlassianStatusPage
 from incident.client import connect
+from incident.logs import configure_logging
 from incident.settings import Settings
 from workflows.incident import IncidentWorkflow
 from workflows.search_attributes import ALL_KEYS
@@ -61,17 +63,19 @@ async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
     return sorted(missing)
 
 
-def build_activities(settings: Settings) -> IncidentActivities:
+def build_activities(settings: Settings, *, json_logs: bool = False) -> IncidentActivities:
     """Slack when ``SLACK_BOT_TOKEN`` is set, Statuspage when its key and page are; else the
     console, which stays the default."""
-    messenger: Messenger = ConsoleMessenger(platform_channel=settings.slack_platform_channel)
+    messenger: Messenger = ConsoleMessenger(
+        platform_channel=settings.slack_platform_channel, json_lines=json_logs
+    )
     if settings.slack_bot_token is not None:
         messenger = SlackMessenger.connect(
             token=settings.slack_bot_token.get_secret_value(),
             base_url=settings.slack_api_url,
             platform_channel=settings.slack_platform_channel,
         )
-    status_page: StatusPage = ConsoleStatusPage()
+    status_page: StatusPage = ConsoleStatusPage(json_lines=json_logs)
     if settings.statuspage_api_key is not None and settings.statuspage_page_id:
         status_page = AtlassianStatusPage.connect(
             api_key=settings.statuspage_api_key.get_secret_value(),
@@ -95,9 +99,23 @@ def build_worker(
     )
 
 
-async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+def metrics_runtime(settings: Settings) -> Runtime | None:
+    """A runtime serving Prometheus metrics on INCIDENT_METRICS_PORT (SDK and incident metrics)."""
+    if settings.incident_metrics_port is None:
+        return None
+    prometheus = PrometheusConfig(
+        bind_address=f"0.0.0.0:{settings.incident_metrics_port}",
+        counters_total_suffix=True,
+        durations_as_seconds=True,
+    )
+    return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
+
+
+async def run_worker(
+    settings: Settings, stop: asyncio.Event | None = None, *, json_logs: bool = False
+) -> None:
     """Poll until ``stop`` is set, or until SIGINT/SIGTERM when no event is given."""
-    client = await connect(settings)
+    client = await connect(settings, runtime=metrics_runtime(settings))
     added = await ensure_search_attributes(client, settings.temporal_namespace)
     if added:
         log.info("registered search attributes %s", ", ".join(added))
@@ -106,21 +124,22 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-    async with build_worker(client, settings):
+    activities = build_activities(settings, json_logs=json_logs)
+    async with build_worker(client, settings, activities=activities):
         log.info(
             "worker polling task queue %r on %s (namespace %s)",
             settings.temporal_task_queue,
             settings.temporal_address,
             settings.temporal_namespace,
         )
+        if settings.incident_metrics_port is not None:
+            log.info("metrics on http://localhost:%d/metrics", settings.incident_metrics_port)
         await stop.wait()
     log.info("worker stopped")
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging("text")
     asyncio.run(run_worker(Settings()))
 
 

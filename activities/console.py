@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import OrderedDict
+from datetime import UTC, datetime
 from typing import TextIO
 
 from messages.text import channel_line, notice_line, statuspage_line
@@ -30,22 +32,43 @@ class _Once:
 class ConsoleMessenger:
     """Writes channels and messages as readable lines: which incident, where, who, what."""
 
-    def __init__(self, *, platform_channel: str, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, *, platform_channel: str, stream: TextIO | None = None, json_lines: bool = False
+    ) -> None:
         self._platform_channel = platform_channel
-        self._stream = stream or sys.stdout
+        self._out = _Lines(stream or sys.stdout, json_lines=json_lines)
         self._once = _Once()
 
     async def open_channel(self, request: ChannelRequest) -> ChannelRef:
         name = "#" + request.name.lstrip("#")
         if self._once.first_time(request.key):
-            self._write(channel_line(request))
+            self._out.write(request.incident_id, channel_line(request))
         return ChannelRef(channel_id=name, name=name)
 
     async def deliver(self, notice: Notice) -> None:
         if self._once.first_time(notice.key):
-            self._write(notice_line(notice, platform_channel=self._platform_channel))
+            line = notice_line(notice, platform_channel=self._platform_channel)
+            self._out.write(notice.incident.id, line)
 
-    def _write(self, line: str) -> None:
+
+class _Lines:
+    """Readable lines, or JSON lines (``--log-format json``) that name the incident."""
+
+    def __init__(self, stream: TextIO, *, json_lines: bool) -> None:
+        self._stream = stream
+        self._json = json_lines
+
+    def write(self, incident_id: str, line: str) -> None:
+        if self._json:
+            line = json.dumps(
+                {
+                    "time": datetime.now(UTC).isoformat(),
+                    "level": "INFO",
+                    "logger": "incident.console",
+                    "incident_id": incident_id,
+                    "message": line,
+                }
+            )
         self._stream.write(line + "\n")
         self._stream.flush()
 
@@ -53,14 +76,13 @@ class ConsoleMessenger:
 class ConsoleStatusPage:
     """Stands in for Statuspage when no API key is set: the post is written, not published."""
 
-    def __init__(self, *, stream: TextIO | None = None) -> None:
-        self._stream = stream or sys.stdout
+    def __init__(self, *, stream: TextIO | None = None, json_lines: bool = False) -> None:
+        self._out = _Lines(stream or sys.stdout, json_lines=json_lines)
         self._once = _Once()
 
     async def post(self, update: StatusPagePost) -> StatusPageRef:
         if self._once.first_time(update.key):
-            self._stream.write(statuspage_line(update) + "\n")
-            self._stream.flush()
+            self._out.write(update.incident_id, statuspage_line(update))
         return StatusPageRef(
             page_incident_id=update.page_incident_id or f"console-{update.incident_id}"
         )

@@ -28,9 +28,10 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
-from incident.settings import Settings
+from incident.settings import Settings, SettingsError
 from messages.summary import static_summary
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
@@ -90,13 +91,22 @@ def incident_id_for(title: str, day: date, *, security: bool = False) -> str:
     return f"inc-{day.isoformat()}-{slug or 'incident'}"
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Client:
+    """Connect as the settings say: local, mTLS (TEMPORAL_TLS_*) or Temporal Cloud API key."""
+    try:
+        tls = settings.tls()
+    except SettingsError as error:
+        raise CommandError(str(error)) from None
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     try:
         return await asyncio.wait_for(
             Client.connect(
                 settings.temporal_address,
                 namespace=settings.temporal_namespace,
                 data_converter=pydantic_data_converter,
+                tls=tls,
+                api_key=api_key,
+                runtime=runtime,
             ),
             timeout=settings.incident_cli_timeout_seconds,
         )

@@ -21,6 +21,7 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
 from incident.client import CommandError
+from incident.logs import configure_logging
 from incident.settings import Settings
 from worker import run_worker
 from workflows.search_attributes import ALL_KEYS
@@ -99,8 +100,9 @@ async def _wait_for_server(
         await asyncio.sleep(0.3)
 
 
-async def run_dev(settings: Settings, *, ui_port: int) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+async def run_dev(settings: Settings, *, ui_port: int, json_logs: bool = False) -> None:
+    if not logging.getLogger().handlers:
+        configure_logging("text")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -133,7 +135,7 @@ async def run_dev(settings: Settings, *, ui_port: int) -> None:
         print(f"Web UI:             {every}", flush=True)
         print(f"Active incidents:   {active}", flush=True)
         print("Worker running; Ctrl-C stops the worker and the server.", flush=True)
-        await run_worker(settings, stop)
+        await run_worker(settings, stop, json_logs=json_logs)
     finally:
         if server is not None:
             server.send_signal(signal.SIGTERM)

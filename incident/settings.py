@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from temporalio.service import TLSConfig
 
 from workflows.clock import parse_duration
 from workflows.model import OfficeHours, Policy, RetroDue, Severity, parse_user
@@ -37,6 +38,10 @@ class Settings(BaseSettings):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     temporal_task_queue: str = DEFAULT_TASK_QUEUE
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_api_key: SecretStr | None = None
 
     slack_bot_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
@@ -60,6 +65,7 @@ class Settings(BaseSettings):
     incident_user: str | None = None
     incident_data_dir: Path = Path(".incident")
     incident_cli_timeout_seconds: float = 10.0
+    incident_metrics_port: int | None = None
 
     def policy(self) -> Policy:
         """The process settings as recorded in a new incident's workflow input."""
@@ -79,6 +85,25 @@ class Settings(BaseSettings):
             platform_channel=self.slack_platform_channel,
             response_channel=self.slack_response_channel,
         )
+
+    def tls(self) -> TLSConfig | bool:
+        """mTLS from TEMPORAL_TLS_CERT/KEY (and _CA); plain TLS with an API key; else none."""
+        if self.temporal_tls_cert or self.temporal_tls_key:
+            if not (self.temporal_tls_cert and self.temporal_tls_key):
+                raise SettingsError("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together.")
+            try:
+                return TLSConfig(
+                    client_cert=self.temporal_tls_cert.read_bytes(),
+                    client_private_key=self.temporal_tls_key.read_bytes(),
+                    server_root_ca_cert=self.temporal_tls_ca.read_bytes()
+                    if self.temporal_tls_ca
+                    else None,
+                )
+            except OSError as error:
+                raise SettingsError(
+                    f"Cannot read a TLS file: {error.strerror}: {error.filename}."
+                ) from None
+        return self.temporal_api_key is not None
 
     def delivery_managers(self) -> list[str]:
         names = [n for n in self.incident_delivery_managers.split(",") if n.strip()]

@@ -17,6 +17,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from messages.summary import current_details
+    from workflows.metrics import NOTHING_YET, Observed, measure
     from workflows.model import (
         Accept,
         ActivityName,
@@ -69,6 +70,9 @@ class IncidentWorkflow:
         self._incident = Incident.open(start, workflow.now())
         self._published: dict[str, str | bool | None] = {}
         self._changed = False
+        # A continued run has counted its past already.
+        carried = start.carried is not None
+        self._observed = Observed.of(self._incident.state) if carried else NOTHING_YET
 
     # --- Queries ---------------------------------------------------------------------------
 
@@ -332,6 +336,7 @@ class IncidentWorkflow:
             workflow.upsert_search_attributes(updates)
             self._published = values
         workflow.set_current_details(current_details(state))
+        self._observed = measure(state, self._observed)
 
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
