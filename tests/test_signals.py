@@ -206,3 +206,49 @@ def test_an_incident_handed_over_approved_and_resolved_by_signals_alone(
     assert "Only a delivery manager may approve a resolution" in told
     assert task_failures(worker, incident_id) == 0
     cli.ok("retro", incident_id, "--notes", "Fine", as_user=DM1)  # still healthy
+
+
+@pytest.mark.e2e
+def test_a_script_with_only_temporal_declares_by_signal_with_start(
+    cli: Cli, worker: ThreadWorker
+) -> None:
+    incident_id = new_id("sws")
+    start = {
+        "id": incident_id,
+        "title": "Declared from a script",
+        "actor": DEV,
+        "lead": DEV,
+        "severity": "sev2",
+        "declare": True,
+        "policy": {"delivery_managers": [DM1]},
+    }
+    first = {"actor": DEV, "text": "Alert fired: search 5xx above 20%", "request_id": "alert-1"}
+    done = subprocess.run(
+        [
+            TEMPORAL,
+            "workflow",
+            "signal-with-start",
+            "--address",
+            worker.target,
+            "--workflow-id",
+            incident_id,
+            "--type",
+            "IncidentWorkflow",
+            "--task-queue",
+            worker.task_queue,
+            "--input",
+            json.dumps(start),
+            "--signal-name",
+            "progress_update",
+            "--signal-input",
+            json.dumps(first),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    state = wait_for(cli, incident_id, lambda s: s["last_update"] is not None)
+    assert (state["status"], state["lead"]) == ("active", DEV)
+    assert state["last_update"] == "Alert fired: search 5xx above 20%"
+    wait_for_message(worker, incident_id, "ack_request", f"direct to {DM1}")
