@@ -7,30 +7,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from messages.summary import channel_topic
 from messages.timeline import timeline_markdown
-from workflows import clock, rules
+from workflows import rules
 from workflows.model import (
     Accept,
-    Audience,
     CarriedState,
     ChangeSeverity,
-    ChannelRef,
     ChannelRequest,
     Command,
     Decline,
-    Effect,
     EntryKind,
     Handover,
-    IncidentBrief,
     IncidentStart,
     IncidentState,
-    Notice,
     NoticeKind,
-    Policy,
     PostStatusPage,
     ProgressUpdate,
     Reject,
@@ -41,28 +35,18 @@ from workflows.model import (
     Snooze,
     Status,
     StatusPagePost,
-    StatusPageRef,
     StatusPageStatus,
-    TimelineEntry,
     Timer,
     parse_user,
 )
+from workflows.outbox import channel_name
+from workflows.reminders import Reminders
 from workflows.rules import Action
 from workflows.signals import REQUEST_IDS_KEPT, SignalRefused, read_signal, sender_of
 
-CHANNEL_NAME_MAX = 80
 
-
-class Incident:
-    """One incident's state, timeline and outbox of effects, changed only through the process."""
-
-    def __init__(self, carried: CarriedState, policy: Policy) -> None:
-        self.state = carried.state
-        self.timeline = carried.timeline
-        self.outbox = carried.outbox
-        self.effects_issued = carried.effects_issued
-        self.request_ids = carried.request_ids
-        self.policy = policy
+class Incident(Reminders):
+    """One incident, changed only through the process: opening, commands, refusals."""
 
     # --- Opening ---------------------------------------------------------------------------
 
@@ -145,7 +129,7 @@ class Incident:
     def _open_channel(self, now: datetime, *, private: bool) -> None:
         s = self.state
         shared = self.policy.channel_mode == "shared" and not private
-        name = self.policy.response_channel if shared else _channel_name(s.id, private=private)
+        name = self.policy.response_channel if shared else channel_name(s.id, private=private)
         # Until a DM has engaged (self-initiated, not yet acknowledged) every DM is invited.
         managers = [s.delivery_manager] if s.delivery_manager else self.policy.delivery_managers
         invite = [p for p in (s.lead, *managers, *s.supporters) if p]
@@ -433,289 +417,6 @@ class Incident:
         self._to_channel(NoticeKind.CLOSED, text + ".", actor=cmd.actor)
         return text + "."
 
-    # --- Timers ----------------------------------------------------------------------------
-
-    def next_deadline(self) -> datetime | None:
-        return min(self.state.timers.values(), default=None)
-
-    def fire_due_timers(self, now: datetime) -> bool:
-        """Act on every timer that is due; True when any was."""
-        due_timers = sorted((due, timer) for timer, due in self.state.timers.items() if due <= now)
-        for due, timer in due_timers:
-            if self.state.timers.get(timer) == due:  # an earlier one may have replaced it
-                del self.state.timers[timer]
-                _FIRE[timer](self, now)
-        return bool(due_timers)
-
-    def _stale_reminder(self, now: datetime) -> None:
-        s = self.state
-        s.reminders_unanswered += 1
-        s.reminders_sent += 1
-        quiet = clock.format_duration(now - (s.stale_since or now))
-        text = f"No progress update on {s.id} for {quiet}. {s.lead}, please post one."
-        self._record(now, "incident-bot", EntryKind.REMINDER, text)
-        self._to_channel(NoticeKind.REMINDER, text, mentions=[s.lead or ""])
-        if s.reminders_unanswered % self.policy.escalate_after_reminders == 0:
-            s.escalations_sent += 1
-            esc = f"{s.id} has had no progress update for {quiet} despite {s.reminders_unanswered} reminders."
-            self._record(now, "incident-bot", EntryKind.ESCALATION, esc)
-            self._direct(NoticeKind.ESCALATION, self.policy.delivery_managers, esc)
-        interval = (
-            s.reminder_interval or self.policy.reminder_intervals[s.severity or Severity.SEV2]
-        )
-        s.timers[Timer.STALE_PROGRESS] = self._in_hours(now + interval)
-
-    def _dm_reminder(self, timer: Timer, kind: NoticeKind, text: str, now: datetime) -> None:
-        self.state.reminders_sent += 1
-        self._direct(kind, self.policy.delivery_managers, f"Reminder: {text}")
-        self._set_dm_timer(timer, now)
-
-    def _triage_reminder(self, now: datetime) -> None:
-        s = self.state
-        self._dm_reminder(
-            Timer.TRIAGE,
-            NoticeKind.REPORTED,
-            f"{s.id} ({s.title}) waits for a delivery manager to accept or decline it.",
-            now,
-        )
-
-    def _ack_reminder(self, now: datetime) -> None:
-        s = self.state
-        self._dm_reminder(
-            Timer.ACK,
-            NoticeKind.ACK_REQUEST,
-            f"{s.id} ({s.title}) was declared without a delivery manager; `incident ack {s.id}`.",
-            now,
-        )
-
-    def _approval_reminder(self, now: datetime) -> None:
-        s = self.state
-        self._dm_reminder(
-            Timer.APPROVAL,
-            NoticeKind.RESOLUTION_REQUEST,
-            f"{s.lead} asked to resolve {s.id} ({s.title}); approve or reject it.",
-            now,
-        )
-
-    def _retro_reminder(self, now: datetime) -> None:
-        s = self.state
-        text = (
-            f"The retro of {s.id} is due: `incident retro {s.id} --notes N` or `--skip --reason R`."
-        )
-        self._record(now, "incident-bot", EntryKind.RETRO_DUE, text)
-        self._direct(NoticeKind.RETRO_DUE, [*self.policy.delivery_managers, s.lead or ""], text)
-        next_day = clock.add_working_days(now, 1, self.policy.office_hours)
-        s.timers[Timer.RETRO_DUE] = clock.next_office_time(next_day, self.policy.office_hours)
-
-    def _revisit(self, now: datetime) -> None:
-        s = self.state
-        s.status, s.revisit_at = Status.TRIAGE, None
-        text = f"{s.id} was declined ({s.decline_reason}) to be revisited now: accept or decline it again."
-        self._record(now, "incident-bot", EntryKind.REVISITED, text)
-        self._direct(NoticeKind.REVISIT, self.policy.delivery_managers, text)
-        self._set_dm_timer(Timer.TRIAGE, now)
-
-    def _restart_stale_clock(self, now: datetime) -> None:
-        s = self.state
-        s.stale_since, s.reminders_unanswered = now, 0
-        s.reminder_interval = self.policy.reminder_intervals[s.severity or Severity.SEV2]
-        s.timers[Timer.STALE_PROGRESS] = self._in_hours(now + s.reminder_interval)
-
-    def _set_dm_timer(self, timer: Timer, now: datetime) -> None:
-        if self.policy.delivery_managers:
-            self.state.timers[timer] = self._in_hours(now + self.policy.dm_reminder_interval)
-
-    def _in_hours(self, due: datetime) -> datetime:
-        """Sev1 reminds around the clock; anything else waits for office hours."""
-        if self.state.severity is Severity.SEV1:
-            return due
-        return clock.next_office_time(due, self.policy.office_hours)
-
-    def _retro_due(self, now: datetime) -> datetime:
-        due = self.policy.retro_due[self.state.severity or Severity.SEV2]
-        if due.working_days:
-            working = clock.add_working_days(now, due.days, self.policy.office_hours)
-            return clock.next_office_time(working, self.policy.office_hours)
-        return now + timedelta(days=due.days)
-
-    # --- Effects ---------------------------------------------------------------------------
-
-    @property
-    def finished(self) -> bool:
-        s = self.state
-        return s.status is Status.CLOSED or (s.status is Status.DECLINED and s.revisit_at is None)
-
-    def effect_done(
-        self, effect: Effect, result: ChannelRef | StatusPageRef | None, now: datetime
-    ) -> None:
-        """Record an effect's outcome and drop it from the outbox."""
-        if isinstance(result, ChannelRef):
-            self.state.channel_id, self.state.channel_name = result.channel_id, result.name
-            self.state.channel_thread_ts = result.thread_ts
-            self._record(now, "incident-bot", EntryKind.CHANNEL, f"Incident channel: {result.name}")
-        elif isinstance(result, StatusPageRef):
-            self.state.statuspage_incident_id = result.page_incident_id
-        self.outbox.remove(effect)
-
-    def effect_failed(self, effect: Effect, reason: str, now: datetime) -> None:
-        """Record an effect the transport refused for good, and drop it from the outbox."""
-        self.state.failed_deliveries += 1
-        what = {"notice": "message", "channel": "channel", "statuspage": "status page post"}
-        self._record(
-            now,
-            "incident-bot",
-            EntryKind.DELIVERY_FAILED,
-            f"Could not deliver {what[effect.kind_of_effect]} {effect.key}: {reason}",
-        )
-        self.outbox.remove(effect)
-
-    def prepared(self, effect: Effect) -> Effect:
-        """The effect with what is known only now filled in (the channel, the page incident)."""
-        if isinstance(effect, Notice) and effect.incident.title is not None:
-            return effect.model_copy(
-                update={
-                    "incident": effect.incident.model_copy(
-                        update={
-                            "channel_id": self.state.channel_id,
-                            "thread_ts": self.state.channel_thread_ts,
-                        }
-                    )
-                }
-            )
-        if isinstance(effect, StatusPagePost):
-            return effect.model_copy(update={"page_incident_id": self.state.statuspage_incident_id})
-        return effect
-
-    def carried(self) -> CarriedState:
-        return CarriedState(
-            state=self.state,
-            timeline=self.timeline,
-            outbox=self.outbox,
-            effects_issued=self.effects_issued,
-            request_ids=self.request_ids,
-        )
-
-    def _record(self, now: datetime, actor: str, kind: EntryKind, text: str) -> None:
-        self.timeline.append(TimelineEntry(at=now, actor=actor, kind=kind, text=text))
-
-    def _next_key(self) -> str:
-        self.effects_issued += 1
-        return f"{self.state.id}/{self.effects_issued}"
-
-    def _issue(self, effect: Effect) -> None:
-        self.outbox.append(effect)
-
-    def _brief(self, *, public: bool) -> IncidentBrief:
-        s = self.state
-        sealed = public and s.security
-        return IncidentBrief(
-            id=s.id,
-            title=None if sealed else s.title,
-            severity=s.severity,
-            status=s.status,
-            lead=None if sealed else s.lead,
-            channel_id=None if sealed else s.channel_id,
-            security=s.security,
-        )
-
-    def _notice(
-        self,
-        kind: NoticeKind,
-        audience: Audience,
-        text: str,
-        *,
-        public: bool,
-        recipients: list[str] | None = None,
-        actor: str | None = None,
-        mentions: list[str] | None = None,
-    ) -> None:
-        self._issue(
-            Notice(
-                key=self._next_key(),
-                kind=kind,
-                audience=audience,
-                recipients=recipients or [],
-                incident=self._brief(public=public),
-                actor=actor,
-                text=text,
-                mentions=[m for m in mentions or [] if m],
-            )
-        )
-
-    def _to_channel(
-        self,
-        kind: NoticeKind,
-        text: str,
-        *,
-        actor: str | None = None,
-        mentions: list[str] | None = None,
-    ) -> None:
-        public = self.policy.channel_mode == "shared" and not self.state.security
-        self._notice(
-            kind, Audience.INCIDENT_CHANNEL, text, public=public, actor=actor, mentions=mentions
-        )
-
-    def _announce(self, kind: NoticeKind, text: str, *, actor: str | None = None) -> None:
-        """Post in the platform channel; a security incident is never described there."""
-        if self.state.security:
-            text = _sealed_announcement(kind)
-            actor = None  # who declared or resolved it (often the lead) is a detail too
-        self._notice(kind, Audience.PLATFORM_CHANNEL, text, public=True, actor=actor)
-
-    def _seal_outbox(self) -> bool:
-        """Seal what was decided before the incident became confidential and is not yet out.
-
-        Public announcements lose their details, status page posts are dropped, and a public
-        channel not yet opened is opened private instead (True when there was one).
-        """
-        sealed: list[Effect] = []
-        channel_sealed = False
-        for effect in self.outbox:
-            if isinstance(effect, StatusPagePost):
-                continue
-            if isinstance(effect, Notice) and effect.audience is Audience.PLATFORM_CHANNEL:
-                effect = effect.model_copy(
-                    update={
-                        "incident": self._brief(public=True),
-                        "actor": None,
-                        "text": _sealed_announcement(effect.kind),
-                    }
-                )
-            elif isinstance(effect, ChannelRequest) and not effect.private:
-                invite = [*effect.invite, self.policy.infosec_head or ""]
-                effect = effect.model_copy(
-                    update={
-                        "private": True,
-                        "name": _channel_name(self.state.id, private=True),
-                        "invite": list(dict.fromkeys(p for p in invite if p)),
-                    }
-                )
-                channel_sealed = True
-            sealed.append(effect)
-        self.outbox[:] = sealed
-        return channel_sealed
-
-    def _direct(
-        self, kind: NoticeKind, recipients: list[str], text: str, *, actor: str | None = None
-    ) -> None:
-        people = list(dict.fromkeys(p for p in recipients if p))
-        if people:
-            self._notice(kind, Audience.DIRECT, text, public=False, recipients=people, actor=actor)
-
-
-def _sealed_announcement(kind: NoticeKind) -> str:
-    if kind is NoticeKind.RESOLVED:
-        return "A confidential incident has been resolved."
-    return "A confidential incident is being handled."
-
-
-def _channel_name(incident_id: str, *, private: bool) -> str:
-    base = "".join(c if c.isalnum() or c in "-_" else "-" for c in incident_id.lower())
-    if not base.startswith("inc-"):
-        base = f"inc-{base}"
-    suffix = "-private" if private else ""
-    return base[: CHANNEL_NAME_MAX - len(suffix)] + suffix
-
 
 # --- Value checks beyond role and state (who and when are in rules.py) ---------------------------
 
@@ -795,13 +496,4 @@ _APPLY: dict[Action, Callable[[Incident, Any, datetime], str]] = {
     Action.APPROVE: Incident._approve,
     Action.REJECT: Incident._reject,
     Action.RETRO: Incident._retro,
-}
-
-_FIRE: dict[Timer, Callable[[Incident, datetime], None]] = {
-    Timer.STALE_PROGRESS: Incident._stale_reminder,
-    Timer.TRIAGE: Incident._triage_reminder,
-    Timer.ACK: Incident._ack_reminder,
-    Timer.APPROVAL: Incident._approval_reminder,
-    Timer.RETRO_DUE: Incident._retro_reminder,
-    Timer.REVISIT: Incident._revisit,
 }
