@@ -160,7 +160,25 @@ async def signalled(
     return [handle]
 
 
-PATHS = [declined, accepted_and_resolved, declared_handover_approved, continued_as_new, signalled]
+async def retro_draft_posted(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """Started after the retro-draft-at-resolution patch: its marker is in the history."""
+    handle = await _start(client, queue, "retro-draft", policy=POLICY, declare=True, lead=DM)
+    await _send(handle, "resolve", Resolve(actor=DM, summary="Fixed"))
+    await _send(handle, "retro", Retro(actor=DM, notes="Draft posted"))
+    await handle.result()
+    return [handle]
+
+
+PATHS = [
+    declined,
+    accepted_and_resolved,
+    declared_handover_approved,
+    continued_as_new,
+    signalled,
+    retro_draft_posted,
+]
 
 
 async def main() -> None:

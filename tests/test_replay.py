@@ -34,6 +34,7 @@ def test_every_lifecycle_path_is_recorded() -> None:
         "continued_as_new_run1",
         "continued_as_new_run2",
         "signalled",
+        "retro_draft_posted",
     } <= names
 
 

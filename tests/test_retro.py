@@ -12,10 +12,12 @@ from incident.stats import incident_stats, median, percentile
 from messages.retro import initials, retro_draft, retro_file_name
 from tests.test_workflow import DM, LEAD, NEW_LEAD, Desk, desk, state_of, timeline_of
 from workflows.model import (
+    Audience,
     Command,
     EntryKind,
     Handover,
     IncidentState,
+    NoticeKind,
     Policy,
     PostStatusPage,
     ProgressUpdate,
@@ -232,3 +234,13 @@ def test_initials_of_display_names() -> None:
     assert initials("Ada Lovelace") == "AL"
     assert initials("grace brewster hopper") == "GBH"
     assert initials("U012ABC") == "U012ABC"
+
+
+async def test_a_new_incident_posts_its_retro_draft_at_resolution(desk: Desk) -> None:
+    handle = await desk.open(severity=Severity.SEV1, title="Search API down")
+    await desk.send(handle, Action.RESOLVE, Resolve(actor=DM, summary="Rolled back"))
+    [posted] = desk.slack.received(handle.id, NoticeKind.RETRO_DRAFT)
+    state = await state_of(handle)
+    assert posted.notice.text.startswith(retro_file_name(state, LONDON))
+    assert "# Incident retro - Search API down" in posted.notice.text
+    assert posted.notice.audience is Audience.INCIDENT_CHANNEL

@@ -48,6 +48,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.search_attributes import search_attribute_updates, search_attribute_values
 
 REFUSED = "Refused"
+# Patch ids: each guards a change that adds commands, so running incidents replay unchanged.
+RETRO_DRAFT_AT_RESOLUTION = "retro-draft-at-resolution"
 
 _ACTIVITY_FOR: dict[type, tuple[ActivityName, type | None]] = {
     ChannelRequest: (ActivityName.OPEN_CHANNEL, ChannelRef),
@@ -68,6 +70,7 @@ class IncidentWorkflow:
     def __init__(self, start: IncidentStart) -> None:
         self._start = start
         self._incident = Incident.open(start, workflow.now())
+        self._incident.posts_retro_draft = workflow.patched(RETRO_DRAFT_AT_RESOLUTION)
         self._published: dict[str, str | bool | None] = {}
         self._changed = False
         # A continued run has counted its past already.

@@ -200,6 +200,7 @@ class NoticeKind(StrEnum):
     RESOLVED = "resolved"
     RETRO_DUE = "retro_due"
     TIMELINE = "timeline"
+    RETRO_DRAFT = "retro_draft"
     CLOSED = "closed"
     SECURITY = "security"
     REFUSED = "refused"

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from messages.retro import retro_draft, retro_file_name
 from messages.summary import channel_topic
 from messages.timeline import timeline_markdown
 from workflows import rules
@@ -47,6 +49,10 @@ from workflows.signals import REQUEST_IDS_KEPT, SignalRefused, read_signal, send
 
 class Incident(Reminders):
     """One incident, changed only through the process: opening, commands, refusals."""
+
+    # Set by the workflow from `workflow.patched`: incidents started before the retro draft was
+    # posted at resolution must replay without it (see README, "Changing the workflow").
+    posts_retro_draft = False
 
     # --- Opening ---------------------------------------------------------------------------
 
@@ -390,6 +396,10 @@ class Incident(Reminders):
         if s.statuspage_status not in (None, StatusPageStatus.RESOLVED) and not s.security:
             self._post_status_page(StatusPageStatus.RESOLVED, "This incident has been resolved.")
         self._to_channel(NoticeKind.TIMELINE, timeline_markdown(s, self.timeline))
+        if self.posts_retro_draft:
+            zone = ZoneInfo(self.policy.office_hours.timezone)
+            draft = retro_draft(s, self.timeline, zone=zone)
+            self._to_channel(NoticeKind.RETRO_DRAFT, f"{retro_file_name(s, zone)}\n\n{draft}")
         return text + "."
 
     def _reject(self, cmd: Reject, now: datetime) -> str:
