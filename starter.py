@@ -344,6 +344,9 @@ def retro(
     notes: Annotated[str | None, typer.Option(help="What the retro found.")] = None,
     skip: Annotated[bool, typer.Option("--skip", help="Close without a retro.")] = False,
     reason: Annotated[str | None, typer.Option(help="Why the retro is skipped.")] = None,
+    action: Annotated[
+        list[str] | None, typer.Option("--action", help="An action agreed (repeatable).")
+    ] = None,
 ) -> None:
     """Lead or DM: close a resolved incident with retro notes, or skip the retro with a reason."""
     from incident.client import CommandError
@@ -354,7 +357,15 @@ def retro(
         raise CommandError("Give either --notes N or --skip --reason R.")
     if skip and not reason:
         raise CommandError("Say why the retro is skipped with --reason R.")
-    _send(ctx, incident_id, Action.RETRO, Retro, notes=notes, skip_reason=reason if skip else None)
+    _send(
+        ctx,
+        incident_id,
+        Action.RETRO,
+        Retro,
+        notes=notes,
+        skip_reason=reason if skip else None,
+        actions=action or [],
+    )
 
 
 # --- Reading -------------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def retro_draft(
         who = "" if entry.actor == BOT else f" {name_of(entry.actor)}"
         lines.append(f"{entry.at.astimezone(zone):%H.%M}{who} {_what_happened(entry)}")
     causes = [*([state.retro_notes] if state.retro_notes else []), *_marked(timeline, "cause")]
-    actions = _marked(timeline, "action")
+    actions = [*state.retro_actions, *_marked(timeline, "action")]
     lines += ["", "## Analysis of causes", ""]
     lines += [f"- {cause}" for cause in causes]
     lines += ["", "## Actions", ""]

@@ -32,7 +32,22 @@ def test_retro_doc_writes_the_draft_named_after_the_day_and_title(cli: Cli, tmp_
     cli.ok("update", incident_id, "cause: image resizing saturated the CPU", as_user=LEAD)
     cli.ok("update", incident_id, "action: cache resized images", as_user=LEAD)
     cli.ok("resolve", incident_id, "--summary", "Cache enabled", as_user=DM1)
-    cli.ok("retro", incident_id, "--notes", "Resizing ran on every request", as_user=DM1)
+    closing = cli.ok(
+        "retro",
+        incident_id,
+        "--notes",
+        "Resizing ran on every request",
+        "--action",
+        "Resize images at upload",
+        "--action",
+        "Alert on CPU above 90%",
+        as_user=DM1,
+    )
+    assert closing.endswith("Actions:\n- Resize images at upload\n- Alert on CPU above 90%\n")
+    assert cli.show(incident_id)["retro_actions"] == [
+        "Resize images at upload",
+        "Alert on CPU above 90%",
+    ]
 
     printed = json.loads(cli.ok("--json", "retro-doc", incident_id, "--out", str(tmp_path)))
     path = Path(printed["path"])
@@ -44,7 +59,9 @@ def test_retro_doc_writes_the_draft_named_after_the_day_and_title(cli: Cli, tmp_
     assert "## Timeline\n#" in draft  # the channel
     assert f" {LEAD} Image resizing saturated the CPU" in draft
     assert "- Resizing ran on every request" in draft
-    assert "- [ ] cache resized images" in draft
+    actions = draft.split("## Actions")[1]
+    assert "- [ ] Resize images at upload\n- [ ] Alert on CPU above 90%\n" in actions
+    assert "- [ ] cache resized images" in actions
 
 
 def test_stats_counts_ended_incidents_and_keeps_declined_apart(cli: Cli) -> None:

@@ -316,6 +316,7 @@ class IncidentState(Model):
     rejection_reason: str | None = None
     retro_notes: str | None = None
     retro_skipped_reason: str | None = None
+    retro_actions: list[str] = []
     statuspage_incident_id: str | None = None
     statuspage_status: StatusPageStatus | None = None
     created_at: datetime
@@ -425,6 +426,7 @@ class Reject(Command):
 class Retro(Command):
     notes: Text | None = None
     skip_reason: Reason | None = None
+    actions: list[Text] = Field(default=[], max_length=50)
 
     @model_validator(mode="after")
     def _notes_or_skip(self) -> Retro:

@@ -418,14 +418,17 @@ class Incident(Reminders):
         s = self.state
         s.status, s.closed_at = Status.CLOSED, now
         s.retro_notes, s.retro_skipped_reason = cmd.notes, cmd.skip_reason
+        s.retro_actions = list(cmd.actions)
         s.timers.clear()
         if cmd.notes:
             text = f"{cmd.actor} recorded the retro of {s.id}: {cmd.notes}"
         else:
             text = f"{cmd.actor} closed {s.id} without a retro: {cmd.skip_reason}"
         self._record(now, cmd.actor, EntryKind.CLOSED, text)
-        self._to_channel(NoticeKind.CLOSED, text + ".", actor=cmd.actor)
-        return text + "."
+        actions = "".join(f"\n- {action}" for action in cmd.actions)
+        closing = f"{text}.\nActions:{actions}" if actions else f"{text}."
+        self._to_channel(NoticeKind.CLOSED, closing, actor=cmd.actor)
+        return closing
 
 
 # --- Value checks beyond role and state (who and when are in rules.py) ---------------------------
