@@ -439,15 +439,27 @@ def retro_doc(
     from pathlib import Path
     from zoneinfo import ZoneInfo
 
-    from messages.retro import retro_draft, retro_file_name
+    from messages.retro import initials, retro_draft, retro_file_name
 
     async def work(client: IncidentClient, settings: Settings) -> Path:
         state = await client.state(incident_id)
         entries = await client.timeline(incident_id)
         zone = ZoneInfo(settings.policy().office_hours.timezone)
+        names: dict[str, str] = {}
+        if settings.slack_bot_token is not None:  # initials of real names, else the ids
+            from incident.people import slack_real_names
+
+            names = await slack_real_names(
+                token=settings.slack_bot_token.get_secret_value(),
+                base_url=settings.slack_api_url,
+                people=[entry.actor for entry in entries],
+            )
         path = Path(out) / retro_file_name(state, zone)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(retro_draft(state, entries, zone=zone))
+        draft = retro_draft(
+            state, entries, zone=zone, name_of=lambda person: initials(names.get(person, person))
+        )
+        path.write_text(draft)
         return path
 
     path = _run(ctx, work)

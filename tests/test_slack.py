@@ -367,3 +367,23 @@ def test_the_worker_delivers_through_what_the_settings_name(
     activities = build_activities(Settings.model_validate(settings))
     assert type(activities.messenger).__name__ == messenger
     assert type(activities.status_page).__name__ == status_page
+
+
+async def test_real_names_come_from_slack_for_the_retro_initials(slack: SlackStandIn) -> None:
+    from incident.people import slack_real_names
+    from messages.retro import initials
+
+    slack.real_names.update({"U0ADA": "Ada Lovelace", "U0GRACE": "Grace Brewster Hopper"})
+    names = await slack_real_names(
+        token=slack.token,
+        base_url=slack.url,
+        people=["U0ADA", "U0GRACE", "U0GHOST", "incident-bot", "U0ADA"],
+    )
+    assert names == {"U0ADA": "Ada Lovelace", "U0GRACE": "Grace Brewster Hopper"}
+    assert [initials(names.get(p, p)) for p in ("U0ADA", "U0GRACE", "U0GHOST")] == [
+        "AL",
+        "GBH",
+        "U0GHOST",
+    ]
+    asked = [r.params["user"] for r in slack.requests if r.method == "users.info"]
+    assert asked == ["U0ADA", "U0GHOST", "U0GRACE"]  # each once, bots skipped

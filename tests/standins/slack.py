@@ -50,6 +50,7 @@ class SlackStandIn(StandIn):
     token: str = "xoxb-stand-in"
     channels: dict[str, Channel] = field(default_factory=dict)
     users_by_email: dict[str, str] = field(default_factory=dict)
+    real_names: dict[str, str] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -192,6 +193,13 @@ class SlackStandIn(StandIn):
         if user is None:
             return {"ok": False, "error": "users_not_found"}
         return {"ok": True, "user": {"id": user}}
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = str(params.get("user", ""))
+        if user not in self.real_names:
+            return {"ok": False, "error": "user_not_found"}
+        name = self.real_names[user]
+        return {"ok": True, "user": {"id": user, "real_name": name, "profile": {"real_name": name}}}
 
     @staticmethod
     def _shown(params: dict[str, Any], messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
