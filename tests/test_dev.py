@@ -87,9 +87,14 @@ class Stack:
         return self.process.wait(timeout=STOP_SECONDS)
 
     def kill(self) -> None:
+        """Stop it, the Temporal server included (SIGKILL alone would orphan the server)."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 @pytest.fixture
