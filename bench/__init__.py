@@ -1,0 +1,7 @@
+"""Benchmarks of the incident workflow against a bare Temporal baseline, measured in the same run.
+
+    python -m bench            # every figure of issue 6, about 12 minutes on 2 cores
+    python -m bench --quick    # tiny sizes, seconds: proves the harness works, measures nothing
+
+See ``bench/run.py`` for what each figure measures and the README's "Performance" section.
+"""

@@ -1,0 +1,96 @@
+"""A Temporal dev server of the bench's own: in memory, on free ports, its log in a file."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from bench.harness import BIN
+from workflows.search_attributes import ALL_KEYS
+
+STARTUP_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class DevServer:
+    """``temporal server start-dev --headless`` with the incident search attributes registered."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        self.log = Path(tempfile.mkdtemp(prefix="incident-bench-")) / "temporal.log"
+        self._process: subprocess.Popen[bytes] | None = None
+        self.client: Client | None = None
+
+    def command(self) -> list[str]:
+        command = [
+            str(BIN / "temporal"),
+            "server",
+            "start-dev",
+            "--headless",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--http-port",
+            str(free_port()),
+            "--metrics-port",
+            str(free_port()),
+            "--log-level",
+            "warn",
+            "--dynamic-config-value",
+            "frontend.enableUpdateWorkflowExecution=true",
+        ]
+        for key in ALL_KEYS:
+            command += ["--search-attribute", f"{key.name}={key.indexed_value_type.name.title()}"]
+        return command
+
+    async def __aenter__(self) -> Client:
+        with self.log.open("wb") as log:
+            self._process = subprocess.Popen(
+                self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                self.client = await Client.connect(
+                    self.address, data_converter=pydantic_data_converter
+                )
+                return self.client
+            except RuntimeError:
+                if self._process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the Temporal dev server did not start; see {self.log}"
+                    ) from None
+                await asyncio.sleep(0.2)
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=10)
+            if self._process.poll() is None:
+                self._process.kill()
+                self._process.wait()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def version(self) -> str:
+        out = subprocess.run([str(BIN / "temporal"), "--version"], capture_output=True, text=True)
+        return out.stdout.strip()

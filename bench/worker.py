@@ -1,0 +1,156 @@
+"""A bench worker process: the product's worker and the baseline's, reporting what reached people.
+
+    python -m bench.worker --address HOST:PORT --incident-queue Q1 --bare-queue Q2
+
+The product worker is ``worker.build_worker`` as shipped, with a recording messenger in place of
+the console: every channel and message it is asked to deliver becomes one JSON line on stdout with
+the wall-clock time it arrived, and so does every run of the baseline's no-op activity. With
+``--slack-url`` it delivers through ``SlackMessenger`` instead (the fan-out figure). The first
+line is ``{"event": "ready", ...}``. It stops on SIGTERM or when stdin closes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.console import ConsoleStatusPage
+from activities.delivery import IncidentActivities, Messenger
+from bench.baseline import BareFired, BareWorkflow, bare_activity
+from incident.settings import Settings
+from worker import build_worker
+from workflows.incident import IncidentWorkflow
+from workflows.model import ChannelRef, ChannelRequest, Notice
+
+
+def emit(event: str, **fields: Any) -> None:
+    sys.stdout.write(json.dumps({"event": event, "t": time.time(), **fields}) + "\n")
+    sys.stdout.flush()
+
+
+class RecordingMessenger:
+    """Stands in for Slack inside the worker: records when each message reached it."""
+
+    async def open_channel(self, request: ChannelRequest) -> ChannelRef:
+        emit("channel", incident=request.incident_id)
+        name = "#" + request.name.lstrip("#")
+        return ChannelRef(channel_id=name, name=name)
+
+    async def deliver(self, notice: Notice) -> None:
+        emit(
+            "notice",
+            incident=notice.incident.id,
+            kind=notice.kind.value,
+            audience=notice.audience.value,
+            key=notice.key,
+        )
+
+
+def _record_bare(fired: BareFired) -> None:
+    emit("bare", workflow_id=fired.workflow_id, index=fired.index)
+
+
+def what_if_worker(
+    client: Client, settings: Settings, activities: IncidentActivities, runner: str
+) -> Worker:
+    """``build_worker`` with another workflow runner: how much the sandbox costs (profiling).
+
+    ``passthrough``: the sandbox imports the incident's own modules once, not once per workflow
+    run; ``unsandboxed``: no sandbox at all."""
+    restrictions = SandboxRestrictions.default.with_passthrough_modules("workflows", "messages")
+    workflow_runner: WorkflowRunner = (
+        SandboxedWorkflowRunner(restrictions=restrictions)
+        if runner == "passthrough"
+        else UnsandboxedWorkflowRunner()
+    )
+    return Worker(
+        client,
+        task_queue=settings.temporal_task_queue,
+        workflows=[IncidentWorkflow],
+        activities=activities.all(),
+        graceful_shutdown_timeout=timedelta(seconds=10),
+        workflow_runner=workflow_runner,
+    )
+
+
+async def serve(args: argparse.Namespace) -> None:
+    client = await Client.connect(args.address, data_converter=pydantic_data_converter)
+    workers: list[Worker] = []
+    if args.incident_queue:
+        messenger: Messenger = RecordingMessenger()
+        if args.slack_url:
+            from activities.slack import SlackMessenger
+
+            messenger = SlackMessenger.connect(
+                token=args.slack_token, base_url=args.slack_url, platform_channel="#wc-platform"
+            )
+        activities = IncidentActivities(
+            messenger=messenger, status_page=ConsoleStatusPage(stream=io.StringIO())
+        )
+        settings = Settings(temporal_address=args.address, temporal_task_queue=args.incident_queue)
+        if args.runner == "shipped":
+            workers.append(build_worker(client, settings, activities=activities))
+        else:
+            workers.append(what_if_worker(client, settings, activities, args.runner))
+    if args.bare_queue:
+        workers.append(
+            Worker(
+                client,
+                task_queue=args.bare_queue,
+                workflows=[BareWorkflow],
+                activities=[bare_activity(_record_bare)],
+            )
+        )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    def watch_stdin() -> None:
+        sys.stdin.read()
+        loop.call_soon_threadsafe(stop.set)
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    async with contextlib.AsyncExitStack() as stack:
+        for each in workers:
+            await stack.enter_async_context(each)
+        emit("ready", pid=os.getpid())
+        await stop.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--address", required=True)
+    parser.add_argument("--incident-queue")
+    parser.add_argument("--bare-queue")
+    parser.add_argument("--slack-url", help="deliver through SlackMessenger at this API base")
+    parser.add_argument("--slack-token", default="xoxb-bench")
+    parser.add_argument(
+        "--runner", choices=["shipped", "passthrough", "unsandboxed"], default="shipped"
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    asyncio.run(serve(args))
+    sys.stdout.flush()
+    # Skip interpreter teardown: the SDK's Rust threads can abort it (temporalio/sdk-python#300).
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
