@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any, TypeVar
 
 from temporalio.api.enums.v1 import EventType
@@ -483,6 +483,8 @@ async def reminder_lateness(bench: Bench, worker: WorkerProcess, queues: tuple[s
         for event in worker.events
         if event["event"] == "bare" and event["workflow_id"] in bare_due
     ]
+    bare_fired = await bench.map(lambda w: timer_fired_at(bench.client, w), bare_due)
+    bare_server = [at - due for at, due in zip(bare_fired, bare_due.values(), strict=True) if at]
 
     # The incidents: sev1, each with a reminder interval that makes it due at its instant.
     lead = min_lead + 1.3 * n / bench.rates.get("incident_settled", 5)
@@ -527,23 +529,30 @@ async def reminder_lateness(bench: Bench, worker: WorkerProcess, queues: tuple[s
         )
 
     answers = await bench.map(facts, planned)
+    on_server = await bench.map(lambda i: timer_fired_at(bench.client, i), planned)
     arrived: dict[str, float] = {}
     for event in worker.events:
         if event["event"] == "notice" and event["kind"] == "reminder":
             arrived.setdefault(event["incident"], event["t"])
-    delivered, timer_fired = [], []
-    for incident_id, (state, timeline) in zip(planned, answers, strict=True):
+    delivered, timer_fired, server_fired = [], [], []
+    for incident_id, (state, timeline), fired_on_server in zip(
+        planned, answers, on_server, strict=True
+    ):
         assert state.stale_since and state.reminder_interval
         due = (state.stale_since + state.reminder_interval).timestamp()
         fired_at = next(e.at for e in timeline if e.kind is EntryKind.REMINDER).timestamp()
         delivered.append(arrived[incident_id] - due)
         timer_fired.append(fired_at - due)
+        if fired_on_server:
+            server_fired.append(fired_on_server - due)
     figure.product = summary(delivered, unit="s")
     figure.baseline = summary(bare_late, unit="s")
     figure.value = figure.product["p99"]
     figure.met = figure.value < 1.0
     figure.extra = {
+        "timer_fired_on_server": summary(server_fired, unit="s"),
         "timer_fired_in_workflow": summary(timer_fired, unit="s"),
+        "bare_timer_fired_on_server": summary(bare_server, unit="s"),
         "p99_ratio_to_bare": ratio(figure.product["p99"], figure.baseline["p99"]),
         "reminders_per_second": round(n / spread, 1) if spread else None,
         "cpu_seconds_while_due": {"incident": cpu_incident, "bare": cpu_bare},
@@ -552,13 +561,24 @@ async def reminder_lateness(bench: Bench, worker: WorkerProcess, queues: tuple[s
     figure.sizes = {"incidents": n, "due_within_seconds": spread}
     figure.notes.append(
         "Lateness = when the reminder reached the (recording) messenger in the worker minus its "
-        "due time (stale_since + interval, from the incident's state); timer_fired_in_workflow "
-        "uses the REMINDER timeline entry's time instead. The reminders fall due evenly across "
+        "due time (stale_since + interval, from the incident's state). Where the time goes: "
+        "timer_fired_on_server is the TimerFired event's time in the history, "
+        "timer_fired_in_workflow the REMINDER timeline entry's (the workflow task that acted on "
+        "it), the rest is the delivery activity. The reminders fall due evenly across "
         "one minute, after every incident has started and announced itself. Baseline: bare "
         "workflows whose timer, due at the same instants, is followed by a no-op activity."
     )
     await bench.terminate(list(planned))
     return figure
+
+
+async def timer_fired_at(client: Client, workflow_id: str) -> float | None:
+    """When the server recorded the workflow's first TimerFired event (epoch seconds)."""
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_TIMER_FIRED:
+            return event.event_time.ToDatetime(tzinfo=UTC).timestamp()
+    return None
 
 
 def quartiles(samples: list[float]) -> list[float]:

@@ -7,6 +7,7 @@ import contextlib
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -151,7 +152,8 @@ class WorkerProcess:
         if process is None:
             return
         if process.returncode is None:
-            process.terminate()
+            # py-spy writes its profile on SIGINT (and passes it on); the worker stops on either.
+            process.send_signal(signal.SIGINT if PROFILE_DIR else signal.SIGTERM)
             try:
                 await asyncio.wait_for(process.wait(), timeout=20)
             except TimeoutError:
