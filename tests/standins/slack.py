@@ -32,6 +32,8 @@ class Channel:
     topic: str = ""
     purpose: str = ""
     messages: list[dict[str, Any]] = field(default_factory=list)
+    pinned: list[str] = field(default_factory=list)
+    edits: int = 0
 
     def listing(self) -> dict[str, Any]:
         return {
@@ -172,6 +174,36 @@ class SlackStandIn(StandIn):
         }
         channel.messages.append(message)
         return {"ok": True, "channel": channel.id, "ts": message["ts"]}
+
+    def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(params)
+        if isinstance(channel, dict):
+            return channel
+        message = next((m for m in channel.messages if m["ts"] == str(params.get("ts"))), None)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        message.update(text=params.get("text", ""), blocks=params.get("blocks", []))
+        channel.edits += 1
+        return {"ok": True, "channel": channel.id, "ts": message["ts"]}
+
+    def _pins_add(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(params)
+        if isinstance(channel, dict):
+            return channel
+        ts = str(params.get("timestamp"))
+        if ts in channel.pinned:
+            return {"ok": False, "error": "already_pinned"}
+        channel.pinned.append(ts)
+        return {"ok": True}
+
+    def _conversations_archive(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(params.get("channel", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel.is_archived:
+            return {"ok": False, "error": "already_archived"}
+        channel.is_archived = True
+        return {"ok": True}
 
     def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params)
