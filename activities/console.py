@@ -9,7 +9,15 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from messages.text import channel_line, notice_line, statuspage_line
-from workflows.model import ChannelRef, ChannelRequest, Notice, StatusPagePost, StatusPageRef
+from workflows.model import (
+    ChannelRef,
+    ChannelRequest,
+    Notice,
+    NoticeKind,
+    PostedRef,
+    StatusPagePost,
+    StatusPageRef,
+)
 
 _REMEMBERED_KEYS = 10_000
 
@@ -45,10 +53,12 @@ class ConsoleMessenger:
             self._out.write(request.incident_id, channel_line(request))
         return ChannelRef(channel_id=name, name=name)
 
-    async def deliver(self, notice: Notice) -> None:
-        if self._once.first_time(notice.key):
+    async def deliver(self, notice: Notice) -> PostedRef | None:
+        # The pinned summary is a Slack feature; on the console `incident show` is the summary.
+        if notice.kind is not NoticeKind.SUMMARY and self._once.first_time(notice.key):
             line = notice_line(notice, platform_channel=self._platform_channel)
             self._out.write(notice.incident.id, line)
+        return PostedRef(channel_id="console", ts=notice.key) if notice.standing else None
 
 
 class _Lines:

@@ -19,6 +19,7 @@ from workflows.model import (
     ChannelRef,
     ChannelRequest,
     Notice,
+    PostedRef,
     StatusPagePost,
     StatusPageRef,
 )
@@ -29,7 +30,9 @@ class Messenger(Protocol):
 
     async def open_channel(self, request: ChannelRequest) -> ChannelRef: ...
 
-    async def deliver(self, notice: Notice) -> None: ...
+    async def deliver(self, notice: Notice) -> PostedRef | None:
+        """Post the notice (or edit ``notice.replaces``); where it landed, when in one place."""
+        ...
 
 
 class StatusPage(Protocol):
@@ -56,8 +59,8 @@ class IncidentActivities:
         return await self._messenger.open_channel(request)
 
     @activity.defn(name=ActivityName.DELIVER)
-    async def deliver_notice(self, notice: Notice) -> None:
-        await self._messenger.deliver(notice)
+    async def deliver_notice(self, notice: Notice) -> PostedRef | None:
+        return await self._messenger.deliver(notice)
 
     @activity.defn(name=ActivityName.STATUSPAGE)
     async def post_status_page(self, update: StatusPagePost) -> StatusPageRef:

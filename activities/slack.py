@@ -31,7 +31,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from messages import slack_blocks as sb
-from workflows.model import Audience, ChannelRef, ChannelRequest, Notice
+from workflows.model import Audience, ChannelRef, ChannelRequest, Notice, PostedRef, Standing
 
 PERMANENT_ERRORS = frozenset(
     {
@@ -120,13 +120,16 @@ class SlackMessenger:
         )
         return ChannelRef(channel_id=channel_id, name=_hashed(name))
 
-    async def deliver(self, notice: Notice) -> None:
+    async def deliver(self, notice: Notice) -> PostedRef | None:
         text, blocks = sb.notice_text(notice), sb.notice_blocks(notice)
         if notice.audience is Audience.DIRECT:
             for person in notice.recipients:
                 channel_id = await self._direct_channel(person)
                 await self._post_once(channel_id, notice.key, text=text, blocks=blocks)
-            return
+            return None
+        if notice.replaces is not None:  # a standing message: edit in place (idempotent)
+            await self._edit(notice, notice.replaces, text=text, blocks=blocks)
+            return notice.replaces
         thread_ts = None
         if notice.audience is Audience.PLATFORM_CHANNEL:
             channel_id = await self._channel_id(self._platform_channel)
@@ -139,7 +142,45 @@ class SlackMessenger:
         else:
             channel_id = await self._channel_id(notice.incident.channel_id)
             thread_ts = notice.incident.thread_ts
-        await self._post_once(channel_id, notice.key, text=text, blocks=blocks, thread_ts=thread_ts)
+            await self._invite(channel_id, notice.invite)
+        ts = await self._post_once(
+            channel_id, notice.key, text=text, blocks=blocks, thread_ts=thread_ts
+        )
+        if notice.standing is Standing.SUMMARY:
+            await self._call(
+                "pins.add",
+                self._client.pins_add(channel=channel_id, timestamp=ts),
+                tolerate=frozenset({"already_pinned"}),
+            )
+        if notice.archive_channel:
+            await self._call(
+                "conversations.archive",
+                self._client.conversations_archive(channel=channel_id),
+                tolerate=frozenset({"already_archived"}),
+            )
+        return PostedRef(channel_id=channel_id, ts=ts) if notice.standing else None
+
+    async def _edit(
+        self, notice: Notice, message: PostedRef, *, text: str, blocks: list[sb.Block]
+    ) -> None:
+        await self._pace(message.channel_id)
+        await self._call(
+            "chat.update",
+            self._client.chat_update(
+                channel=message.channel_id,
+                ts=message.ts,
+                text=text,
+                blocks=blocks,
+                metadata=sb.message_metadata(notice.key),
+            ),
+        )
+        if notice.standing is Standing.SUMMARY and notice.incident.thread_ts is None:
+            topic = sb.notice_topic(notice)
+            if topic:
+                await self._call(
+                    "conversations.setTopic",
+                    self._client.conversations_setTopic(channel=message.channel_id, topic=topic),
+                )
 
     # --- Posting exactly once ----------------------------------------------------------------
 

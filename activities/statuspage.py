@@ -26,18 +26,30 @@ from temporalio.exceptions import ApplicationError
 from workflows.model import StatusPagePost, StatusPageRef, StatusPageStatus
 
 METADATA_NAMESPACE = "incident_workflow"
+COMPONENT_STATUSES = frozenset(
+    {"operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"}
+)
 
 
 class AtlassianStatusPage:
     """The StatusPage on Atlassian Statuspage's v1 REST API."""
 
-    def __init__(self, *, client: httpx.AsyncClient, page_id: str) -> None:
+    def __init__(
+        self, *, client: httpx.AsyncClient, page_id: str, components: dict[str, str] | None = None
+    ) -> None:
         self._client = client
         self._page = f"pages/{page_id}"
+        self._components = components or {}
 
     @classmethod
     def connect(
-        cls, *, api_key: str, page_id: str, base_url: str, timeout: float = 20.0
+        cls,
+        *,
+        api_key: str,
+        page_id: str,
+        base_url: str,
+        components: dict[str, str] | None = None,
+        timeout: float = 20.0,
     ) -> AtlassianStatusPage:
         client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
@@ -45,7 +57,7 @@ class AtlassianStatusPage:
             timeout=timeout,
             trust_env=False,
         )
-        return cls(client=client, page_id=page_id)
+        return cls(client=client, page_id=page_id, components=components)
 
     async def post(self, update: StatusPagePost) -> StatusPageRef:
         retry = activity.in_activity() and activity.info().attempt > 1
@@ -56,6 +68,15 @@ class AtlassianStatusPage:
                 METADATA_NAMESPACE: {"incident_id": update.incident_id, "key": update.key}
             },
         }
+        if update.impact_override is not None:
+            fields["impact_override"] = update.impact_override.value
+        if self._components:  # affected while open, operational again once resolved
+            resolved = update.status is StatusPageStatus.RESOLVED
+            fields["component_ids"] = list(self._components)
+            fields["components"] = {
+                component: "operational" if resolved else status
+                for component, status in self._components.items()
+            }
         if update.page_incident_id is None:
             existing = await self._find_created(update) if retry else None
             if existing is not None:
@@ -89,6 +110,20 @@ class AtlassianStatusPage:
         if response.is_success:
             return response.json()
         raise _failure(method, path, response)
+
+
+def parse_components(text: str) -> dict[str, str]:
+    """``STATUSPAGE_COMPONENTS``: ``id`` or ``id=status``, comma-separated (default
+    ``partial_outage``)."""
+    components: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        component, _, status = item.partition("=")
+        status = status.strip() or "partial_outage"
+        if status not in COMPONENT_STATUSES:
+            allowed = ", ".join(sorted(COMPONENT_STATUSES))
+            raise ValueError(f"{status!r} is not a component status: use one of {allowed}")
+        components[component.strip()] = status
+    return components
 
 
 def _carries_key(incident: Any, key: str) -> bool:

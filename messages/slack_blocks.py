@@ -16,7 +16,8 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from workflows.model import Audience, ChannelRequest, Notice, NoticeKind
+from messages.summary import topic_line
+from workflows.model import Audience, ChannelRequest, Notice, NoticeKind, Status
 
 Block = dict[str, Any]
 
@@ -101,6 +102,7 @@ def _buttons(notice: Notice) -> list[Block]:
         notice.kind is NoticeKind.DECLARED
         and notice.audience is Audience.PLATFORM_CHANNEL
         and not notice.incident.security
+        and notice.incident.status in (Status.ACTIVE, Status.AWAITING_APPROVAL)
     ):
         return [_button(ActionId.JOIN, "Join", incident_id)]
     return []
@@ -131,6 +133,14 @@ def channel_intro_blocks(request: ChannelRequest) -> list[Block]:
 
 def channel_topic(request: ChannelRequest) -> str:
     return neutralise(request.topic)[:TOPIC_MAX]
+
+
+def notice_topic(notice: Notice) -> str | None:
+    """The channel topic as the incident now stands: title · severity · lead."""
+    brief = notice.incident
+    if brief.title is None:
+        return None
+    return neutralise(topic_line(brief.title, brief.severity, brief.lead))[:TOPIC_MAX]
 
 
 def channel_purpose(incident_id: str) -> str:

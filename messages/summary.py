@@ -65,4 +65,40 @@ def current_details(state: IncidentState) -> str:
 
 
 def channel_topic(state: IncidentState) -> str:
-    return f"{state.title} · {state.severity or 'unset'} · lead {state.lead or 'none'}"
+    return topic_line(state.title, state.severity, state.lead)
+
+
+def topic_line(title: str, severity: str | None, lead: str | None) -> str:
+    """An incident channel's topic: title · severity · lead."""
+    return f"{title} · {severity or 'unset'} · lead {lead or 'none'}"
+
+
+def announcement_text(state: IncidentState) -> str:
+    """The platform channel's announcement, kept current. Security incidents show no details."""
+    if state.security:
+        if state.status in (Status.RESOLVED, Status.CLOSED):
+            return "A confidential incident has been resolved."
+        return "A confidential incident is being handled."
+    headline = {
+        Status.AWAITING_APPROVAL: "Incident awaiting resolution approval",
+        Status.RESOLVED: "Incident resolved",
+        Status.CLOSED: "Incident closed",
+    }.get(state.status, "Incident declared")
+    return f"{headline}: {state.title} ({state.severity}), led by {state.lead}."
+
+
+def pinned_summary(state: IncidentState) -> str:
+    """The incident channel's pinned summary: the facts, not the latest update, so it changes
+    (and is edited) only when a fact does."""
+    lines = [
+        "Incident summary (kept current)",
+        f"Status: {describe_status(state.status)} · Severity: {state.severity or '-'}",
+        f"Lead: {state.lead or '-'}",
+        f"Supporters: {', '.join(state.supporters) or '-'}",
+        f"Delivery manager: {state.delivery_manager or 'not yet engaged'}",
+    ]
+    if state.resolution_criteria:
+        lines.append(f"Resolved when: {state.resolution_criteria}")
+    if state.statuspage_status and not state.security:
+        lines.append(f"Status page: {state.statuspage_status}")
+    return "\n".join(lines)

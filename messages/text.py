@@ -27,7 +27,8 @@ def notice_text(notice: Notice) -> str:
 def notice_line(notice: Notice, *, platform_channel: str) -> str:
     where = notice_destination(notice, platform_channel=platform_channel)
     who = f" from {notice.actor}" if notice.actor else ""
-    return f"[{notice.incident.id}] {notice.kind} → {where}{who}: {notice_text(notice)}"
+    kind = f"{notice.kind} (edited)" if notice.replaces else str(notice.kind)
+    return f"[{notice.incident.id}] {kind} → {where}{who}: {notice_text(notice)}"
 
 
 def channel_line(request: ChannelRequest) -> str:

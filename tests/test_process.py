@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from incident.client import incident_id_for
 from incident.commands import explain_validation
 from incident.settings import SettingsError, parse_intervals, parse_office_hours, parse_retro_due
+from messages.summary import announcement_text, pinned_summary
 from messages.text import notice_line
 from messages.timeline import timeline_markdown
 from workflows import clock
@@ -37,6 +38,7 @@ from workflows.model import (
     NoticeKind,
     OfficeHours,
     Policy,
+    PostedRef,
     PostStatusPage,
     ProgressUpdate,
     Reject,
@@ -46,8 +48,10 @@ from workflows.model import (
     SetCriteria,
     Severity,
     Snooze,
+    Standing,
     Status,
     StatusPagePost,
+    StatusPageRef,
     StatusPageStatus,
     TimelineEntry,
     Timer,
@@ -960,3 +964,120 @@ def test_notice_line_names_where_who_and_what() -> None:
         notice_line(announcement, platform_channel="#wc-platform")
         == "[inc-test] declared → #wc-platform from U0LEAD: Hi. Channel: C0CHAN"
     )
+
+
+# --- Standing messages, channel membership, archive, racing security -------------------------
+
+
+def _deliver_all(incident: Incident) -> None:
+    """Deliver everything queued, the way the activities answer (channels, standing posts)."""
+    while incident.outbox:
+        effect = incident.outbox[0]
+        result: ChannelRef | PostedRef | StatusPageRef | None = None
+        if isinstance(effect, ChannelRequest):
+            result = ChannelRef(channel_id=f"C-{effect.name}", name=effect.name)
+        elif isinstance(effect, Notice) and effect.standing:
+            result = effect.replaces or PostedRef(channel_id="C0", ts=effect.key)
+        elif isinstance(effect, StatusPagePost):
+            result = StatusPageRef(page_incident_id="page-1")
+        incident.effect_done(incident.prepared(effect), result, NOW)
+        incident.keep_standing_messages_current()
+
+
+def _standing(incident: Incident) -> list[Notice]:
+    return [e for e in incident.outbox if isinstance(e, Notice) and e.standing]
+
+
+def test_the_announcement_and_pinned_summary_are_edited_in_place_once_per_change() -> None:
+    incident = declared()
+    incident.keeps_standing_messages = True
+    _deliver_all(incident)
+    assert incident.state.standing.keys() == {Standing.ANNOUNCEMENT, Standing.SUMMARY}
+    announcement = incident.state.standing[Standing.ANNOUNCEMENT]
+
+    _do(incident, Action.UPDATE, ProgressUpdate(actor=LEAD, text="Rolled back"))
+    incident.keep_standing_messages_current()
+    assert _standing(incident) == []  # an update changes no fact on either
+
+    _do(incident, Action.SEVERITY, ChangeSeverity(actor=LEAD, severity=Severity.SEV1))
+    incident.keep_standing_messages_current()
+    _do(incident, Action.HANDOVER, Handover(actor=LEAD, to=NEW_LEAD))
+    incident.keep_standing_messages_current()
+    edits = _standing(incident)
+    # Two changes, one pending edit each: the second rewrote the first rather than queueing.
+    assert sorted(str(n.standing) for n in edits) == [Standing.ANNOUNCEMENT, Standing.SUMMARY]
+    [edit] = [n for n in edits if n.standing is Standing.ANNOUNCEMENT]
+    assert edit.text == f"Incident declared: Search API returns 500s (sev1), led by {NEW_LEAD}."
+    prepared = incident.prepared(edit)
+    assert isinstance(prepared, Notice) and prepared.replaces == announcement
+    [summary] = [n for n in edits if n.standing is Standing.SUMMARY]
+    assert f"Lead: {NEW_LEAD}" in summary.text and f"Supporters: {HELPER}, {LEAD}" in summary.text
+
+
+def test_without_the_patch_no_standing_message_is_edited() -> None:
+    incident = declared()
+    _deliver_all(incident)
+    _do(incident, Action.HANDOVER, Handover(actor=LEAD, to=NEW_LEAD))
+    incident.keep_standing_messages_current()
+    assert _standing(incident) == []
+
+
+def test_joining_and_taking_the_lead_invite_people_to_the_channel() -> None:
+    incident = declared()  # HELPER joined
+    _do(incident, Action.HANDOVER, Handover(actor=LEAD, to=NEW_LEAD))
+    invites = [e.invite for e in incident.outbox if isinstance(e, Notice) and e.invite]
+    assert invites == [[HELPER], [NEW_LEAD]]
+
+
+def test_closing_archives_the_channel_unless_told_not_to() -> None:
+    closing = [e for e in closed().outbox if isinstance(e, Notice) and e.kind is NoticeKind.CLOSED]
+    assert [n.archive_channel for n in closing] == [True]
+    keep = Policy(delivery_managers=[DM], archive_on_close=False)
+    incident = Incident.open(_start(declare=True, policy=keep), NOW)
+    _do(incident, Action.RESOLVE, Resolve(actor=DM))
+    _do(incident, Action.RETRO, Retro(actor=DM, notes="n"))
+    assert not any(isinstance(e, Notice) and e.archive_channel for e in incident.outbox)
+
+
+def test_marked_security_while_its_public_channel_was_being_opened() -> None:
+    incident = declared()
+    incident.outbox[:] = [e for e in incident.outbox if isinstance(e, ChannelRequest)]
+    in_flight = incident.outbox[0]
+    assert isinstance(in_flight, ChannelRequest) and not in_flight.private
+    _do(incident, Action.SECURITY, Command(actor=LEAD))  # seals the outbox copy meanwhile
+    incident.effect_done(in_flight, ChannelRef(channel_id="C0PUB", name="inc-test"), NOW)
+    assert in_flight.key not in [e.key for e in incident.outbox]
+    moved = [e for e in incident.outbox if isinstance(e, Notice) and e.kind is NoticeKind.SECURITY]
+    assert any("#inc-test-private" in n.text for n in moved)
+    assert [c.private for c in incident.outbox if isinstance(c, ChannelRequest)] == [True]
+
+
+def test_an_open_page_incident_is_resolved_without_details_when_marked_security() -> None:
+    incident = declared()
+    _do(incident, Action.STATUSPAGE, valid_command(Action.STATUSPAGE, DM))
+    _deliver_all(incident)
+    _do(incident, Action.SECURITY, Command(actor=LEAD))
+    [post] = [e for e in incident.outbox if isinstance(e, StatusPagePost)]
+    assert (post.status, post.body, post.name) == (
+        StatusPageStatus.RESOLVED,
+        "This incident has been resolved.",
+        "",
+    )
+    prepared = incident.prepared(post)
+    assert isinstance(prepared, StatusPagePost) and prepared.page_incident_id == "page-1"
+
+
+def test_announcement_and_summary_texts() -> None:
+    state = declared().state
+    assert announcement_text(state) == (
+        f"Incident declared: Search API returns 500s (sev2), led by {LEAD}."
+    )
+    sealed = state.model_copy(update={"security": True, "status": Status.RESOLVED})
+    assert announcement_text(sealed) == "A confidential incident has been resolved."
+    assert pinned_summary(state).splitlines() == [
+        "Incident summary (kept current)",
+        "Status: active · Severity: sev2",
+        f"Lead: {LEAD}",
+        f"Supporters: {HELPER}",
+        "Delivery manager: not yet engaged",
+    ]

@@ -30,7 +30,9 @@ from workflows.model import (
     IncidentBrief,
     Notice,
     NoticeKind,
+    PostedRef,
     Severity,
+    Standing,
     Status,
 )
 
@@ -387,3 +389,52 @@ async def test_real_names_come_from_slack_for_the_retro_initials(slack: SlackSta
     ]
     asked = [r.params["user"] for r in slack.requests if r.method == "users.info"]
     assert asked == ["U0ADA", "U0GHOST", "U0GRACE"]  # each once, bots skipped
+
+
+# --- Standing messages, membership, archive -------------------------------------------------------
+
+
+async def test_a_standing_summary_is_pinned_then_edited_in_place_with_the_topic(
+    slack: SlackStandIn,
+) -> None:
+    channel = slack.add_channel(INCIDENT, members={BOT_USER})
+    messenger = messenger_for(slack)
+    first = notice(
+        NoticeKind.SUMMARY,
+        text="Lead: U0LEAD",
+        standing=Standing.SUMMARY,
+        incident=brief(channel_id=channel.id),
+    )
+    ref = await as_temporal_would(lambda: messenger.deliver(first))
+    assert ref == PostedRef(channel_id=channel.id, ts=channel.messages[0]["ts"])
+    assert channel.pinned == [ref.ts]
+
+    moved_on = brief(channel_id=channel.id).model_copy(update={"lead": "U0NEW"})
+    edit = notice(
+        NoticeKind.SUMMARY,
+        key=f"{INCIDENT}/9",
+        text="Lead: U0NEW",
+        standing=Standing.SUMMARY,
+        replaces=ref,
+        incident=moved_on,
+    )
+    assert await as_temporal_would(lambda: messenger.deliver(edit)) == ref
+    assert [m["text"] for m in channel.messages] == ["Lead: U0NEW"]  # edited, not reposted
+    assert channel.topic == "Search down · sev1 · lead U0NEW"
+
+
+async def test_a_notice_invites_people_first_and_a_closing_one_archives(
+    slack: SlackStandIn,
+) -> None:
+    channel = slack.add_channel(INCIDENT, members={BOT_USER})
+    messenger = messenger_for(slack)
+    here = brief(channel_id=channel.id)
+    await as_temporal_would(lambda: messenger.deliver(notice(invite=["U0HELP"], incident=here)))
+    assert "U0HELP" in channel.members
+    slack.inject("conversations.archive", Fault.DROP_AFTER)  # archived, answer lost, retried
+    closing = notice(
+        NoticeKind.CLOSED, key=f"{INCIDENT}/8", text="Closed.", archive_channel=True, incident=here
+    )
+    await as_temporal_would(lambda: messenger.deliver(closing))
+    assert channel.is_archived
+    assert [m["text"] for m in channel.messages] == ["Restarted the pods", "Closed."]

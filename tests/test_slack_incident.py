@@ -122,6 +122,7 @@ async def test_a_whole_incident_reaches_slack_and_the_status_page_exactly_once(
         slack.inject("conversations.create", Fault.DROP_AFTER)
         slack.inject("conversations.invite", Fault.SERVER_ERROR)
         slack.inject("chat.postMessage", Fault.DROP_AFTER)
+        slack.inject("chat.update", Fault.DROP_AFTER)
         page.inject("create", Fault.DROP_AFTER)
         page.inject("patch", Fault.RATE_LIMIT)
     handle = await desk.open(actor=DM)
@@ -152,9 +153,17 @@ async def test_a_whole_incident_reaches_slack_and_the_status_page_exactly_once(
     channel = world.incident_channel(handle)
     assert (channel.name, channel.is_private) == (handle.id, False)
     assert state.channel_id == channel.id
-    assert {LEAD, DM} <= channel.members
-    assert channel.topic == f"Search API returns 500s · sev1 · lead {LEAD}"
-    said = texts(channel)
+    assert {LEAD, DM, HELPER} <= channel.members  # the supporter was invited on joining
+    assert channel.topic == f"Search API returns 500s · sev1 · lead {HELPER}"  # kept current
+    assert channel.is_archived  # at close
+    [summary] = [m for m in channel.messages if m["ts"] in channel.pinned]
+    assert summary["text"].splitlines()[1:5] == [
+        "Status: resolved · Severity: sev1",
+        f"Lead: {HELPER}",
+        f"Supporters: {LEAD}",
+        f"Delivery manager: {DM}",
+    ]
+    said = [t for m, t in zip(channel.messages, texts(channel), strict=True) if m is not summary]
     assert said[0] == f"*Incident {handle.id}*\nEvery search request fails"
     assert said[1:3] == [
         f"{HELPER} joined {handle.id} to help.",
@@ -165,12 +174,14 @@ async def test_a_whole_incident_reaches_slack_and_the_status_page_exactly_once(
     assert said[-1].startswith(f"{DM} recorded the retro")
     assert not any("<!channel>" in json.dumps(m) for _, m in slack.all_messages())
 
-    platform = texts(world.platform())
-    assert platform == [
-        f"Incident declared: Search API returns 500s (sev1), led by {LEAD}. Channel: <#{channel.id}>",
+    platform = world.platform()
+    assert texts(platform) == [  # the announcement, edited in place, then the resolution post
+        f"Incident closed: Search API returns 500s (sev1), led by {HELPER}. "
+        f"Channel: <#{channel.id}>",
         "Resolved: Search API returns 500s. Channel: <#" + channel.id + ">",
     ]
-    assert buttons(world.platform().messages[0]) == [(sb.ActionId.JOIN, handle.id)]
+    assert buttons(platform.messages[0]) == []  # no Join button on a closed incident
+    assert platform.edits >= 1
     assert texts(slack.channels[f"D{HELPER}"]) == [
         f"You now lead {handle.id}: Search API returns 500s."
     ]
@@ -187,7 +198,7 @@ async def test_a_whole_incident_reaches_slack_and_the_status_page_exactly_once(
     assert incident["name"] == "Search API returns 500s"
     assert [u["status"] for u in page.updates(page_id)] == ["identified", "monitoring", "resolved"]
     if faults:
-        assert len(slack.faults_met()) == 6 and len(page.faults_met()) == 2
+        assert len(slack.faults_met()) == 7 and len(page.faults_met()) == 2
 
 
 async def test_a_security_incident_stays_private_and_off_the_status_page(world: World) -> None:
@@ -201,8 +212,8 @@ async def test_a_security_incident_stays_private_and_off_the_status_page(world: 
     assert (channel.name, channel.is_private) == (f"{handle.id}-private", True)
     assert {LEAD, DM, INFOSEC} <= channel.members
     assert secrets[2] in texts(channel)
-    assert texts(world.platform()) == [
-        "A confidential incident is being handled.",
+    assert texts(world.platform()) == [  # the announcement, edited, and the resolution post
+        "A confidential incident has been resolved.",
         "A confidential incident has been resolved.",
     ]
     public = [m for c, m in slack.all_messages() if not c.is_private and not c.is_im]
@@ -211,6 +222,39 @@ async def test_a_security_incident_stays_private_and_off_the_status_page(world: 
     [told] = slack.direct_messages(INFOSEC)
     assert told["text"].startswith(f"Security incident {handle.id}: {secrets[0]}")
     assert page.requests == []
+
+
+async def test_an_incident_marked_security_later_moves_and_leaves_nothing_public(
+    world: World,
+) -> None:
+    desk, slack, page = world.desk, world.slack, world.page
+    handle = await desk.open(actor=DM)
+    await desk.send(
+        handle,
+        Action.STATUSPAGE,
+        PostStatusPage(actor=DM, status=StatusPageStatus.INVESTIGATING, text="Search is slow"),
+    )
+    public_channel = world.incident_channel(handle)
+    await desk.send(handle, Action.SECURITY, Command(actor=LEAD))
+    await desk.send(handle, Action.UPDATE, ProgressUpdate(actor=LEAD, text="Token found in logs"))
+
+    state = await state_of(handle)
+    private = slack.channels[state.channel_id or ""]
+    assert private.is_private and private.name == f"{handle.id}-private"
+    assert {LEAD, DM, INFOSEC} <= private.members
+    assert "Token found in logs" in texts(private)
+    assert texts(public_channel)[-1] == (
+        f"{handle.id} is now a security incident: work goes on in a new private channel, "
+        f"#{handle.id}-private. Please post nothing more about it here."
+    )
+    assert texts(world.platform()) == ["A confidential incident is being handled."]
+    assert buttons(world.platform().messages[0]) == []
+    [(page_id, _)] = page.incidents.items()
+    assert [(u["status"], u["body"]) for u in page.updates(page_id)] == [
+        ("investigating", "Search is slow"),
+        ("resolved", "This incident has been resolved."),
+    ]
+    assert (state.failed_deliveries, state.undelivered) == (0, 0)
 
 
 async def test_a_message_slack_refuses_for_good_is_recorded_and_the_incident_goes_on(

@@ -11,11 +11,11 @@ import pytest_asyncio
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.statuspage import AtlassianStatusPage
+from activities.statuspage import AtlassianStatusPage, parse_components
 from tests.standins.common import Fault
 from tests.standins.statuspage import StatusPageStandIn
 from tests.test_slack import as_temporal_would
-from workflows.model import StatusPagePost, StatusPageStatus
+from workflows.model import StatusPageImpact, StatusPagePost, StatusPageStatus
 
 KEY, PAGE = "sp-test-key", "page1"
 INCIDENT = "inc-2026-01-05-search-down"
@@ -133,3 +133,27 @@ async def test_an_invalid_post_is_not_retried(page: StatusPageStandIn) -> None:
         await as_temporal_would(lambda: adapter(page).post(nameless))
     assert raised.value.non_retryable
     assert page.incidents == {}
+
+
+async def test_components_are_affected_while_open_and_operational_once_resolved(
+    page: StatusPageStandIn,
+) -> None:
+    components = parse_components("cmp-search=major_outage, cmp-api")
+    assert components == {"cmp-search": "major_outage", "cmp-api": "partial_outage"}
+    status_page = AtlassianStatusPage.connect(
+        api_key=KEY, page_id=PAGE, base_url=page.url, components=components
+    )
+    opening = post(1).model_copy(update={"impact_override": StatusPageImpact.MAJOR})
+    ref = await as_temporal_would(lambda: status_page.post(opening))
+    incident = page.incidents[ref.page_incident_id]
+    assert incident["impact_override"] == "major"
+    assert incident["components"] == components
+    await as_temporal_would(
+        lambda: status_page.post(post(2, StatusPageStatus.RESOLVED, ref.page_incident_id))
+    )
+    assert incident["components"] == {"cmp-search": "operational", "cmp-api": "operational"}
+
+
+def test_an_unknown_component_status_is_one_sentence() -> None:
+    with pytest.raises(ValueError, match="'down' is not a component status: use one of "):
+        parse_components("cmp-search=down")

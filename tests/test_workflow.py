@@ -46,6 +46,7 @@ from workflows.model import (
     NoticeKind,
     OfficeHours,
     Policy,
+    PostedRef,
     PostStatusPage,
     ProgressUpdate,
     Receipt,
@@ -118,10 +119,11 @@ class RecordingMessenger:
             self.channels.append(request)
         return ChannelRef(channel_id=f"C-{request.name.lstrip('#')}", name=request.name)
 
-    async def deliver(self, notice: Notice) -> None:
+    async def deliver(self, notice: Notice) -> PostedRef | None:
         if notice.key not in self._keys:
             self._keys.add(notice.key)
             self.deliveries.append(Delivery(at=activity.info().scheduled_time, notice=notice))
+        return PostedRef(channel_id="C-standing", ts=notice.key) if notice.standing else None
 
     def received(
         self,
@@ -758,7 +760,12 @@ async def test_security_incident_is_never_described_in_public(desk: Desk) -> Non
     assert channel.private
     assert INFOSEC in channel.invite
     public = desk.slack.received(handle.id, audience=Audience.PLATFORM_CHANNEL)
-    assert [d.notice.kind for d in public] == [NoticeKind.DECLARED, NoticeKind.RESOLVED]
+    # The announcement, the resolution post, then the announcement edited in place.
+    assert [(d.notice.kind, d.notice.replaces is not None) for d in public] == [
+        (NoticeKind.DECLARED, False),
+        (NoticeKind.RESOLVED, False),
+        (NoticeKind.DECLARED, True),
+    ]
     for delivery in public:
         notice = delivery.notice
         assert (notice.incident.title, notice.incident.lead, notice.incident.channel_id) == (

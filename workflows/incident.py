@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         IncidentStart,
         IncidentState,
         Notice,
+        PostedRef,
         PostStatusPage,
         ProgressUpdate,
         Receipt,
@@ -50,10 +51,11 @@ with workflow.unsafe.imports_passed_through():
 REFUSED = "Refused"
 # Patch ids: each guards a change that adds commands, so running incidents replay unchanged.
 RETRO_DRAFT_AT_RESOLUTION = "retro-draft-at-resolution"
+STANDING_MESSAGES = "standing-messages"
 
 _ACTIVITY_FOR: dict[type, tuple[ActivityName, type | None]] = {
     ChannelRequest: (ActivityName.OPEN_CHANNEL, ChannelRef),
-    Notice: (ActivityName.DELIVER, None),
+    Notice: (ActivityName.DELIVER, PostedRef),
     StatusPagePost: (ActivityName.STATUSPAGE, StatusPageRef),
 }
 
@@ -71,6 +73,7 @@ class IncidentWorkflow:
         self._start = start
         self._incident = Incident.open(start, workflow.now())
         self._incident.posts_retro_draft = workflow.patched(RETRO_DRAFT_AT_RESOLUTION)
+        self._incident.keeps_standing_messages = workflow.patched(STANDING_MESSAGES)
         self._published: dict[str, str | bool | None] = {}
         self._changed = False
         # A continued run has counted its past already.
@@ -317,7 +320,7 @@ class IncidentWorkflow:
             self._incident.effect_done(effect, result, workflow.now())
         self._publish()
 
-    async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | None:
+    async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | PostedRef | None:
         name, result_type = _ACTIVITY_FOR[type(effect)]
         result = await workflow.execute_activity(
             name,
@@ -327,11 +330,13 @@ class IncidentWorkflow:
             retry_policy=DELIVERY_RETRY,
             summary=f"{effect.kind_of_effect} {effect.key}",
         )
-        assert result is None or isinstance(result, ChannelRef | StatusPageRef)
+        assert result is None or isinstance(result, ChannelRef | StatusPageRef | PostedRef)
         return result
 
     def _publish(self) -> None:
-        """Keep the Web UI current: search attributes (only when changed) and the details panel."""
+        """After any change: keep the standing Slack messages, the search attributes (only when
+        changed) and the Web UI's details panel current."""
+        self._incident.keep_standing_messages_current()
         state = self._incident.state
         values = search_attribute_values(state)
         updates = search_attribute_updates(values, self._published)

@@ -37,6 +37,15 @@ class Severity(StrEnum):
     SEV3 = "sev3"
 
 
+class StatusPageImpact(StrEnum):
+    """Statuspage's impact levels, for ``impact_override``."""
+
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
 class StatusPageStatus(StrEnum):
     """The incident states Atlassian Statuspage knows."""
 
@@ -133,6 +142,7 @@ class Policy(Model):
     channel_mode: Literal["per_incident", "shared"] = "per_incident"
     platform_channel: str = "#wc-platform"
     response_channel: str = "#wc-incident-response"
+    archive_on_close: bool = True
     history_events_limit: int | None = Field(
         default=None, description="continue-as-new after this many events (tests lower it)"
     )
@@ -201,6 +211,7 @@ class NoticeKind(StrEnum):
     RETRO_DUE = "retro_due"
     TIMELINE = "timeline"
     RETRO_DRAFT = "retro_draft"
+    SUMMARY = "summary"
     CLOSED = "closed"
     SECURITY = "security"
     REFUSED = "refused"
@@ -221,6 +232,20 @@ class IncidentBrief(Model):
     )
 
 
+class Standing(StrEnum):
+    """Messages posted once and then kept current by editing them in place."""
+
+    ANNOUNCEMENT = "announcement"  # in the platform channel
+    SUMMARY = "summary"  # pinned in the incident channel
+
+
+class PostedRef(Model):
+    """Where a message landed, so it can be edited later."""
+
+    channel_id: str
+    ts: str
+
+
 class Notice(Model):
     """One logical message: the workflow decides it, an activity delivers it exactly once."""
 
@@ -233,6 +258,12 @@ class Notice(Model):
     actor: str | None = None
     text: str = ""
     mentions: list[str] = []
+    standing: Standing | None = Field(
+        default=None, description="a standing message: edits `replaces` when known, else posts"
+    )
+    replaces: PostedRef | None = None
+    invite: list[str] = Field(default=[], description="people to add to the incident channel")
+    archive_channel: bool = Field(default=False, description="archive the channel after posting")
 
 
 class ChannelRequest(Model):
@@ -261,6 +292,7 @@ class StatusPagePost(Model):
     name: str
     status: StatusPageStatus
     body: str
+    impact_override: StatusPageImpact | None = None
 
 
 class StatusPageRef(Model):
@@ -338,6 +370,12 @@ class IncidentState(Model):
     failed_deliveries: int = Field(
         default=0, description="messages refused for good (see timeline)"
     )
+    standing: dict[Standing, PostedRef] = Field(
+        default={}, description="standing messages posted, to edit in place"
+    )
+    standing_texts: dict[Standing, str] = Field(
+        default={}, description="what each standing message was last set to say"
+    )
 
 
 class CarriedState(Model):
@@ -413,6 +451,7 @@ class SetCriteria(Command):
 class PostStatusPage(Command):
     status: StatusPageStatus
     text: Text
+    impact: StatusPageImpact | None = None
 
 
 class Resolve(Command):

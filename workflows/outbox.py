@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from messages.summary import announcement_text, channel_topic, pinned_summary
 from workflows.model import (
     Audience,
     CarriedState,
@@ -19,9 +20,12 @@ from workflows.model import (
     Notice,
     NoticeKind,
     Policy,
+    PostedRef,
+    Standing,
     Status,
     StatusPagePost,
     StatusPageRef,
+    StatusPageStatus,
     TimelineEntry,
 )
 
@@ -30,6 +34,10 @@ CHANNEL_NAME_MAX = 80
 
 class IncidentRecord:
     """State, timeline and outbox of one incident, with the helpers that queue messages."""
+
+    # Set by the workflow from `workflow.patched`: incidents started before standing messages
+    # were kept current must replay without those edits (see README, "Changing the workflow").
+    keeps_standing_messages = False
 
     def __init__(self, carried: CarriedState, policy: Policy) -> None:
         self.state = carried.state
@@ -47,16 +55,27 @@ class IncidentRecord:
         return s.status is Status.CLOSED or (s.status is Status.DECLINED and s.revisit_at is None)
 
     def effect_done(
-        self, effect: Effect, result: ChannelRef | StatusPageRef | None, now: datetime
+        self, effect: Effect, result: ChannelRef | StatusPageRef | PostedRef | None, now: datetime
     ) -> None:
         """Record an effect's outcome and drop it from the outbox."""
+        s = self.state
+        self._drop(effect)
         if isinstance(result, ChannelRef):
-            self.state.channel_id, self.state.channel_name = result.channel_id, result.name
-            self.state.channel_thread_ts = result.thread_ts
+            if s.channel_id != result.channel_id:  # a new channel gets its own pinned summary
+                s.standing.pop(Standing.SUMMARY, None)
+                s.standing_texts.pop(Standing.SUMMARY, None)
+            s.channel_id, s.channel_name = result.channel_id, result.name
+            s.channel_thread_ts = result.thread_ts
             self._record(now, "incident-bot", EntryKind.CHANNEL, f"Incident channel: {result.name}")
+            if isinstance(effect, ChannelRequest) and not effect.private and s.security:
+                # Marked confidential while its public channel was being opened: move on.
+                self._move_to_private_channel(now)
         elif isinstance(result, StatusPageRef):
-            self.state.statuspage_incident_id = result.page_incident_id
-        self.outbox.remove(effect)
+            s.statuspage_incident_id = result.page_incident_id
+            if s.security:  # created while the incident was being marked confidential
+                self._resolve_public_page()
+        elif isinstance(result, PostedRef) and isinstance(effect, Notice) and effect.standing:
+            s.standing[effect.standing] = result
 
     def effect_failed(self, effect: Effect, reason: str, now: datetime) -> None:
         """Record an effect the transport refused for good, and drop it from the outbox."""
@@ -68,19 +87,62 @@ class IncidentRecord:
             EntryKind.DELIVERY_FAILED,
             f"Could not deliver {what[effect.kind_of_effect]} {effect.key}: {reason}",
         )
-        self.outbox.remove(effect)
+        self._drop(effect)
+
+    def _drop(self, effect: Effect) -> None:
+        # By key: the outbox copy may have been sealed while the effect was being delivered.
+        self.outbox[:] = [e for e in self.outbox if e.key != effect.key]
+
+    def keep_standing_messages_current(self) -> None:
+        """Edit the announcement and the pinned summary when what they say has changed.
+
+        An edit not yet delivered is rewritten rather than queued again, so a burst of changes
+        costs one Slack call.
+        """
+        s = self.state
+        if not self.keeps_standing_messages:
+            return
+        if Standing.ANNOUNCEMENT in s.standing_texts:
+            self._keep_current(Standing.ANNOUNCEMENT, announcement_text(s))
+        if s.channel_id and s.status is not Status.CLOSED:
+            self._keep_current(Standing.SUMMARY, pinned_summary(s))
+
+    def _keep_current(self, standing: Standing, text: str) -> None:
+        s = self.state
+        if s.standing_texts.get(standing) == text:
+            return
+        s.standing_texts[standing] = text
+        for index, effect in enumerate(self.outbox[1:], start=1):  # outbox[0] may be in flight
+            if isinstance(effect, Notice) and effect.standing is standing:
+                public = standing is Standing.ANNOUNCEMENT or (
+                    self.policy.channel_mode == "shared" and not s.security
+                )
+                self.outbox[index] = effect.model_copy(
+                    update={"text": text, "incident": self._brief(public=public)}
+                )
+                return
+        if standing is Standing.ANNOUNCEMENT:
+            self._notice(
+                NoticeKind.DECLARED, Audience.PLATFORM_CHANNEL, text, public=True, standing=standing
+            )
+        else:
+            self._to_channel(NoticeKind.SUMMARY, text, standing=standing)
 
     def prepared(self, effect: Effect) -> Effect:
         """The effect with what is known only now filled in (the channel, the page incident)."""
-        if isinstance(effect, Notice) and effect.incident.title is not None:
+        if isinstance(effect, Notice):
+            replaces = self.state.standing.get(effect.standing) if effect.standing else None
+            if effect.incident.title is None:
+                return effect.model_copy(update={"replaces": replaces})
             return effect.model_copy(
                 update={
+                    "replaces": replaces,
                     "incident": effect.incident.model_copy(
                         update={
                             "channel_id": self.state.channel_id,
                             "thread_ts": self.state.channel_thread_ts,
                         }
-                    )
+                    ),
                 }
             )
         if isinstance(effect, StatusPagePost):
@@ -129,6 +191,9 @@ class IncidentRecord:
         recipients: list[str] | None = None,
         actor: str | None = None,
         mentions: list[str] | None = None,
+        standing: Standing | None = None,
+        invite: list[str] | None = None,
+        archive_channel: bool = False,
     ) -> None:
         self._issue(
             Notice(
@@ -140,6 +205,9 @@ class IncidentRecord:
                 actor=actor,
                 text=text,
                 mentions=[m for m in mentions or [] if m],
+                standing=standing,
+                invite=[p for p in invite or [] if p],
+                archive_channel=archive_channel,
             )
         )
 
@@ -150,18 +218,89 @@ class IncidentRecord:
         *,
         actor: str | None = None,
         mentions: list[str] | None = None,
+        standing: Standing | None = None,
+        invite: list[str] | None = None,
+        archive_channel: bool = False,
     ) -> None:
-        public = self.policy.channel_mode == "shared" and not self.state.security
+        shared = self.policy.channel_mode == "shared"
+        public = shared and not self.state.security
         self._notice(
-            kind, Audience.INCIDENT_CHANNEL, text, public=public, actor=actor, mentions=mentions
+            kind,
+            Audience.INCIDENT_CHANNEL,
+            text,
+            public=public,
+            actor=actor,
+            mentions=mentions,
+            standing=standing,
+            invite=invite,
+            archive_channel=archive_channel,
         )
 
     def _announce(self, kind: NoticeKind, text: str, *, actor: str | None = None) -> None:
-        """Post in the platform channel; a security incident is never described there."""
+        """Post in the platform channel; a security incident is never described there.
+
+        The declaration is the standing announcement, edited in place as the incident changes.
+        """
+        standing = None
+        if kind is NoticeKind.DECLARED:
+            text, standing = announcement_text(self.state), Standing.ANNOUNCEMENT
+            self.state.standing_texts[standing] = text
         if self.state.security:
             text = _sealed_announcement(kind)
             actor = None  # who declared or resolved it (often the lead) is a detail too
-        self._notice(kind, Audience.PLATFORM_CHANNEL, text, public=True, actor=actor)
+        self._notice(
+            kind, Audience.PLATFORM_CHANNEL, text, public=True, actor=actor, standing=standing
+        )
+
+    def _move_to_private_channel(self, now: datetime) -> None:
+        """Tell the public channel where work goes on, and open the private one."""
+        s = self.state
+        private_name = channel_name(s.id, private=True)
+        self._to_channel(
+            NoticeKind.SECURITY,
+            f"{s.id} is now a security incident: work goes on in a new private channel, "
+            f"#{private_name}. Please post nothing more about it here.",
+        )
+        self._open_channel(private=True)
+
+    def _resolve_public_page(self) -> None:
+        """A page incident opened before the incident became confidential: close it, saying
+        nothing more."""
+        s = self.state
+        if s.statuspage_incident_id and s.statuspage_status is not StatusPageStatus.RESOLVED:
+            s.statuspage_status = StatusPageStatus.RESOLVED
+            self._issue(
+                StatusPagePost(
+                    key=self._next_key(),
+                    incident_id=s.id,
+                    page_incident_id=None,
+                    name="",
+                    status=StatusPageStatus.RESOLVED,
+                    body="This incident has been resolved.",
+                )
+            )
+
+    def _open_channel(self, *, private: bool) -> None:
+        s = self.state
+        shared = self.policy.channel_mode == "shared" and not private
+        name = self.policy.response_channel if shared else channel_name(s.id, private=private)
+        # Until a DM has engaged (self-initiated, not yet acknowledged) every DM is invited.
+        managers = [s.delivery_manager] if s.delivery_manager else self.policy.delivery_managers
+        invite = [p for p in (s.lead, *managers, *s.supporters) if p]
+        if s.security and self.policy.infosec_head:
+            invite.append(self.policy.infosec_head)
+        self._issue(
+            ChannelRequest(
+                key=self._next_key(),
+                incident_id=s.id,
+                name=name,
+                private=private,
+                topic=channel_topic(s),
+                first_message=s.description or s.title,
+                invite=list(dict.fromkeys(invite)),
+                shared=shared,
+            )
+        )
 
     def _seal_outbox(self) -> bool:
         """Seal what was decided before the incident became confidential and is not yet out.

@@ -12,14 +12,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from messages.retro import retro_draft, retro_file_name
-from messages.summary import channel_topic
 from messages.timeline import timeline_markdown
 from workflows import rules
 from workflows.model import (
     Accept,
     CarriedState,
     ChangeSeverity,
-    ChannelRequest,
     Command,
     Decline,
     EntryKind,
@@ -36,12 +34,12 @@ from workflows.model import (
     Severity,
     Snooze,
     Status,
+    StatusPageImpact,
     StatusPagePost,
     StatusPageStatus,
     Timer,
     parse_user,
 )
-from workflows.outbox import channel_name
 from workflows.reminders import Reminders
 from workflows.rules import Action
 from workflows.signals import REQUEST_IDS_KEPT, SignalRefused, read_signal, sender_of
@@ -124,35 +122,13 @@ class Incident(Reminders):
         s = self.state
         s.status = Status.ACTIVE
         s.active_at = now
-        self._open_channel(now, private=s.security)
+        self._open_channel(private=s.security)
         self._announce(
             NoticeKind.DECLARED,
             f"Incident declared: {s.title} ({s.severity}), led by {s.lead}.",
             actor=actor,
         )
         self._restart_stale_clock(now)
-
-    def _open_channel(self, now: datetime, *, private: bool) -> None:
-        s = self.state
-        shared = self.policy.channel_mode == "shared" and not private
-        name = self.policy.response_channel if shared else channel_name(s.id, private=private)
-        # Until a DM has engaged (self-initiated, not yet acknowledged) every DM is invited.
-        managers = [s.delivery_manager] if s.delivery_manager else self.policy.delivery_managers
-        invite = [p for p in (s.lead, *managers, *s.supporters) if p]
-        if s.security and self.policy.infosec_head:
-            invite.append(self.policy.infosec_head)
-        self._issue(
-            ChannelRequest(
-                key=self._next_key(),
-                incident_id=s.id,
-                name=name,
-                private=private,
-                topic=channel_topic(s),
-                first_message=s.description or s.title,
-                invite=list(dict.fromkeys(invite)),
-                shared=shared,
-            )
-        )
 
     def _tell_infosec(self, actor: str, now: datetime) -> None:
         head = self.policy.infosec_head
@@ -264,7 +240,9 @@ class Incident(Reminders):
         s.lead = cmd.to
         text = f"{cmd.actor} handed the lead of {s.id} from {previous} to {cmd.to}"
         self._record(now, cmd.actor, EntryKind.HANDOVER, text)
-        self._to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[cmd.to])
+        self._to_channel(
+            NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[cmd.to], invite=[cmd.to]
+        )
         self._direct(NoticeKind.TRANSITION, [cmd.to], f"You now lead {s.id}: {s.title}.")
         if s.status is Status.ACTIVE:
             self._restart_stale_clock(now)
@@ -274,7 +252,7 @@ class Incident(Reminders):
         self.state.supporters.append(cmd.actor)
         text = f"{cmd.actor} joined {self.state.id} to help"
         self._record(now, cmd.actor, EntryKind.JOINED, text)
-        self._to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
+        self._to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor, invite=[cmd.actor])
         return text + "."
 
     def _leave(self, cmd: Command, now: datetime) -> str:
@@ -322,10 +300,8 @@ class Incident(Reminders):
         self._record(now, cmd.actor, EntryKind.SECURITY, text)
         channel_sealed = self._seal_outbox()
         if s.status in (Status.ACTIVE, Status.AWAITING_APPROVAL) and not channel_sealed:
-            self._to_channel(
-                NoticeKind.SECURITY, text + "; it moves to a new private channel.", actor=cmd.actor
-            )
-            self._open_channel(now, private=True)
+            self._move_to_private_channel(now)
+        self._resolve_public_page()
         self._tell_infosec(cmd.actor, now)
         return text + "."
 
@@ -337,13 +313,15 @@ class Incident(Reminders):
         return text
 
     def _statuspage(self, cmd: PostStatusPage, now: datetime) -> str:
-        self._post_status_page(cmd.status, cmd.text)
+        self._post_status_page(cmd.status, cmd.text, impact=cmd.impact)
         text = f"{cmd.actor} posted to the status page ({cmd.status}): {cmd.text}"
         self._record(now, cmd.actor, EntryKind.STATUSPAGE, text)
         self._to_channel(NoticeKind.TRANSITION, text, actor=cmd.actor)
         return text
 
-    def _post_status_page(self, status: StatusPageStatus, body: str) -> None:
+    def _post_status_page(
+        self, status: StatusPageStatus, body: str, *, impact: StatusPageImpact | None = None
+    ) -> None:
         s = self.state
         s.statuspage_status = status
         self._issue(
@@ -354,6 +332,7 @@ class Incident(Reminders):
                 name=s.title,
                 status=status,
                 body=body,
+                impact_override=impact,
             )
         )
 
@@ -427,7 +406,8 @@ class Incident(Reminders):
         self._record(now, cmd.actor, EntryKind.CLOSED, text)
         actions = "".join(f"\n- {action}" for action in cmd.actions)
         closing = f"{text}.\nActions:{actions}" if actions else f"{text}."
-        self._to_channel(NoticeKind.CLOSED, closing, actor=cmd.actor)
+        archive = self.policy.archive_on_close and s.channel_thread_ts is None
+        self._to_channel(NoticeKind.CLOSED, closing, actor=cmd.actor, archive_channel=archive)
         return closing
 
 

@@ -99,11 +99,13 @@ class SlackStandIn(StandIn):
             return drop_connection(request)
         return web.json_response(answer)
 
-    def _channel(self, params: dict[str, Any]) -> Channel | dict[str, Any]:
+    def _channel(
+        self, params: dict[str, Any], *, reading: bool = False
+    ) -> Channel | dict[str, Any]:
         channel = self.channels.get(str(params.get("channel", "")))
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
-        if channel.is_archived:
+        if channel.is_archived and not reading:  # archived channels can be read, not changed
             return {"ok": False, "error": "is_archived"}
         return channel
 
@@ -206,14 +208,14 @@ class SlackStandIn(StandIn):
         return {"ok": True}
 
     def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(params)
+        channel = self._channel(params, reading=True)
         if isinstance(channel, dict):
             return channel
         top_level = [m for m in channel.messages if not m["thread_ts"]]
         return {"ok": True, "messages": self._shown(params, top_level)}
 
     def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(params)
+        channel = self._channel(params, reading=True)
         if isinstance(channel, dict):
             return channel
         root = str(params["ts"])

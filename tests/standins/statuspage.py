@@ -70,6 +70,8 @@ class StatusPageStandIn(StandIn):
                 "name": fields["name"],
                 "status": fields.get("status", "investigating"),
                 "metadata": fields.get("metadata") or {},
+                "impact_override": fields.get("impact_override"),
+                "components": fields.get("components") or {},
                 "incident_updates": [{"status": fields.get("status"), "body": fields.get("body")}],
             }
             return 201, self.incidents[incident_id]
@@ -106,6 +108,7 @@ class StatusPageStandIn(StandIn):
             fields = params.get("incident") or {}
             incident["status"] = fields.get("status", incident["status"])
             incident["metadata"] = fields.get("metadata") or incident["metadata"]
+            incident["components"] = fields.get("components") or incident["components"]
             incident["incident_updates"].append(
                 {"status": fields.get("status"), "body": fields.get("body")}
             )
