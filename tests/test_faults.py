@@ -1,0 +1,416 @@
+"""The fault suite: crash the worker, the server and the stand-ins, and count what people got.
+
+A real `temporal server start-dev` (SQLite file, fixed ports) and real `incident worker`
+processes, delivering to the Slack and Statuspage stand-ins on 127.0.0.1. Each test drives
+whole incidents through faults and prints one figure line (``FAULTS {...}``), also appended to
+``build/faults_summary.jsonl``: incidents driven, faults injected, messages expected vs
+delivered, duplicates and lost (both must be 0). Run only these: ``pytest -m faults -s``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import time as clock_time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from temporalio.client import Client, WorkflowHandle
+
+from tests.fault_stack import (
+    SUMMARY,
+    DevServer,
+    OutageSlack,
+    OutageStatusPage,
+    WorkerProcess,
+    eventually,
+    report,
+    scheduled_effects,
+    stand_in_env,
+    tally,
+)
+from tests.standins.common import Fault
+from tests.standins.slack import BOT_USER
+from workflows.incident import IncidentWorkflow
+from workflows.model import (
+    ChangeSeverity,
+    Command,
+    EntryKind,
+    Handover,
+    IncidentStart,
+    IncidentState,
+    OfficeHours,
+    Policy,
+    PostStatusPage,
+    ProgressUpdate,
+    Receipt,
+    Resolve,
+    Retro,
+    Severity,
+    Status,
+    StatusPageStatus,
+    Timer,
+)
+from workflows.rules import Action
+
+pytestmark = pytest.mark.faults
+
+DM, DM2, LEAD, HELPER = "U0DM", "U0DM2", "U0LEAD", "U0HELP"
+TOKEN = "xoxb-fault-suite"
+ALL_HOURS = OfficeHours(
+    weekdays=list(range(7)), opens=clock_time(0, 0), closes=clock_time(23, 59), timezone="UTC"
+)
+# A retried activity waits out start_to_close (30 s) after its worker died, then backs off.
+SETTLE_SECONDS = 120
+CALL_SECONDS = 90
+
+# Each command, and the timeline entry that proves it landed.
+ENTRY_OF: dict[Action, EntryKind] = {
+    Action.UPDATE: EntryKind.UPDATE,
+    Action.JOIN: EntryKind.JOINED,
+    Action.HANDOVER: EntryKind.HANDOVER,
+    Action.SEVERITY: EntryKind.SEVERITY,
+    Action.STATUSPAGE: EntryKind.STATUSPAGE,
+    Action.RESOLVE: EntryKind.RESOLVED,
+    Action.RETRO: EntryKind.CLOSED,
+}
+
+Handle = WorkflowHandle[Any, IncidentState]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_summary() -> None:
+    SUMMARY.unlink(missing_ok=True)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DevServer]:
+    dev = DevServer(tmp_path_factory.mktemp("faults") / "temporal.db")
+    dev.start()
+    try:
+        await dev.ready()
+        yield dev
+    finally:
+        dev.kill()
+
+
+@dataclass
+class Desk:
+    """One test's incidents, workers and stand-ins; counts the commands each incident got."""
+
+    server: DevServer
+    client: Client
+    slack: OutageSlack
+    page: OutageStatusPage
+    log_dir: Path
+    task_queue: str = field(default_factory=lambda: f"faults-{uuid.uuid4().hex[:8]}")
+    workers: list[WorkerProcess] = field(default_factory=list)
+    handles: list[Handle] = field(default_factory=list)
+    landed: dict[str, Counter[EntryKind]] = field(default_factory=dict)
+    latencies: list[float] = field(default_factory=list)
+
+    def worker(self, name: str = "worker") -> WorkerProcess:
+        env = stand_in_env(self.slack, self.page)
+        process = WorkerProcess(self.server.address, self.task_queue, self.log_dir, env, name)
+        self.workers.append(process)
+        return process
+
+    async def declare(self, name: str, *, policy: Policy | None = None) -> Handle:
+        incident_id = f"inc-faults-{name}-{uuid.uuid4().hex[:6]}"
+        start = IncidentStart(
+            id=incident_id,
+            title=f"Fault drill {name}",
+            description=f"Drill {name}",
+            actor=DM,
+            lead=LEAD,
+            severity=Severity.SEV1,
+            declare=True,
+            policy=policy or Policy(delivery_managers=[DM, DM2], office_hours=ALL_HOURS),
+        )
+        handle: Handle = await self.client.start_workflow(
+            IncidentWorkflow.run, start, id=incident_id, task_queue=self.task_queue
+        )
+        self.handles.append(handle)
+        self.landed[incident_id] = Counter({EntryKind.DECLARED: 1})
+        return handle
+
+    async def send(self, handle: Handle, action: Action, command: Command) -> Receipt:
+        """One command as an Update with its own id (a retried call is applied once)."""
+        began = time.monotonic()
+        receipt: Receipt = await asyncio.wait_for(
+            handle.execute_update(action.value, command, id=str(uuid.uuid4()), result_type=Receipt),
+            CALL_SECONDS,
+        )
+        self.latencies.append(time.monotonic() - began)
+        kind = ENTRY_OF[action]
+        if action is Action.RESOLVE and receipt.status is not Status.RESOLVED:
+            kind = EntryKind.RESOLUTION_REQUESTED
+        self.landed[handle.id][kind] += 1
+        return receipt
+
+    async def close_out(self, handle: Handle, *, by: str = LEAD) -> None:
+        """Resolve (a DM resolves at once) and record the retro."""
+        await self.send(handle, Action.RESOLVE, Resolve(actor=DM, summary="Drill over"))
+        await self.send(handle, Action.RETRO, Retro(actor=by, notes="Nothing lost"))
+
+    async def settled(self, timeout: float = SETTLE_SECONDS) -> list[IncidentState]:
+        """Every incident has delivered everything it decided."""
+
+        async def all_delivered() -> list[IncidentState] | None:
+            states = [await h.query(IncidentWorkflow.state) for h in self.handles]
+            return states if all(s.undelivered == 0 for s in states) else None
+
+        return await eventually(all_delivered, timeout=timeout, what="every message delivered")
+
+    async def verdict(self, test: str, *, faults: int, **extra: Any) -> dict[str, Any]:
+        """Check every command landed and every message arrived once; report the figures."""
+        states = await self.settled()
+        effects: dict[str, dict[str, Any]] = {}
+        commands = 0
+        for handle in self.handles:
+            effects.update(await scheduled_effects(handle))
+            timeline = await handle.query(IncidentWorkflow.timeline)
+            kinds = Counter(e.kind for e in timeline)
+            for kind, sent in self.landed[handle.id].items():
+                assert kinds[kind] == sent, f"{handle.id}: {kind} {kinds[kind]} of {sent}"
+                commands += sent
+        counted = tally(effects, self.slack, self.page)
+        figures = report(
+            test,
+            incidents=len(self.handles),
+            commands=commands,
+            faults_injected=faults,
+            messages_expected=counted.expected,
+            messages_delivered=counted.delivered,
+            statuspage_expected=counted.statuspage_expected,
+            statuspage_delivered=counted.statuspage_delivered,
+            edits_expected=counted.edits_expected,
+            edits_applied=counted.edits_applied,
+            duplicates=counted.duplicates,
+            lost=counted.lost,
+            failed_deliveries=sum(s.failed_deliveries for s in states),
+            **extra,
+        )
+        assert counted.duplicates == 0 and counted.lost == 0, figures
+        assert counted.expected == counted.delivered, figures
+        assert counted.edits_expected == counted.edits_applied, figures
+        assert counted.statuspage_expected == counted.statuspage_delivered, figures
+        assert figures["failed_deliveries"] == 0, figures
+        return figures
+
+
+@pytest_asyncio.fixture
+async def desk(server: DevServer, tmp_path: Path) -> AsyncIterator[Desk]:
+    slack, page = OutageSlack(token=TOKEN), OutageStatusPage(api_key="sp-key", page_id="page1")
+    await slack.start()
+    await page.start()
+    slack.add_channel("wc-platform", members={BOT_USER})
+    client = await server.ready()
+    test_desk = Desk(server, client, slack, page, tmp_path)
+    try:
+        yield test_desk
+    finally:
+        for worker in test_desk.workers:
+            worker.kill()
+        for hold in slack.holds:
+            hold.release.set()
+        await slack.stop()
+        await page.stop()
+
+
+def update(text: str, actor: str = LEAD) -> ProgressUpdate:
+    return ProgressUpdate(actor=actor, text=text)
+
+
+async def test_worker_killed_mid_incident_loses_and_repeats_nothing(desk: Desk) -> None:
+    worker = desk.worker()
+    worker.start()
+    await worker.polling()
+    a, b, c = [await desk.declare(name) for name in "abc"]
+    await desk.settled()
+
+    # a: the command lands, its post is held before Slack applies it, then the worker dies.
+    # b: Slack applies the post but never answers, and the worker dies while it waits.
+    before = desk.slack.hold("chat.postMessage", containing="before-post", applied=False)
+    during = desk.slack.hold("chat.postMessage", containing="during-post", applied=True)
+    await desk.send(a, Action.UPDATE, update("before-post: rolled back"))
+    await desk.send(b, Action.UPDATE, update("during-post: rolled back"))
+    await asyncio.wait_for(asyncio.gather(before.reached.wait(), during.reached.wait()), 15)
+    worker.kill()
+    before.release.set()
+    during.release.set()
+
+    # Commands sent while no worker runs wait on the server and land when one is back.
+    waiting = [
+        asyncio.create_task(desk.send(c, Action.UPDATE, update("sent while the worker is dead"))),
+        asyncio.create_task(desk.send(c, Action.JOIN, Command(actor=HELPER))),
+        asyncio.create_task(
+            desk.send(a, Action.SEVERITY, ChangeSeverity(actor=DM, severity=Severity.SEV2))
+        ),
+    ]
+    await asyncio.sleep(1)
+    assert not any(task.done() for task in waiting)
+    worker.start()
+    await worker.polling()
+    await asyncio.gather(*waiting)
+    await desk.send(c, Action.HANDOVER, Handover(actor=LEAD, to=HELPER))
+    for handle in (a, b):
+        await desk.close_out(handle)
+    await desk.close_out(c, by=HELPER)
+
+    figures = await desk.verdict("worker_killed_mid_incident", faults=3, worker_kills=1)
+    assert figures["commands"] >= 14
+    for marker in ("before-post", "during-post"):
+        said = [
+            m for _, m in desk.slack.all_messages() if m["text"].endswith(f"{marker}: rolled back")
+        ]
+        assert len(said) == 1, said
+
+
+async def test_two_workers_one_killed_incidents_carry_on(desk: Desk) -> None:
+    first, second = desk.worker("first"), desk.worker("second")
+    first.start()
+    await first.polling()
+    handles = [await desk.declare(f"pair{n}") for n in range(4)]
+    await desk.settled()
+    # The first worker holds a post when the second joins; then the first dies.
+    held = desk.slack.hold("chat.postMessage", containing="held by the first", applied=True)
+    await desk.send(handles[0], Action.UPDATE, update("held by the first worker"))
+    await asyncio.wait_for(held.reached.wait(), 15)
+    second.start()
+    await second.polling()
+    first.kill()
+    held.release.set()
+
+    for n, handle in enumerate(handles):
+        await desk.send(handle, Action.UPDATE, update(f"carrying on {n} on the second worker"))
+        await desk.send(handle, Action.JOIN, Command(actor=HELPER))
+    await desk.send(
+        handles[1],
+        Action.STATUSPAGE,
+        PostStatusPage(actor=DM, status=StatusPageStatus.IDENTIFIED, text="Degraded search"),
+    )
+    for handle in handles:
+        await desk.close_out(handle)
+    await desk.verdict("two_workers_one_killed", faults=2, worker_kills=1)
+    assert "worker polling task queue" in second.log_path.read_text()
+
+
+async def test_server_killed_and_restarted_keeps_incidents_and_timers(desk: Desk) -> None:
+    cadence = {
+        Severity.SEV1: timedelta(seconds=20),
+        **{s: timedelta(hours=1) for s in (Severity.SEV2, Severity.SEV3)},
+    }
+    quick = Policy(delivery_managers=[DM, DM2], office_hours=ALL_HOURS, reminder_intervals=cadence)
+    worker = desk.worker()
+    worker.start()
+    await worker.polling()
+    reminded, steady = await desk.declare("remind", policy=quick), await desk.declare("steady")
+    await desk.send(steady, Action.JOIN, Command(actor=HELPER))
+    await desk.send(reminded, Action.UPDATE, update("watching the error rate"))
+    await desk.settled()
+    before = {h.id: await h.query(IncidentWorkflow.state) for h in (reminded, steady)}
+    assert before[reminded.id].reminders_sent == 0
+    due = before[reminded.id].timers[Timer.STALE_PROGRESS]
+
+    desk.server.kill()
+    killed_at = time.monotonic()
+    await asyncio.sleep(2)
+    desk.server.start()
+    desk.client = await desk.server.ready()
+    down_for = time.monotonic() - killed_at
+    reminded, steady = (desk.client.get_workflow_handle(h.id) for h in (reminded, steady))
+    desk.handles = [reminded, steady]
+
+    after_steady = await eventually(
+        lambda: steady.query(IncidentWorkflow.state), timeout=60, what="queries after restart"
+    )
+    assert after_steady == before[steady.id]
+
+    async def reminder() -> list[Any] | None:
+        timeline = await reminded.query(IncidentWorkflow.timeline)
+        return [e for e in timeline if e.kind is EntryKind.REMINDER] or None
+
+    [first, *_] = await eventually(reminder, timeout=60, what="a reminder after the restart")
+    assert first.at >= due
+    await desk.send(reminded, Action.UPDATE, update("after the restart"))
+    for handle in (reminded, steady):
+        await desk.close_out(handle)
+    figures = await desk.verdict(
+        "server_killed_and_restarted",
+        faults=1,
+        server_kills=1,
+        server_down_seconds=round(down_for, 1),
+        reminders_fired_after_restart=1,
+    )
+    channel = next(c for c in desk.slack.channels.values() if c.name == reminded.id)
+    assert any("No progress update" in m["text"] for m in channel.messages), figures
+
+
+async def test_slack_and_statuspage_faults_and_outage_lose_and_repeat_nothing(desk: Desk) -> None:
+    slack, page = desk.slack, desk.page
+    slack.inject("conversations.create", Fault.DROP_AFTER)
+    slack.inject("conversations.invite", Fault.RATE_LIMIT)
+    slack.inject("conversations.open", Fault.SERVER_ERROR)
+    for fault in (Fault.RATE_LIMIT, Fault.SERVER_ERROR, Fault.DROP_AFTER):
+        slack.inject("chat.postMessage", fault, times=2)
+    page.inject("create", Fault.DROP_AFTER)
+    page.inject("patch", Fault.RATE_LIMIT)
+    page.inject("patch", Fault.SERVER_ERROR)
+    page.inject("patch", Fault.DROP_AFTER)
+    worker = desk.worker()
+    worker.start()
+    await worker.polling()
+    handles = [await desk.declare(f"flaky{n}") for n in range(3)]
+    for status in (StatusPageStatus.INVESTIGATING, StatusPageStatus.IDENTIFIED):
+        text = f"Search is {status}"
+        await desk.send(
+            handles[0], Action.STATUSPAGE, PostStatusPage(actor=DM, status=status, text=text)
+        )
+    await desk.settled()
+
+    # Slack and the status page go down; commands are still accepted at once.
+    await slack.go_down()
+    await page.go_down()
+    down_since = time.monotonic()
+    desk.latencies.clear()
+    for n, handle in enumerate(handles):
+        await desk.send(handle, Action.UPDATE, update(f"during the outage {n}"))
+        await desk.send(handle, Action.JOIN, Command(actor=HELPER))
+    await desk.send(
+        handles[0],
+        Action.STATUSPAGE,
+        PostStatusPage(actor=DM, status=StatusPageStatus.MONITORING, text="A fix is in place"),
+    )
+    await desk.send(handles[1], Action.HANDOVER, Handover(actor=LEAD, to=HELPER))
+    while_down = len(desk.latencies)
+    slowest = max(desk.latencies)
+    assert slowest < 5, f"a command waited {slowest:.1f} s while Slack was down"
+    await asyncio.sleep(max(0.0, 25 - (time.monotonic() - down_since)))
+    queued = sum([(await h.query(IncidentWorkflow.state)).undelivered for h in handles])
+    assert queued > 0  # queued, not lost, not blocking
+    await slack.come_back()
+    await page.come_back()
+    outage = time.monotonic() - down_since
+
+    await desk.close_out(handles[0])
+    await desk.close_out(handles[1], by=HELPER)
+    await desk.close_out(handles[2])
+    injected = len(slack.faults_met()) + len(page.faults_met()) + 2  # + the two outages
+    figures = await desk.verdict(
+        "slack_statuspage_faults_and_outage",
+        faults=injected,
+        outage_seconds=round(outage, 1),
+        messages_queued_during_outage=queued,
+        commands_while_down=while_down,
+        slowest_command_while_down_seconds=round(slowest, 2),
+    )
+    assert figures["statuspage_delivered"] == 4  # investigating, identified, monitoring, resolved
+    assert len(slack.faults_met()) == 9 and len(page.faults_met()) == 4
