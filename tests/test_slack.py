@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
@@ -438,3 +438,26 @@ async def test_a_notice_invites_people_first_and_a_closing_one_archives(
     await as_temporal_would(lambda: messenger.deliver(closing))
     assert channel.is_archived
     assert [m["text"] for m in channel.messages] == ["Restarted the pods", "Closed."]
+
+
+async def test_an_attempt_that_would_post_after_its_deadline_gives_way_and_posts_nothing(
+    slack: SlackStandIn,
+) -> None:
+    """A queued post that would outlive its attempt is retried later instead: Temporal's retry
+    could otherwise post it while the timed-out attempt still waits (a duplicate)."""
+    channel = slack.add_channel(INCIDENT, members={BOT_USER})
+    messenger = SlackMessenger.connect(
+        token=TOKEN, base_url=slack.url, platform_channel="#wc-platform", min_post_interval=30
+    )
+    here = brief(channel_id=channel.id)
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(
+        env.info, started_time=datetime.now(UTC), start_to_close_timeout=timedelta(seconds=30)
+    )
+    await env.run(messenger.deliver, notice(incident=here))
+    with pytest.raises(ApplicationError) as busy:
+        await env.run(messenger.deliver, notice(key=f"{INCIDENT}/8", incident=here))
+    assert busy.value.type == "SlackChannelBusy" and not busy.value.non_retryable
+    assert busy.value.next_retry_delay is not None
+    assert busy.value.next_retry_delay > timedelta(seconds=25)
+    assert len(channel.messages) == 1
