@@ -532,6 +532,40 @@ def relay(port: Annotated[int, typer.Option(help="HTTP port for Slack requests."
     )
 
 
+@app.command(name="codec-server")
+def codec_server(
+    port: Annotated[int, typer.Option(help="HTTP port for the Web UI's codec calls.")] = 8081,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Decrypt payloads for the Temporal Web UI (its codec endpoint); needs INCIDENT_CODEC_KEYS."""
+    from incident.client import CommandError
+    from incident.codec import EncryptionCodec
+    from incident.codec_server import serve_codec
+    from incident.commands import load_settings
+    from incident.logs import configure_logging
+
+    settings = load_settings()
+    keys = settings.codec_keys()
+    if not keys:
+        raise CommandError("INCIDENT_CODEC_KEYS is not set, so there is nothing to decrypt with.")
+    configure_logging("text")
+
+    async def main() -> None:
+        import signal
+
+        stop = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        codec = EncryptionCodec(keys)
+        origins = settings.codec_cors_origins()
+        await serve_codec(codec, host=host, port=port, origins=origins, stop=stop)
+
+    try:
+        asyncio.run(main())
+    except OSError as error:
+        raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
+
+
 @app.command()
 def dev(
     ui_port: Annotated[int, typer.Option(help="Port of the Temporal Web UI.")] = 8233,

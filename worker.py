@@ -111,11 +111,24 @@ def metrics_runtime(settings: Settings) -> Runtime | None:
     return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
 
 
+def log_encryption(settings: Settings) -> None:
+    """Say at start whether incident payloads are encrypted, and with which key (never the key)."""
+    keys = settings.codec_keys()
+    if keys:
+        log.info("payloads encrypted with key %s (%d key(s) can decrypt)", keys[0].id, len(keys))
+    else:
+        log.warning(
+            "INCIDENT_CODEC_KEYS is not set: incident titles, descriptions and updates (security "
+            "incidents' included) are stored in Temporal unencrypted"
+        )
+
+
 async def run_worker(
     settings: Settings, stop: asyncio.Event | None = None, *, json_logs: bool = False
 ) -> None:
     """Poll until ``stop`` is set, or until SIGINT/SIGTERM when no event is given."""
     client = await connect(settings, runtime=metrics_runtime(settings))
+    log_encryption(settings)
     added = await ensure_search_attributes(client, settings.temporal_namespace)
     if added:
         log.info("registered search attributes %s", ", ".join(added))

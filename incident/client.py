@@ -26,11 +26,11 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
+from incident.codec import CodecError, data_converter
 from incident.settings import Settings, SettingsError
 from messages.summary import static_summary
 from workflows.incident import IncidentWorkflow
@@ -92,9 +92,14 @@ def incident_id_for(title: str, day: date, *, security: bool = False) -> str:
 
 
 async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Client:
-    """Connect as the settings say: local, mTLS (TEMPORAL_TLS_*) or Temporal Cloud API key."""
+    """Connect as the settings say: local, mTLS (TEMPORAL_TLS_*) or Temporal Cloud API key.
+
+    The one place a client is made, so the CLI and the worker share one data converter: payloads
+    encrypted with INCIDENT_CODEC_KEYS (see incident/codec.py).
+    """
     try:
         tls = settings.tls()
+        converter = data_converter(settings.codec_keys())
     except SettingsError as error:
         raise CommandError(str(error)) from None
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
@@ -103,7 +108,7 @@ async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Clie
             Client.connect(
                 settings.temporal_address,
                 namespace=settings.temporal_namespace,
-                data_converter=pydantic_data_converter,
+                data_converter=converter,
                 tls=tls,
                 api_key=api_key,
                 runtime=runtime,
@@ -213,6 +218,8 @@ class IncidentClient:
                 states.append(await handle.result())
         except RPCError as error:
             raise CommandError(await self._explain(error)) from None
+        except CodecError as error:
+            raise CommandError(str(error)) from None
         return states
 
     async def list(self, status: Status | None = None) -> list[IncidentListing]:
@@ -236,6 +243,8 @@ class IncidentClient:
                 )
         except RPCError as error:
             raise CommandError(await self._explain(error)) from None
+        except CodecError as error:
+            raise CommandError(str(error)) from None
         return listings
 
     def _handle(self, incident_id: str) -> WorkflowHandle[IncidentWorkflow, IncidentState]:
@@ -262,6 +271,8 @@ class IncidentClient:
             raise CommandError(await self._explain(error, incident_id)) from None
         except WorkflowQueryFailedError as error:
             raise CommandError(f"Could not read {incident_id}: {error}.") from None
+        except CodecError as error:
+            raise CommandError(str(error)) from None
 
     async def _explain(self, error: RPCError, incident_id: str | None = None) -> str:
         if error.status is RPCStatusCode.NOT_FOUND and "namespace" in error.message.lower():

@@ -64,6 +64,7 @@ def load_settings() -> Settings:
     try:
         settings = Settings()
         settings.policy()
+        settings.codec_keys()
     except (SettingsError, ValidationError) as error:
         message = explain_validation(error) if isinstance(error, ValidationError) else str(error)
         raise CommandError(message) from None

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.service import TLSConfig
 
+from incident.codec import CodecError, CodecKey, parse_keys
 from workflows.clock import parse_duration
 from workflows.model import OfficeHours, Policy, RetroDue, Severity, parse_user
 
@@ -66,6 +67,8 @@ class Settings(BaseSettings):
     incident_data_dir: Path = Path(".incident")
     incident_cli_timeout_seconds: float = 10.0
     incident_metrics_port: int | None = None
+    incident_codec_keys: SecretStr | None = None
+    incident_codec_cors_origins: str = "http://localhost:8233,http://localhost:8080"
 
     def policy(self) -> Policy:
         """The process settings as recorded in a new incident's workflow input."""
@@ -104,6 +107,20 @@ class Settings(BaseSettings):
                     f"Cannot read a TLS file: {error.strerror}: {error.filename}."
                 ) from None
         return self.temporal_api_key is not None
+
+    def codec_keys(self) -> list[CodecKey]:
+        """The payload keys from INCIDENT_CODEC_KEYS, the encrypting one first; none when unset."""
+        if self.incident_codec_keys is None:
+            return []
+        try:
+            return parse_keys(self.incident_codec_keys.get_secret_value())
+        except CodecError as error:
+            raise SettingsError(str(error)) from None
+
+    def codec_cors_origins(self) -> list[str]:
+        return [
+            o.strip().rstrip("/") for o in self.incident_codec_cors_origins.split(",") if o.strip()
+        ]
 
     def delivery_managers(self) -> list[str]:
         names = [n for n in self.incident_delivery_managers.split(",") if n.strip()]
