@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     statuspage_api_key: SecretStr | None = None
     statuspage_page_id: str | None = None
     statuspage_api_url: str = "https://api.statuspage.io/v1/"
+    statuspage_components: str = ""
 
     incident_delivery_managers: str = ""
     incident_infosec_head: str | None = None
@@ -63,6 +64,7 @@ class Settings(BaseSettings):
     incident_office_hours: str = "Mon-Fri 09:00-17:30 Europe/London"
     incident_retro_due: str = "sev1=3d,sev2=5wd,sev3=5wd"
     incident_channel_mode: Literal["per_incident", "shared"] = "per_incident"
+    incident_archive_on_close: bool = True
     incident_user: str | None = None
     incident_data_dir: Path = Path(".incident")
     incident_cli_timeout_seconds: float = 10.0
@@ -87,6 +89,7 @@ class Settings(BaseSettings):
             channel_mode=self.incident_channel_mode,
             platform_channel=self.slack_platform_channel,
             response_channel=self.slack_response_channel,
+            archive_on_close=self.incident_archive_on_close,
         )
 
     def tls(self) -> TLSConfig | bool:
@@ -121,6 +124,15 @@ class Settings(BaseSettings):
         return [
             o.strip().rstrip("/") for o in self.incident_codec_cors_origins.split(",") if o.strip()
         ]
+
+    def components(self) -> dict[str, str]:
+        """``STATUSPAGE_COMPONENTS``: the page components an incident affects."""
+        from activities.statuspage import parse_components
+
+        try:
+            return parse_components(self.statuspage_components)
+        except ValueError as error:
+            raise SettingsError(f"STATUSPAGE_COMPONENTS: {error}.") from None
 
     def delivery_managers(self) -> list[str]:
         names = [n for n in self.incident_delivery_managers.split(",") if n.strip()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -25,3 +26,36 @@ def test_code_passes(command: list[str]) -> None:
         [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Workflow code must replay the same way every time. The sandbox would catch these at run time,
+# but the incident's modules are passed through it (worker.py, WORKFLOW_RUNNER), so they are
+# checked here instead: nothing in them reads the clock, the environment, randomness or I/O.
+FORBIDDEN_IMPORTS = {"os", "time", "random", "uuid", "socket", "threading", "asyncio", "httpx"}
+FORBIDDEN_METHODS = {"now", "utcnow", "today", "getenv", "sleep", "urandom"}
+FORBIDDEN_FUNCTIONS = {"open", "input", "print"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted([*(ROOT / "workflows").glob("*.py"), *(ROOT / "messages").glob("*.py")]),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_workflow_code_reads_no_clock_environment_or_randomness(path: Path) -> None:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    problems = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            problems += [
+                f"imports {n}" for n in names if (n or "").split(".")[0] in FORBIDDEN_IMPORTS
+            ]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id in FORBIDDEN_FUNCTIONS:
+                problems.append(f"calls {node.func.id}() on line {node.lineno}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            via_workflow = isinstance(owner, ast.Name) and owner.id == "workflow"
+            if node.func.attr in FORBIDDEN_METHODS and not via_workflow:
+                problems.append(f"calls .{node.func.attr}() on line {node.lineno}")
+    assert problems == [], f"{path.name}: {problems}"
