@@ -27,6 +27,7 @@ from worker import ensure_search_attributes
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Accept,
+    ChangeSeverity,
     Command,
     Decline,
     Handover,
@@ -171,6 +172,28 @@ async def retro_draft_posted(
     return [handle]
 
 
+async def standing_messages(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """Started after the standing-messages patch: the announcement and pinned summary edited in
+    place, a supporter invited, marked security later (new channel, page incident resolved)."""
+    handle = await _start(client, queue, "standing", policy=POLICY, declare=True, lead=LEAD)
+    await _send(handle, "ack", Command(actor=DM))
+    await _send(handle, "join", Command(actor=HELPER))
+    await _send(handle, "severity", ChangeSeverity(actor=LEAD, severity=Severity.SEV1))
+    await _send(
+        handle,
+        "statuspage",
+        PostStatusPage(actor=DM, status=StatusPageStatus.INVESTIGATING, text="Search is slow"),
+    )
+    await _send(handle, "handover", Handover(actor=LEAD, to=HELPER))
+    await _send(handle, "security", Command(actor=DM))
+    await _send(handle, "resolve", Resolve(actor=DM, summary="Token rotated"))
+    await _send(handle, "retro", Retro(actor=DM, notes="Scan logs for tokens"))
+    await handle.result()
+    return [handle]
+
+
 PATHS = [
     declined,
     accepted_and_resolved,
@@ -178,6 +201,7 @@ PATHS = [
     continued_as_new,
     signalled,
     retro_draft_posted,
+    standing_messages,
 ]
 
 

@@ -35,6 +35,7 @@ def test_every_lifecycle_path_is_recorded() -> None:
         "continued_as_new_run2",
         "signalled",
         "retro_draft_posted",
+        "standing_messages",
     } <= names
 
 
