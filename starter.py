@@ -15,7 +15,6 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -23,8 +22,9 @@ from typer.exceptions import TyperException
 
 if TYPE_CHECKING:
     from incident.client import IncidentClient
+    from incident.commands import Answer, Invocation, Work
     from incident.settings import Settings
-    from workflows.model import Command, IncidentState, Receipt
+    from workflows.model import Command, IncidentState
     from workflows.rules import Action
 
 T = TypeVar("T")
@@ -39,12 +39,6 @@ app = typer.Typer(
 )
 
 
-@dataclass
-class Options:
-    json: bool
-    as_user: str | None
-
-
 @app.callback()
 def options(
     ctx: typer.Context,
@@ -54,14 +48,31 @@ def options(
         typer.Option("--as", help="Who acts (Slack id or email); default $INCIDENT_USER."),
     ] = None,
 ) -> None:
-    ctx.obj = Options(json=json_output, as_user=as_user)
+    from incident.commands import Invocation
+
+    ctx.obj = Invocation(json=json_output, as_user=as_user)
+
+
+def _do(ctx: typer.Context, work: Work) -> None:
+    """Run a command's work and print its answer, or hand the work to the front end (Slack)."""
+    invocation: Invocation = ctx.obj
+    if invocation.planned is not None:
+        invocation.planned.append(work)
+        return
+    answer = _run(ctx, work)
+    if answer.raw:
+        print(answer.text, end="")
+    else:
+        _print(ctx, answer.data, answer.text)
 
 
 def _run(ctx: typer.Context, work: Callable[[IncidentClient, Settings], Awaitable[T]]) -> T:
     """Connect, run one piece of work, and close; every failure becomes a CommandError."""
-    from incident.client import IncidentClient, connect
+    from incident.client import CommandError, IncidentClient, connect
     from incident.commands import load_settings
 
+    if ctx.obj.planned is not None:
+        raise CommandError(f"{ctx.info_name} runs only on the command line.")
     settings = load_settings()
 
     async def main() -> T:
@@ -74,25 +85,32 @@ def _run(ctx: typer.Context, work: Callable[[IncidentClient, Settings], Awaitabl
 def _actor(ctx: typer.Context, settings: Settings) -> str:
     from incident.commands import who
 
-    opts: Options = ctx.obj
-    return who(opts.as_user, settings)
+    invocation: Invocation = ctx.obj
+    return who(invocation.as_user, settings)
 
 
 def _send(
     ctx: typer.Context, incident_id: str, action: Action, model: type[Command], **fields: Any
 ) -> None:
-    from incident.commands import act
+    from incident.commands import Answer, act
 
-    async def work(client: IncidentClient, settings: Settings) -> Receipt:
-        return await act(client, incident_id, action, model, actor=_actor(ctx, settings), **fields)
+    request_id = ctx.obj.request_id
 
-    receipt = _run(ctx, work)
-    _print(ctx, receipt.model_dump(mode="json"), receipt.text)
+    async def work(client: IncidentClient, settings: Settings) -> Answer:
+        actor = _actor(ctx, settings)
+        receipt = await act(
+            client, incident_id, action, model, actor=actor, request_id=request_id, **fields
+        )
+        named = receipt.incident_id in receipt.text  # in Slack, say which incident it was
+        chat = receipt.text if named else f"{receipt.incident_id}: {receipt.text}"
+        return Answer(receipt.model_dump(mode="json"), receipt.text, chat=chat)
+
+    _do(ctx, work)
 
 
 def _print(ctx: typer.Context, data: Any, text: str) -> None:
-    opts: Options = ctx.obj
-    print(json.dumps(data, indent=2) if opts.json else text)
+    invocation: Invocation = ctx.obj
+    print(json.dumps(data, indent=2) if invocation.json else text)
 
 
 def _words(words: list[str]) -> str:
@@ -103,13 +121,17 @@ def _words(words: list[str]) -> str:
 
 
 def _open(ctx: typer.Context, **fields: Any) -> None:
-    from incident.commands import open_incident
+    from incident.commands import Answer, open_incident
 
-    async def work(client: IncidentClient, settings: Settings) -> IncidentState:
-        return await open_incident(client, settings, actor=_actor(ctx, settings), **fields)
+    request_id = ctx.obj.request_id
 
-    state = _run(ctx, work)
-    _print(ctx, _state_json(state), state.id)
+    async def work(client: IncidentClient, settings: Settings) -> Answer:
+        actor = _actor(ctx, settings)
+        state = await open_incident(client, settings, actor=actor, request_id=request_id, **fields)
+        done = "Declared" if state.status != "triage" else "Reported"
+        return Answer(_state_json(state), state.id, chat=f"{done} {state.id}: {state.title}")
+
+    _do(ctx, work)
 
 
 @app.command()
@@ -374,13 +396,14 @@ def retro(
 @app.command()
 def show(ctx: typer.Context, incident_id: IncidentId) -> None:
     """Show an incident: status, people, criteria, durations, next reminder."""
+    from incident.commands import Answer
     from messages.terminal import show_text
 
-    async def work(client: IncidentClient, settings: Settings) -> IncidentState:
-        return await client.state(incident_id)
+    async def work(client: IncidentClient, settings: Settings) -> Answer:
+        state = await client.state(incident_id)
+        return Answer(_state_json(state), show_text(state))
 
-    state = _run(ctx, work)
-    _print(ctx, _state_json(state), show_text(state))
+    _do(ctx, work)
 
 
 @app.command()
@@ -391,19 +414,21 @@ def timeline(
 ) -> None:
     """The incident's timeline: every transition and update, with who and when."""
     from incident.client import CommandError
+    from incident.commands import Answer
     from messages.timeline import timeline_json, timeline_markdown
 
     if format not in ("markdown", "json"):
         raise CommandError(f"{format!r} is not a timeline format: use markdown or json.")
 
-    async def work(client: IncidentClient, settings: Settings) -> str:
-        entries = await client.timeline(incident_id)
-        if format == "json" or ctx.obj.json:
-            return timeline_json(entries)
-        return timeline_markdown(await client.state(incident_id), entries)
+    as_json = format == "json" or ctx.obj.json
 
-    print(_run(ctx, work), end="")
-    print() if format == "json" or ctx.obj.json else None
+    async def work(client: IncidentClient, settings: Settings) -> Answer:
+        entries = await client.timeline(incident_id)
+        if as_json:
+            return Answer(None, timeline_json(entries) + "\n", raw=True)
+        return Answer(None, timeline_markdown(await client.state(incident_id), entries), raw=True)
+
+    _do(ctx, work)
 
 
 @app.command(name="list")
@@ -412,21 +437,21 @@ def list_incidents(
     status: Annotated[str | None, typer.Option(help="Only incidents in this status.")] = None,
 ) -> None:
     """List incidents, newest first (from Temporal visibility)."""
-    from incident.client import IncidentListing
+    from incident.commands import Answer
     from incident.commands import status as parse_status
     from messages.terminal import listing_table
 
     wanted = parse_status(status) if status else None
 
-    async def work(client: IncidentClient, settings: Settings) -> list[IncidentListing]:
-        return await client.list(wanted)
+    async def work(client: IncidentClient, settings: Settings) -> Answer:
+        listings = await client.list(wanted)
+        data = [
+            {**vars(item), "started_at": item.started_at.isoformat() if item.started_at else None}
+            for item in listings
+        ]
+        return Answer(data, listing_table(listings))
 
-    listings = _run(ctx, work)
-    data = [
-        {**vars(item), "started_at": item.started_at.isoformat() if item.started_at else None}
-        for item in listings
-    ]
-    _print(ctx, data, listing_table(listings))
+    _do(ctx, work)
 
 
 @app.command(name="retro-doc")
@@ -472,17 +497,17 @@ def stats(
     since: Annotated[str | None, typer.Option(help="Only incidents since this date.")] = None,
 ) -> None:
     """Figures over ended incidents: counts, time to acknowledge, declare, update, resolve."""
-    from incident.commands import load_settings, moment
+    from incident.commands import Answer, load_settings, moment
     from incident.stats import incident_stats
     from messages.terminal import stats_json, stats_text
 
     start = moment(since, load_settings()) if since else None
 
-    async def work(client: IncidentClient, settings: Settings) -> list[IncidentState]:
-        return await client.ended(start)
+    async def work(client: IncidentClient, settings: Settings) -> Answer:
+        figures = incident_stats(await client.ended(start))
+        return Answer(stats_json(figures), stats_text(figures))
 
-    figures = incident_stats(_run(ctx, work))
-    _print(ctx, stats_json(figures), stats_text(figures))
+    _do(ctx, work)
 
 
 def _state_json(state: IncidentState) -> dict[str, Any]:
@@ -523,13 +548,18 @@ def worker(log_format: LogFormatOption = "text") -> None:
 
 
 @app.command()
-def relay(port: Annotated[int, typer.Option(help="HTTP port for Slack requests.")] = 3000) -> None:
-    """Run the Slack relay (slash commands and buttons)."""
-    from incident.client import CommandError
+def relay(
+    port: Annotated[int, typer.Option(help="HTTP port for Slack requests.")] = 3000,
+    host: Annotated[str, typer.Option(help="Address to listen on (HTTP mode).")] = "0.0.0.0",
+    log_format: LogFormatOption = "text",
+) -> None:
+    """Run the Slack relay: /incident and the buttons (Socket Mode with SLACK_APP_TOKEN)."""
+    from incident.commands import load_settings
+    from incident.relay import run_relay
 
-    raise CommandError(
-        "The Slack relay is not built yet; use the CLI meanwhile (see the README's feature table)."
-    )
+    _log_format(log_format)
+    grammar = typer.main.get_command(app)
+    asyncio.run(run_relay(load_settings(), grammar, host=host, port=port))
 
 
 @app.command(name="codec-server")
@@ -579,12 +609,6 @@ def dev(
     asyncio.run(run_dev(load_settings(), ui_port=ui_port, json_logs=json_logs))
 
 
-def _sentence(message: str, limit: int = 300) -> str:
-    """One line of readable length, whatever the input it quotes (newlines, 200,000 characters)."""
-    line = " ".join(message.split())
-    return line if len(line) <= limit else f"{line[: limit - 60]} … {line[-57:]}"
-
-
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; failures print one sentence on stderr."""
     from incident.client import CommandError
@@ -593,14 +617,14 @@ def run(argv: list[str] | None = None) -> int:
     try:
         command.main(args=argv, prog_name="incident", standalone_mode=False)
     except CommandError as error:
-        print(_sentence(str(error)), file=sys.stderr)
+        print(str(error), file=sys.stderr)
         return 1
     except typer.Exit as done:
         return done.exit_code
     except TyperException as error:
         message = error.format_message()
         if message:
-            print(_sentence(message), file=sys.stderr)
+            print(message, file=sys.stderr)
         return error.exit_code
     except (typer.Abort, KeyboardInterrupt):
         return 130

@@ -54,6 +54,7 @@ T = TypeVar("T")
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _SLUG_MAX = 50
+_REQUEST_MEMO = "request_id"  # the front end's id of the request that started an incident
 
 
 class CommandError(Exception):
@@ -144,9 +145,17 @@ class IncidentClient:
         self._settings = settings
         self._timeout = settings.incident_cli_timeout_seconds
 
-    async def start(self, start: IncidentStart, *, explicit_id: bool) -> IncidentState:
-        """Start an incident; a generated id that is taken gets a ``-2``, ``-3``… suffix."""
+    async def start(
+        self, start: IncidentStart, *, explicit_id: bool, request_id: str | None = None
+    ) -> IncidentState:
+        """Start an incident; a generated id that is taken gets a ``-2``, ``-3``… suffix.
+
+        ``request_id`` (kept in the memo) makes a repeated request find the incident it started.
+        """
         await self._require_worker()
+        memo = {"title": static_summary(start.title, security=start.security)}
+        if request_id is not None:
+            memo[_REQUEST_MEMO] = request_id
         base = start.id
         for attempt in range(1, 100):
             candidate = base if attempt == 1 else f"{base}-{attempt}"
@@ -158,10 +167,12 @@ class IncidentClient:
                     task_queue=self._settings.temporal_task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                     id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                    memo={"title": static_summary(start.title, security=start.security)},
+                    memo=memo,
                     static_summary=static_summary(start.title, security=start.security),
                 )
             except WorkflowAlreadyStartedError:
+                if request_id is not None and await self._started_by(candidate, request_id):
+                    return await self.state(candidate)
                 if explicit_id:
                     raise CommandError(f"An incident with id {candidate} already exists.") from None
                 continue
@@ -175,15 +186,20 @@ class IncidentClient:
             )
         raise CommandError(f"Too many incidents named {base} today; give one with --id.")
 
-    async def send(self, incident_id: str, action: Action, command: Command) -> Receipt:
-        """Send one command as an Update; the workflow's validator may refuse it."""
+    async def send(
+        self, incident_id: str, action: Action, command: Command, *, request_id: str | None = None
+    ) -> Receipt:
+        """Send one command as an Update; the workflow's validator may refuse it.
+
+        ``request_id`` becomes the Update id: Temporal applies an Update id once per workflow run
+        and answers a repeat with the first outcome, so a redelivered request is not applied twice.
+        """
         handle = self._handle(incident_id)
         await self._require_worker()
+        update_id = f"{action.value}:{request_id}" if request_id else str(uuid.uuid4())
         try:
             return await self._bounded(
-                handle.execute_update(
-                    action.value, command, id=str(uuid.uuid4()), result_type=Receipt
-                ),
+                handle.execute_update(action.value, command, id=update_id, result_type=Receipt),
                 incident_id,
                 # The server keeps the update: it is applied when a worker comes back.
                 unanswered=f"No worker answered {action.value} on {incident_id} within "
@@ -246,6 +262,14 @@ class IncidentClient:
         except CodecError as error:
             raise CommandError(str(error)) from None
         return listings
+
+    async def _started_by(self, incident_id: str, request_id: str) -> bool:
+        """Whether the incident with this id was started by the request with this id."""
+        try:
+            description = await self._client.get_workflow_handle(incident_id).describe()
+            return bool(await description.memo_value(_REQUEST_MEMO, "") == request_id)
+        except RPCError:
+            return False
 
     def _handle(self, incident_id: str) -> WorkflowHandle[IncidentWorkflow, IncidentState]:
         check_incident_id(incident_id)

@@ -1,12 +1,18 @@
 """The command layer shared by every front end: turn words into validated commands, run them.
 
-A front end (the CLI in ``starter.py``; the Slack relay later) parses its input, calls one
-function here, and renders the answer. Bad input raises :class:`CommandError` with one sentence
-before anything is sent to Temporal.
+A front end (the CLI in ``starter.py``, the Slack relay in ``incident/relay.py``) parses its
+input, calls one function here, and renders the answer. Bad input raises :class:`CommandError`
+with one sentence before anything is sent to Temporal.
+
+Both front ends share one grammar, the CLI's: each command builds a :data:`Work` (connect-free,
+run against an :class:`IncidentClient`) and hands it to its :class:`Invocation`. The CLI runs it
+at once and prints; the relay collects it (``planned``) and runs it on its own event loop.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -29,6 +35,36 @@ from workflows.model import (
 from workflows.rules import Action
 
 M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a command answers: ``data`` for ``--json``, ``text`` for the terminal, ``chat`` (when it
+    differs) for a person in Slack. ``raw`` text is printed as it is, ``--json`` or not."""
+
+    data: Any
+    text: str
+    chat: str | None = None
+    raw: bool = False
+
+
+Work = Callable[[IncidentClient, Settings], Awaitable[Answer]]
+
+
+@dataclass
+class Invocation:
+    """How one command is invoked: who acts, and whether the front end runs the work itself.
+
+    ``request_id`` is a front end's stable id for a request that may arrive twice (Slack
+    redelivers); the workflow applies a request with the same id once. With ``planned`` set,
+    commands append their work to it instead of running it.
+    """
+
+    json: bool = False
+    as_user: str | None = None
+    request_id: str | None = None
+    planned: list[Work] | None = None
+
 
 _FIELD_NAMES = {"text": "text", "title": "title", "reason": "reason", "to": "new lead"}
 
@@ -144,8 +180,10 @@ async def open_incident(
     declare: bool,
     lead: str | None = None,
     severity: Severity | None = None,
+    request_id: str | None = None,
 ) -> IncidentState:
-    """Report (triage) or declare (active now) a new incident."""
+    """Report (triage) or declare (active now) a new incident; a repeated ``request_id`` returns
+    the incident that request started instead of starting another."""
     today = datetime.now(ZoneInfo(settings.policy().office_hours.timezone)).date()
     start = build(
         IncidentStart,
@@ -162,12 +200,18 @@ async def open_incident(
     if incident_id is None:
         generated = incident_id_for(start.title, today, security=start.security)
         start = start.model_copy(update={"id": generated})
-    return await client.start(start, explicit_id=incident_id is not None)
+    return await client.start(start, explicit_id=incident_id is not None, request_id=request_id)
 
 
 async def act(
-    client: IncidentClient, incident_id: str, action: Action, model: type[Command], **fields: Any
+    client: IncidentClient,
+    incident_id: str,
+    action: Action,
+    model: type[Command],
+    *,
+    request_id: str | None = None,
+    **fields: Any,
 ) -> Receipt:
-    """Validate and send one command to an incident."""
+    """Validate and send one command to an incident (once per ``request_id``, when given)."""
     check_incident_id(incident_id)
-    return await client.send(incident_id, action, build(model, **fields))
+    return await client.send(incident_id, action, build(model, **fields), request_id=request_id)

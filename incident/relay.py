@@ -1,0 +1,240 @@
+"""The Slack relay: `/incident` and the incident bot's buttons, sent as the CLI's own Updates.
+
+    incident relay --port 3000        # HTTP at /slack/events, verified with SLACK_SIGNING_SECRET
+    SLACK_APP_TOKEN=xapp-… incident relay   # Socket Mode: no public URL
+
+Every request is verified by slack-bolt (unsigned, mis-signed or older than 5 minutes: 401, nothing
+runs) and acknowledged at once; the work happens after the ack and the answer reaches only the
+person who asked. Slash commands and buttons both go through :func:`incident.slash.plan_words`, so
+they are the CLI's grammar and its Updates, acting as the verified Slack user. Each request's
+Slack ids give it a stable request id, so a redelivered request is applied once by the workflow.
+The relay keeps nothing between requests: any number of relays can run side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+from typer.core import TyperGroup
+
+from incident.client import CommandError, IncidentClient, connect
+from incident.settings import Settings
+from incident.slash import SLASH, Plan, plan_words, split_words
+from messages.slack_blocks import ActionId
+from messages.slack_relay import (
+    REJECT_VIEW,
+    RequestMessage,
+    decided_blocks,
+    decided_from_text,
+    decision_line,
+    reject_modal,
+    reply_text,
+    submitted_reason,
+)
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+# Each button is the CLI command of the same name: the same Update, the same rules.
+BUTTON_COMMANDS = {ActionId.ACKNOWLEDGE: "ack", ActionId.APPROVE: "approve", ActionId.JOIN: "join"}
+_DECISIONS = (ActionId.ACKNOWLEDGE, ActionId.APPROVE)  # the request message shows who decided
+_UNEXPECTED = "The relay could not run that command because of an unexpected error; it is logged."
+
+
+class Relay:
+    """Runs one request's words against Temporal and says, in words, what happened."""
+
+    def __init__(self, grammar: TyperGroup, incidents: IncidentClient, settings: Settings) -> None:
+        self._grammar = grammar
+        self._incidents = incidents
+        self._settings = settings
+
+    async def run(self, words: list[str], *, user: str, request_id: str) -> tuple[bool, str]:
+        """``(done, answer)``: the success summary, or the one sentence that refuses."""
+        try:
+            plan: Plan = plan_words(self._grammar, words, actor=user, request_id=request_id)
+            if plan.work is None:
+                return True, plan.reply or ""
+            answer = await plan.work(self._incidents, self._settings)
+            return True, reply_text(answer.chat or answer.text)
+        except CommandError as refusal:
+            return False, str(refusal)
+        except Exception:
+            log.exception("%s %s by %s failed", SLASH, words[:1], user)
+            return False, _UNEXPECTED
+
+    async def slash(self, text: str, *, user: str, request_id: str) -> str:
+        try:
+            words = split_words(text)
+        except CommandError as refusal:
+            return str(refusal)
+        return (await self.run(words, user=user, request_id=request_id))[1]
+
+
+def request_id(*parts: str) -> str:
+    """A stable id for one Slack request, the same when Slack delivers it again."""
+    return "slack:" + ":".join(parts)
+
+
+def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) -> AsyncApp:
+    """The bolt app: one listener per Slack surface, each acking before it works."""
+    assert settings.slack_bot_token is not None
+    client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url.rstrip("/") + "/",
+    )
+    secret = settings.slack_signing_secret
+    app = AsyncApp(
+        client=client,
+        signing_secret=secret.get_secret_value() if secret else None,
+        request_verification_enabled=not socket_mode,
+        ssl_check_enabled=False,
+        url_verification_enabled=not socket_mode,
+    )
+
+    @app.command(SLASH)
+    async def on_slash(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        rid = request_id(body["team_id"], body["user_id"], body["trigger_id"])
+        answer = await relay.slash(body.get("text", ""), user=body["user_id"], request_id=rid)
+        await respond(text=answer, response_type="ephemeral")
+
+    async def on_button(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        clicked, user = ActionId(action["action_id"]), body["user"]["id"]
+        rid = request_id(body["team"]["id"], user, action["action_ts"], clicked.value)
+        words = [BUTTON_COMMANDS[clicked], str(action.get("value", ""))]
+        done, answer = await relay.run(words, user=user, request_id=rid)
+        await respond(text=answer, response_type="ephemeral", replace_original=False)
+        if done and clicked in _DECISIONS:
+            container, message = body["container"], body.get("message") or {}
+            decision = decision_line(clicked, user)
+            await client.chat_update(
+                channel=container["channel_id"],
+                ts=container["message_ts"],
+                text=f"{message.get('text', '')} {decision}".strip(),
+                blocks=decided_blocks(message.get("blocks") or [], decision),
+            )
+
+    for clicked in BUTTON_COMMANDS:
+        app.action(clicked.value)(on_button)
+
+    @app.action(ActionId.REJECT.value)
+    async def on_reject(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        container, message = body["container"], body.get("message") or {}
+        request = RequestMessage(
+            incident_id=str(action.get("value", "")),
+            channel=container["channel_id"],
+            ts=container["message_ts"],
+            text=str(message.get("text", "")),
+        )
+        await client.views_open(trigger_id=body["trigger_id"], view=reject_modal(request))
+
+    @app.view(REJECT_VIEW)
+    async def on_reject_reason(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        user, request = body["user"]["id"], RequestMessage.from_metadata(view["private_metadata"])
+        reason = submitted_reason(view)
+        words = ["reject", request.incident_id, "--reason", reason]
+        rid = request_id(body["team"]["id"], user, view["id"], "reject")
+        done, answer = await relay.run(words, user=user, request_id=rid)
+        await client.chat_postEphemeral(channel=request.channel, user=user, text=answer)
+        if done:
+            decision = decision_line(ActionId.REJECT, user, reason)
+            await client.chat_update(
+                channel=request.channel,
+                ts=request.ts,
+                text=f"{request.text} {decision}".strip(),
+                blocks=decided_from_text(request.text, decision),
+            )
+
+    return app
+
+
+def http_app(app: AsyncApp) -> web.Application:
+    """``POST /slack/events`` for slash commands and interactivity; ``GET /healthz`` for probes."""
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    server = web.Application()
+    server.add_routes([web.post(EVENTS_PATH, events), web.get("/healthz", healthz)])
+    return server
+
+
+async def run_relay(
+    settings: Settings,
+    grammar: Any,
+    *,
+    host: str = "0.0.0.0",
+    port: int = 3000,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve Slack until ``stop`` is set (or SIGINT/SIGTERM): Socket Mode with SLACK_APP_TOKEN,
+    otherwise HTTP on ``host:port``."""
+    if not isinstance(grammar, TyperGroup):
+        raise TypeError("the relay needs the CLI's typer group as its grammar")
+    if settings.slack_bot_token is None:
+        raise CommandError("The relay needs SLACK_BOT_TOKEN to answer in Slack.")
+    socket_mode = settings.slack_app_token is not None
+    if not socket_mode and settings.slack_signing_secret is None:
+        raise CommandError(
+            "The relay needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)."
+        )
+    incidents = IncidentClient(await connect(settings), settings)
+    app = build_app(Relay(grammar, incidents, settings), settings, socket_mode=socket_mode)
+    if stop is None:
+        stop = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    if settings.slack_app_token is not None:
+        await _socket_mode(app, settings.slack_app_token.get_secret_value(), stop)
+    else:
+        await _http(app, host, port, stop)
+    log.info("relay stopped")
+
+
+async def _socket_mode(app: AsyncApp, app_token: str, stop: asyncio.Event) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(app, app_token)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    log.info("relay connected to Slack in Socket Mode")
+    await stop.wait()
+    await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+async def _http(app: AsyncApp, host: str, port: int, stop: asyncio.Event) -> None:
+    runner = web.AppRunner(http_app(app), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as error:
+        await runner.cleanup()
+        raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
+    log.info("relay serving Slack on http://%s:%d%s", host, port, EVENTS_PATH)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

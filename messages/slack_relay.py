@@ -1,0 +1,102 @@
+"""What the Slack relay shows: private answers, the reject-reason modal, a decided request.
+
+Pure functions, like :mod:`messages.slack_blocks` (whose :class:`ActionId` the buttons carry)::
+
+    view = reject_modal(RequestMessage(incident_id="inc-1", channel="D0DM", ts="1.2", text="…"))
+    blocks = decided_blocks(message["blocks"], decision_line(ActionId.APPROVE, "U0DM"))
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from messages.slack_blocks import ActionId, Block, mention, neutralise
+from workflows.model import REASON_MAX
+
+REPLY_MAX = 3500  # a private answer stays one readable message
+REJECT_VIEW = "incident_reject_reason"  # the modal's callback id
+REASON_BLOCK, REASON_INPUT = "reason", "reason_input"
+_METADATA_TEXT_MAX = 1500  # private_metadata holds at most 3,000 characters
+_DONE = {
+    ActionId.ACKNOWLEDGE: "Acknowledged",
+    ActionId.APPROVE: "Approved",
+    ActionId.REJECT: "Rejected",
+    ActionId.JOIN: "Joined",
+}
+
+
+@dataclass(frozen=True)
+class RequestMessage:
+    """The message whose button was clicked, carried through the modal as private metadata."""
+
+    incident_id: str
+    channel: str
+    ts: str
+    text: str
+
+    def metadata(self) -> str:
+        return json.dumps(asdict(self) | {"text": self.text[:_METADATA_TEXT_MAX]})
+
+    @classmethod
+    def from_metadata(cls, metadata: str) -> RequestMessage:
+        return cls(**json.loads(metadata))
+
+
+def reply_text(text: str) -> str:
+    """A command's answer for Slack: nothing in it pings anyone, long answers are cut."""
+    safe = neutralise(text.strip())
+    if len(safe) > REPLY_MAX:
+        safe = safe[: REPLY_MAX - 1].rstrip() + "…"
+    return f"```{safe}```" if "\n" in safe else safe
+
+
+def decision_line(action: ActionId, person: str, reason: str | None = None) -> str:
+    line = f"{_DONE[action]} by {mention(person)}"
+    return f"{line}: {neutralise(reason)}" if reason else line
+
+
+def decided_blocks(blocks: list[Block], decision: str) -> list[Block]:
+    """The request message after a decision: its buttons gone, who decided in their place."""
+    kept = [block for block in blocks if block.get("type") != "actions"]
+    return [*kept, {"type": "context", "elements": [{"type": "mrkdwn", "text": decision}]}]
+
+
+def decided_from_text(text: str, decision: str) -> list[Block]:
+    """The same, for a message known only by its text (after the reject modal)."""
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": text or " "}}
+    return decided_blocks([section], decision)
+
+
+def reject_modal(request: RequestMessage) -> dict[str, Any]:
+    """The modal the Reject button opens: the reason is required, as on the command line."""
+    return {
+        "type": "modal",
+        "callback_id": REJECT_VIEW,
+        "private_metadata": request.metadata(),
+        "title": {"type": "plain_text", "text": "Reject resolution"},
+        "submit": {"type": "plain_text", "text": "Reject"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": REASON_BLOCK,
+                "label": {
+                    "type": "plain_text",
+                    "text": f"Why is {request.incident_id} not resolved?",
+                },
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": REASON_INPUT,
+                    "multiline": True,
+                    "max_length": REASON_MAX,
+                },
+            }
+        ],
+    }
+
+
+def submitted_reason(view: dict[str, Any]) -> str:
+    value = view["state"]["values"][REASON_BLOCK][REASON_INPUT].get("value")
+    return str(value or "")

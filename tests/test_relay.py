@@ -1,0 +1,518 @@
+"""The Slack relay end to end: two `incident relay` processes on free ports, signed requests over
+real HTTP, the Slack stand-in as the Web API (and response URLs), a real Temporal dev server and a
+worker delivering to the stand-in. What a person in Slack sees, and what Temporal records."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import socket
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from temporalio.api.enums.v1 import EventType, TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from activities.console import ConsoleStatusPage
+from activities.delivery import IncidentActivities
+from activities.slack import SlackMessenger
+from incident.settings import Settings
+from messages.slack_blocks import ActionId
+from tests.standins.slack import BOT_USER
+from tests.standins.slack_relay import RelaySlackStandIn, SlackSender
+from worker import build_worker
+
+pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
+STARTER = Path(__file__).resolve().parent.parent / "starter.py"
+TOKEN, SECRET = "xoxb-relay-test", "relay-signing-secret"
+DM1, DM2 = "U0DM1", "U0DM2"
+LEAD, SUE, HELPER, REPORTER = "U0LEAD", "U0SUE", "U0HELP", "U0REP"
+WAIT_SECONDS = 20
+_CLEARED = ("TEMPORAL_", "INCIDENT_", "SLACK_", "STATUSPAGE_")
+_PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+async def eventually(check: Callable[[], Awaitable[T]], what: str) -> T:
+    """``check()`` once it stops failing its assertions (deliveries and replies are async)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            return await check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"never happened: {what}") from None
+            await asyncio.sleep(0.1)
+
+
+class Stack:
+    """The relays, Slack, Temporal: the test's view of the whole thing."""
+
+    def __init__(
+        self, client: Client, slack: RelaySlackStandIn, relays: list[str], env: dict[str, str]
+    ) -> None:
+        self.client, self.slack, self.relays, self.env = client, slack, relays, env
+        self.sender = SlackSender(relays[0], SECRET, slack)
+        self.ack_seconds: list[float] = []
+
+    async def say(self, text: str, *, user: str, relay: int = 0) -> str:
+        """``/incident text`` as ``user``; the private answer."""
+        self.sender.relay_url = self.relays[relay]
+        started = time.perf_counter()
+        trigger = await self.sender.slash(text, user=user)
+        self.ack_seconds.append(time.perf_counter() - started)
+        return await self.reply(trigger)
+
+    async def reply(self, key: str) -> str:
+        async def answered() -> str:
+            replies = self.slack.replies(key)
+            assert replies, key
+            assert all(r.get("response_type") == "ephemeral" for r in replies)
+            return str(replies[-1]["text"])
+
+        return await eventually(answered, f"a private answer to {key}")
+
+    async def state(self, incident_id: str) -> dict[str, Any]:
+        state = await self.client.get_workflow_handle(incident_id).query("state")
+        assert isinstance(state, dict)
+        return state
+
+    async def updates(self, incident_id: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """Every Update the workflow accepted: ``(update id, name, argument)``."""
+        history = await self.client.get_workflow_handle(incident_id).fetch_history()
+        accepted = []
+        for event in history.events:
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+                request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+                args = pydantic_data_converter.payload_converter.from_payloads(
+                    list(request.input.args.payloads)
+                )
+                accepted.append((request.meta.update_id, request.input.name, args[0]))
+        return accepted
+
+    async def start_input(self, incident_id: str) -> dict[str, Any]:
+        history = await self.client.get_workflow_handle(incident_id).fetch_history()
+        started = history.events[0].workflow_execution_started_event_attributes
+        value = pydantic_data_converter.payload_converter.from_payloads(
+            list(started.input.payloads)
+        )[0]
+        assert isinstance(value, dict)
+        return value
+
+    async def message_with(
+        self, channel: str, action: ActionId, incident_id: str
+    ) -> dict[str, Any]:
+        """The message in ``channel`` that carries the ``action`` button for the incident."""
+
+        async def posted() -> dict[str, Any]:
+            for message in self.slack.messages(channel) if channel in self.slack.channels else []:
+                for block in message["blocks"]:
+                    for element in block.get("elements", []) if block["type"] == "actions" else []:
+                        if element["action_id"] == action and element["value"] == incident_id:
+                            return message
+            raise AssertionError(f"no {action} button for {incident_id} in {channel}")
+
+        return await eventually(posted, f"{action} for {incident_id} in {channel}")
+
+    async def cli(self, *args: str, as_user: str) -> str:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(STARTER), "--as", as_user, *args,
+            env=self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await process.communicate()
+        assert process.returncode == 0, err.decode()
+        return out.decode()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _wait_until_polled(client: Client, task_queue: str) -> None:
+    request = DescribeTaskQueueRequest(
+        namespace="default",
+        task_queue=TaskQueue(name=task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
+    for _ in range(100):
+        if (await client.workflow_service.describe_task_queue(request)).pollers:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"nobody polls {task_queue}")
+
+
+async def _wait_until_serving(url: str, process: asyncio.subprocess.Process, log: Path) -> None:
+    for _ in range(300):
+        if process.returncode is not None:
+            raise AssertionError(f"the relay exited: {log.read_text()}")
+        try:
+            async with aiohttp.ClientSession() as session, session.get(url) as answer:
+                if answer.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the relay never served {url}: {log.read_text()}")
+
+
+@pytest_asyncio.fixture(scope="module")
+async def stack(
+    dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    slack = RelaySlackStandIn(token=TOKEN)
+    await slack.start()
+    slack.add_channel("wc-platform", members={BOT_USER})
+    task_queue = f"relay-{uuid.uuid4()}"
+    activities = IncidentActivities(
+        messenger=SlackMessenger.connect(
+            token=TOKEN, base_url=slack.url, platform_channel="#wc-platform", min_post_interval=0
+        ),
+        status_page=ConsoleStatusPage(stream=io.StringIO()),
+    )
+    settings = Settings(_env_file=None, temporal_task_queue=task_queue)
+    workdir = tmp_path_factory.mktemp("relay")
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(_CLEARED) and name.upper() not in _PROXIES
+    }
+    env.update(
+        TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host,
+        TEMPORAL_TASK_QUEUE=task_queue,
+        INCIDENT_DELIVERY_MANAGERS=f"{DM1},{DM2}",
+    )
+    relay_env = {
+        **env,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_API_URL": slack.url,
+        "SLACK_SIGNING_SECRET": SECRET,
+    }
+    processes = []
+    async with build_worker(dev_env.client, settings, activities=activities):
+        await _wait_until_polled(dev_env.client, task_queue)
+        try:
+            urls = []
+            for number in range(2):  # stateless: two relays side by side, either may answer
+                port, log = _free_port(), workdir / f"relay-{number}.log"
+                process = await asyncio.create_subprocess_exec(
+                    sys.executable, str(STARTER), "relay", "--host", "127.0.0.1",
+                    "--port", str(port), cwd=workdir, env=relay_env,
+                    stdout=log.open("w"), stderr=asyncio.subprocess.STDOUT,
+                )  # fmt: skip
+                processes.append(process)
+                await _wait_until_serving(f"http://127.0.0.1:{port}/healthz", process, log)
+                urls.append(f"http://127.0.0.1:{port}/slack/events")
+            yield Stack(dev_env.client, slack, urls, {**env, "PYTHONUNBUFFERED": "1"})
+        finally:
+            for process in processes:
+                if process.returncode is None:
+                    process.terminate()
+                    await process.wait()
+            await slack.stop()
+
+
+def one_sentence(text: str) -> bool:
+    return "\n" not in text and text.endswith(".") and "Traceback" not in text
+
+
+# --- Must show: a lead runs an incident from Slack; the DM answers with buttons -------------------
+
+
+async def test_a_lead_runs_an_incident_from_slack_and_temporal_records_the_clis_updates(
+    stack: Stack,
+) -> None:
+    slack_id, cli_id = "inc-relay-story", "inc-relay-story-cli"
+    title = "Search API down"
+    answer = await stack.say(
+        f'declare "{title}" --lead <@{LEAD}|lead> --severity sev1 --id {slack_id}', user=LEAD
+    )
+    assert answer == f"Declared {slack_id}: {title}"
+    ack_request = await stack.message_with(f"D{DM1}", ActionId.ACKNOWLEDGE, slack_id)
+    body = await stack.sender.click(ack_request, f"D{DM1}", ActionId.ACKNOWLEDGE, user=DM1)
+    assert "acknowledged" in (await stack.reply(SlackSender.reply_key(body))).lower()
+    await stack.say(f"update {slack_id} Restarted the pods, watching error rates", user=LEAD)
+    answer = await stack.say(f"handover {slack_id} --to <@{SUE}|sue>", user=LEAD, relay=1)
+    assert SUE in answer
+    await stack.say(f'resolve {slack_id} --summary "Bad deploy rolled back"', user=SUE)
+    request = await stack.message_with(f"D{DM1}", ActionId.APPROVE, slack_id)
+    body = await stack.sender.click(request, f"D{DM1}", ActionId.APPROVE, user=DM1)
+    await stack.reply(SlackSender.reply_key(body))
+
+    state = await stack.state(slack_id)
+    assert (state["status"], state["lead"], state["delivery_manager"]) == ("resolved", SUE, DM1)
+    assert state["acknowledged_at"] is not None
+    decided = next(m for m in stack.slack.messages(f"D{DM1}") if m["ts"] == request["ts"])
+    assert f"Approved by <@{DM1}>" in decided["text"]
+    assert all(block["type"] != "actions" for block in decided["blocks"])
+
+    # The same story through the CLI: the same workflow input and the same Updates, in order.
+    await stack.cli(
+        "declare", title, "--lead", LEAD, "--severity", "sev1", "--id", cli_id, as_user=LEAD
+    )
+    await stack.cli("ack", cli_id, as_user=DM1)
+    await stack.cli("update", cli_id, "Restarted the pods, watching error rates", as_user=LEAD)
+    await stack.cli("handover", cli_id, "--to", SUE, as_user=LEAD)
+    await stack.cli("resolve", cli_id, "--summary", "Bad deploy rolled back", as_user=SUE)
+    await stack.cli("approve", cli_id, as_user=DM1)
+    from_slack = [(name, arg) for _, name, arg in await stack.updates(slack_id)]
+    from_cli = [(name, arg) for _, name, arg in await stack.updates(cli_id)]
+    assert [name for name, _ in from_slack] == [
+        "ack", "update", "handover", "resolve", "approve",
+    ]  # fmt: skip
+    assert from_slack == from_cli
+    slack_start, cli_start = await stack.start_input(slack_id), await stack.start_input(cli_id)
+    assert {**slack_start, "id": cli_id} == cli_start
+
+
+async def test_forged_requests_are_refused_with_401_and_change_nothing(stack: Stack) -> None:
+    incident_id = "inc-relay-forged"
+    await stack.say(f"declare Forgery target --lead {LEAD} --id {incident_id}", user=LEAD)
+    request = await stack.message_with(f"D{DM1}", ActionId.ACKNOWLEDGE, incident_id)
+    before = await stack.updates(incident_id)
+    sender = stack.sender
+    trigger = sender.trigger()
+    body = sender.slash_body(f"update {incident_id} forged", user=LEAD, trigger=trigger)
+    click = sender.click_body(request, f"D{DM1}", ActionId.ACKNOWLEDGE, user=DM1)
+    tampered = sender.signed(body)
+    forged = [
+        (body, {"Content-Type": "application/x-www-form-urlencoded"}),  # unsigned
+        (body, sender.signed(body, secret="not-the-secret")),  # mis-signed
+        (body, sender.signed(body, age=6 * 60)),  # correctly signed, six minutes old
+        (body.replace("forged", "forged2"), tampered),  # signed, then changed
+        (click, sender.signed(click, secret="not-the-secret")),  # a forged click
+    ]
+    for forged_body, headers in forged:
+        for url in stack.relays:
+            status, _ = await sender.post(forged_body, headers, url=url)
+            assert status == 401
+    await asyncio.sleep(1)
+    assert await stack.updates(incident_id) == before
+    assert stack.slack.replies(trigger) == []
+    assert stack.slack.replies(SlackSender.reply_key(click)) == []
+    assert (await stack.state(incident_id))["acknowledged_at"] is None
+
+
+# --- Every command, every button ------------------------------------------------------------------
+
+
+async def test_every_command_works_from_slack(stack: Stack) -> None:
+    say = stack.say
+    report = await say('report "Checkout slow" --description "p95 at 4 s"', user=REPORTER)
+    incident_id = report.split(":")[0].removeprefix("Reported ")
+    assert incident_id.startswith("inc-") and incident_id.endswith("checkout-slow")
+    done = [
+        (f"accept {incident_id} --lead <@{LEAD}|lead> --severity sev2", DM1),
+        (f"join {incident_id}", HELPER),
+        (f"severity {incident_id} sev1", LEAD),
+        (f"snooze {incident_id} 45m", LEAD),
+        (f'criteria {incident_id} "p95 under 500 ms for 15 minutes"', DM1),
+        (f"statuspage {incident_id} --status identified Checkout is slow; a fix is coming", DM1),
+        (f"update {incident_id} Scaled the database; it\u2019s recovering", HELPER),
+        (f"leave {incident_id}", HELPER),
+        (f'resolve {incident_id} --summary "Scaled up"', DM1),
+        (f'retro {incident_id} --notes "Add an alert" --action "Alert on p95"', LEAD),
+    ]
+    for text, user in done:
+        answer = await say(text, user=user)
+        assert incident_id in answer, (text, answer)
+    state = await stack.state(incident_id)
+    assert (state["status"], state["severity"], state["lead"]) == ("closed", "sev1", LEAD)
+    assert state["resolution_criteria"] == "p95 under 500 ms for 15 minutes"
+    assert state["supporters"] == []
+    names = [name for _, name, _ in await stack.updates(incident_id)]
+    assert names == [text.split()[0] for text, _ in done]
+    texts = [arg.get("text") for _, name, arg in await stack.updates(incident_id)]
+    assert "Scaled the database; it\u2019s recovering" in texts
+
+    assert incident_id in await say(f"show {incident_id}", user=HELPER)
+    assert "Scaled up" in await say(f"timeline {incident_id}", user=HELPER)
+    stats = await say("stats", user=HELPER)
+    assert "incident" in stats.lower() and not one_sentence(stats), stats
+    declined = await say("report Flaky dashboard --id inc-relay-declined", user=REPORTER)
+    assert declined.startswith("Reported inc-relay-declined")
+    await say('decline inc-relay-declined --reason "Known issue" --revisit 2099-01-05', user=DM2)
+    assert (await stack.state("inc-relay-declined"))["status"] == "declined"
+
+    async def listed() -> None:  # visibility catches up with the workflow's search attributes
+        assert "inc-relay-declined" in await say("list --status declined", user=HELPER)
+
+    await eventually(listed, "the declined report listed")
+    marked = await say("declare Leaked key --lead <@U0LEAD> --id inc-relay-secret", user=LEAD)
+    assert marked.startswith("Declared inc-relay-secret")
+    await say("security inc-relay-secret", user=LEAD)
+    assert (await stack.state("inc-relay-secret"))["security"] is True
+
+
+async def test_help_lists_the_commands_privately(stack: Stack) -> None:
+    listing = await stack.say("help", user=HELPER)
+    for command in ("declare", "update", "handover", "resolve", "approve", "reject", "show"):
+        assert f"`{command}`" in listing
+    assert "worker" not in listing and "retro-doc" not in listing
+    usage = await stack.say("help handover", user=HELPER)
+    assert "/incident handover" in usage and "--to" in usage
+
+
+async def test_join_button_on_the_announcement(stack: Stack) -> None:
+    incident_id = "inc-relay-join"
+    await stack.say(f"declare Queue backlog --lead {LEAD} --id {incident_id}", user=LEAD)
+    platform = stack.slack.by_name("wc-platform").id
+    announcement = await stack.message_with(platform, ActionId.JOIN, incident_id)
+    body = await stack.sender.click(announcement, platform, ActionId.JOIN, user=HELPER)
+    assert incident_id in await stack.reply(SlackSender.reply_key(body))
+    assert (await stack.state(incident_id))["supporters"] == [HELPER]
+    assert [name for _, name, _ in await stack.updates(incident_id)] == ["join"]
+
+
+async def test_reject_asks_for_a_reason_in_a_modal(stack: Stack) -> None:
+    incident_id = "inc-relay-reject"
+    await stack.say(f"declare Login errors --lead {LEAD} --id {incident_id}", user=LEAD)
+    await stack.say(f"resolve {incident_id}", user=LEAD)
+    request = await stack.message_with(f"D{DM2}", ActionId.REJECT, incident_id)
+    await stack.sender.click(request, f"D{DM2}", ActionId.REJECT, user=DM2)
+
+    async def opened() -> dict[str, Any]:
+        assert stack.slack.views
+        return stack.slack.views[-1]
+
+    view = await eventually(opened, "the reject modal")
+    assert (await stack.state(incident_id))["status"] == "awaiting_approval"  # nothing yet
+    await stack.sender.submit(view, user=DM2, reason="Errors are still at 3%")
+
+    async def answered() -> dict[str, Any]:
+        assert stack.slack.ephemeral and stack.slack.ephemeral[-1]["user"] == DM2
+        return stack.slack.ephemeral[-1]
+
+    assert (await eventually(answered, "a private answer"))["channel"] == f"D{DM2}"
+    state = await stack.state(incident_id)
+    assert state["status"] == "active"
+    updates = [(name, arg) for _, name, arg in await stack.updates(incident_id)]
+    assert updates == [
+        ("resolve", {"actor": LEAD, "summary": None}),
+        ("reject", {"actor": DM2, "reason": "Errors are still at 3%"}),
+    ]
+    decided = next(m for m in stack.slack.messages(f"D{DM2}") if m["ts"] == request["ts"])
+    assert f"Rejected by <@{DM2}>: Errors are still at 3%" in decided["text"]
+
+
+async def test_a_click_by_someone_without_the_role_is_refused_privately(stack: Stack) -> None:
+    incident_id = "inc-relay-role"
+    await stack.say(f"declare Disk full --lead {LEAD} --id {incident_id}", user=LEAD)
+    await stack.say(f"resolve {incident_id}", user=LEAD)
+    request = await stack.message_with(f"D{DM1}", ActionId.APPROVE, incident_id)
+    before = await stack.updates(incident_id)
+    body = await stack.sender.click(request, f"D{DM1}", ActionId.APPROVE, user=HELPER)
+    refusal = await stack.reply(SlackSender.reply_key(body))
+    assert refusal.startswith("Only a delivery manager may approve") and one_sentence(refusal)
+    assert await stack.updates(incident_id) == before
+    assert (await stack.state(incident_id))["status"] == "awaiting_approval"
+    unchanged = next(m for m in stack.slack.messages(f"D{DM1}") if m["ts"] == request["ts"])
+    assert any(block["type"] == "actions" for block in unchanged["blocks"])
+
+
+# --- Exactly once, and bad input -------------------------------------------------------------------
+
+
+async def test_a_redelivered_command_or_click_applies_once(stack: Stack) -> None:
+    incident_id = "inc-relay-redelivery"
+    sender = stack.sender
+    trigger = sender.trigger()
+    body = sender.slash_body(
+        f'declare "Redelivered declare" --lead {LEAD}', user=LEAD, trigger=trigger
+    )
+    for url in stack.relays:  # Slack retries; the retry may reach another relay
+        retry = {**sender.signed(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "timeout"}
+        assert (
+            await sender.post(
+                body, retry if url != stack.relays[0] else sender.signed(body), url=url
+            )
+        )[0] == 200
+    await eventually(lambda: _replies(stack, trigger, 2), "both answers")
+    answers = {reply["text"] for reply in stack.slack.replies(trigger)}
+    assert len(answers) == 1, answers  # the second found the incident the first started
+    declared = answers.pop().split(":")[0].removeprefix("Declared ")
+    with pytest.raises(Exception, match="not found"):
+        await stack.client.get_workflow_handle(f"{declared}-2").describe()
+
+    await stack.say(f"declare Redelivery --lead {LEAD} --id {incident_id}", user=LEAD)
+    trigger = sender.trigger()
+    body = sender.slash_body(f"update {incident_id} Applied once", user=LEAD, trigger=trigger)
+    for url in [*stack.relays, stack.relays[0]]:
+        retry = {**sender.signed(body), "X-Slack-Retry-Num": "1"}
+        assert (await sender.post(body, retry, url=url))[0] == 200
+    await eventually(lambda: _replies(stack, trigger, 3), "three answers")
+    await stack.say(f"resolve {incident_id}", user=LEAD)
+    request = await stack.message_with(f"D{DM1}", ActionId.APPROVE, incident_id)
+    click = sender.click_body(request, f"D{DM1}", ActionId.APPROVE, user=DM1)
+    for url in stack.relays:
+        assert (await sender.post(click, sender.signed(click), url=url))[0] == 200
+    await eventually(lambda: _replies(stack, SlackSender.reply_key(click), 2), "two answers")
+
+    updates = await stack.updates(incident_id)
+    assert [name for _, name, _ in updates] == ["update", "resolve", "approve"]
+    assert len({update_id for update_id, _, _ in updates}) == 3
+    timeline = await stack.client.get_workflow_handle(incident_id).query("timeline")
+    assert [entry["text"] for entry in timeline].count("Applied once") == 1
+    assert (await stack.state(incident_id))["status"] == "resolved"
+
+
+async def _replies(stack: Stack, key: str, count: int) -> None:
+    assert len(stack.slack.replies(key)) >= count
+
+
+async def test_bad_input_is_answered_privately_in_one_sentence_and_changes_nothing(
+    stack: Stack,
+) -> None:
+    incident_id = "inc-relay-bad-input"
+    await stack.say(f"declare Bad input --lead {LEAD} --id {incident_id}", user=LEAD)
+    before = await stack.updates(incident_id)
+    cases = {
+        "frobnicate inc-1": "is not a command",
+        "update": "Missing argument",
+        "update inc-relay-nobody-here Still down": "There is no incident inc-relay-nobody-here.",
+        f"handover {incident_id} --to": "requires an argument",
+        f"handover {incident_id} --bogus x": "No such option",
+        f"handover {incident_id} --to <#C0GENERAL|general>": "is not a Slack user id",
+        f"handover {incident_id} --to <!subteam^S0TEAM|@oncall>": "is not a Slack user id",
+        f"update {incident_id} " + "x" * 4100: "too long",
+        f"update {incident_id} " + "y" * 3100: "The text is too long",
+        f"update {incident_id} --as {DM1} I am the DM now": "act as yourself",
+        f'update {incident_id} "unclosed': "quote is not closed",
+        f"ack {incident_id}": "Only a delivery manager",
+        f"severity {incident_id} sev9": "'sev9' is not a severity",
+    }
+    for text, expected in cases.items():
+        answer = await stack.say(text, user=LEAD)
+        assert expected in answer and one_sentence(answer), (text, answer)
+    assert await stack.updates(incident_id) == before
+    assert max(stack.ack_seconds) < 3  # recorded for the benchmark; Slack's limit
+
+
+def test_the_manifest_matches_the_relay() -> None:
+    import yaml
+
+    from incident.relay import EVENTS_PATH
+    from incident.slash import SLASH
+
+    manifest = yaml.safe_load((STARTER.parent / "slack" / "manifest.yml").read_text())
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == SLASH and command["should_escape"] is True
+    assert command["url"].endswith(EVENTS_PATH)
+    assert manifest["settings"]["interactivity"]["request_url"].endswith(EVENTS_PATH)
+    assert manifest["settings"]["socket_mode_enabled"] is False
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write", "im:write", "users:read.email"} <= scopes
