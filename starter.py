@@ -609,6 +609,12 @@ def dev(
     asyncio.run(run_dev(load_settings(), ui_port=ui_port, json_logs=json_logs))
 
 
+def _sentence(message: str, limit: int = 300) -> str:
+    """One line of readable length, whatever the input it quotes (newlines, 200,000 characters)."""
+    line = " ".join(message.split())
+    return line if len(line) <= limit else f"{line[: limit - 60]} … {line[-57:]}"
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; failures print one sentence on stderr."""
     from incident.client import CommandError
@@ -617,14 +623,14 @@ def run(argv: list[str] | None = None) -> int:
     try:
         command.main(args=argv, prog_name="incident", standalone_mode=False)
     except CommandError as error:
-        print(str(error), file=sys.stderr)
+        print(_sentence(str(error)), file=sys.stderr)
         return 1
     except typer.Exit as done:
         return done.exit_code
     except TyperException as error:
         message = error.format_message()
         if message:
-            print(message, file=sys.stderr)
+            print(_sentence(message), file=sys.stderr)
         return error.exit_code
     except (typer.Abort, KeyboardInterrupt):
         return 130
