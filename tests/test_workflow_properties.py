@@ -347,7 +347,7 @@ async def step(
         # The workflow has completed: the server itself refuses every Update (the dev server
         # says "already completed", the time-skipping server "update … not found").
         figures.refused += 1
-        with pytest.raises(RPCError, match="already completed|not found"):
+        with pytest.raises(RPCError, match=r"already completed|not found"):
             await bounded(handle.execute_update(action.value, command_for(action, actor, data)))
         assert await state_of(handle) == before and await timeline_of(handle) == history
         return
