@@ -317,9 +317,12 @@ def statuspage(
     status: Annotated[
         str, typer.Option(help="investigating, identified, monitoring or resolved.")
     ] = "investigating",
+    impact: Annotated[
+        str | None, typer.Option(help="Override the page's impact: none, minor, major, critical.")
+    ] = None,
 ) -> None:
     """Delivery manager: post to the public status page (never for security incidents)."""
-    from incident.commands import statuspage_status
+    from incident.commands import statuspage_impact, statuspage_status
     from workflows.model import PostStatusPage
     from workflows.rules import Action
 
@@ -330,6 +333,7 @@ def statuspage(
         PostStatusPage,
         status=statuspage_status(status),
         text=_words(text),
+        impact=statuspage_impact(impact) if impact is not None else None,
     )
 
 

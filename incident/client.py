@@ -7,7 +7,9 @@ refusals by the process, unknown or closed incidents, no server, no worker.
 from __future__ import annotations
 
 import asyncio
+import math
 import re
+import time
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -54,6 +56,7 @@ T = TypeVar("T")
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _SLUG_MAX = 50
+WORKER_SEEN_FOR = 5.0  # seconds
 _REQUEST_MEMO = "request_id"  # the front end's id of the request that started an incident
 
 
@@ -144,6 +147,11 @@ class IncidentClient:
         self._client = client
         self._settings = settings
         self._timeout = settings.incident_cli_timeout_seconds
+        self._worker_seen_at = -math.inf
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
 
     async def start(
         self, start: IncidentStart, *, explicit_id: bool, request_id: str | None = None
@@ -325,7 +333,13 @@ class IncidentClient:
         return f"Temporal refused the request for {incident_id}: {error.message.rstrip('.')}."
 
     async def _require_worker(self) -> None:
-        """Refuse before changing anything when no worker polls the task queue."""
+        """Refuse before changing anything when no worker polls the task queue.
+
+        A long-lived front end (the relay) asks at most every ``WORKER_SEEN_FOR`` seconds: a
+        worker seen that recently is taken to be there (a start costs one call less).
+        """
+        if time.monotonic() - self._worker_seen_at < WORKER_SEEN_FOR:
+            return
         queue = self._settings.temporal_task_queue
         try:
             response = await self._client.workflow_service.describe_task_queue(
@@ -342,3 +356,4 @@ class IncidentClient:
                 f"No worker is polling task queue {queue!r}: start one with `incident worker` "
                 "(or `incident dev`); nothing was changed."
             )
+        self._worker_seen_at = time.monotonic()

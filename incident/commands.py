@@ -29,6 +29,7 @@ from workflows.model import (
     Receipt,
     Severity,
     Status,
+    StatusPageImpact,
     StatusPageStatus,
     parse_user,
 )
@@ -141,6 +142,14 @@ def statuspage_status(text: str) -> StatusPageStatus:
         raise CommandError(f"{text!r} is not a status page state: use one of {names}.") from None
 
 
+def statuspage_impact(text: str) -> StatusPageImpact:
+    try:
+        return StatusPageImpact(text.strip().lower())
+    except ValueError:
+        names = ", ".join(s.value for s in StatusPageImpact)
+        raise CommandError(f"{text!r} is not a status page impact: use one of {names}.") from None
+
+
 def duration(text: str) -> timedelta:
     try:
         return parse_duration(text)
@@ -200,6 +209,7 @@ async def open_incident(
     if incident_id is None:
         generated = incident_id_for(start.title, today, security=start.security)
         start = start.model_copy(update={"id": generated})
+    start = start.model_copy(update=await slack_ids(settings, actor=start.actor, lead=start.lead))
     return await client.start(start, explicit_id=incident_id is not None, request_id=request_id)
 
 
@@ -214,4 +224,30 @@ async def act(
 ) -> Receipt:
     """Validate and send one command to an incident (once per ``request_id``, when given)."""
     check_incident_id(incident_id)
-    return await client.send(incident_id, action, build(model, **fields), request_id=request_id)
+    command = build(model, **fields)
+    people = {name: getattr(command, name) for name in _PEOPLE_FIELDS if hasattr(command, name)}
+    command = command.model_copy(update=await slack_ids(client.settings, **people))
+    return await client.send(incident_id, action, command, request_id=request_id)
+
+
+_PEOPLE_FIELDS = ("actor", "lead", "to")
+
+
+async def slack_ids(settings: Settings, **people: str | None) -> dict[str, str]:
+    """With Slack set up, people named by email become their Slack user ids, so an unknown
+    email is refused here, before anything changes. Without Slack, emails are identities."""
+    token = settings.slack_bot_token
+    if token is None:
+        return {}
+    from incident.people import UnknownPerson, slack_user_for_email
+
+    found: dict[str, str] = {}
+    for name, person in people.items():
+        if person and "@" in person:
+            try:
+                found[name] = await slack_user_for_email(
+                    token=token.get_secret_value(), base_url=settings.slack_api_url, email=person
+                )
+            except UnknownPerson as error:
+                raise CommandError(str(error)) from None
+    return found

@@ -41,4 +41,5 @@ def channel_line(request: ChannelRequest) -> str:
 
 
 def statuspage_line(post: StatusPagePost) -> str:
-    return f"[{post.incident_id}] status page → {post.status}: {post.name}: {post.body}"
+    impact = f" (impact {post.impact_override})" if post.impact_override else ""
+    return f"[{post.incident_id}] status page → {post.status}{impact}: {post.name}: {post.body}"

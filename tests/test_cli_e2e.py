@@ -357,8 +357,13 @@ def test_declared_by_a_developer_through_approval_to_the_retro(cli, worker):
     cli.ok("update", incident_id, "Rolled back the deploy", as_user=LEAD2)
     cli.ok("severity", incident_id, "sev1", as_user=LEAD2)
     cli.ok("criteria", incident_id, "error rate under 1% for 30 minutes", as_user=DM1)
-    cli.ok("statuspage", incident_id, "--status", "identified", "Search is degraded", as_user=DM1)
-    wait_for_message(worker, incident_id, "status page → identified", "Search is degraded")
+    cli.ok(
+        "statuspage", incident_id, "--status", "identified", "--impact", "major",
+        "Search is degraded", as_user=DM1,
+    )  # fmt: skip
+    wait_for_message(
+        worker, incident_id, "status page → identified (impact major)", "Search is degraded"
+    )
 
     state = cli.show(incident_id)
     assert (state["lead"], state["severity"]) == (LEAD2, "sev1")
@@ -584,6 +589,7 @@ def test_a_duplicate_explicit_id_is_refused(cli, active_id):
         pytest.param(["approve", "{id}"], DM1, "Incident {id} is active, so nobody can approve a resolution now.", id="approve-nothing-waits"),
         pytest.param(["retro", "{id}", "--notes", "n"], DM1, "Incident {id} is active, so nobody can record the retro now.", id="retro-before-resolution"),
         pytest.param(["retro", "{id}"], DM1, "Give either --notes N or --skip --reason R.", id="retro-without-notes"),
+        pytest.param(["statuspage", "{id}", "--impact", "huge", "Slow"], DM1, "'huge' is not a status page impact: use one of none, minor, major, critical.", id="unknown-impact"),
         pytest.param(["snooze", "{id}", "soon"], LEAD, "'soon' is not a duration like 30m, 1h30m or 2d.", id="malformed-snooze"),
         pytest.param(["snooze", "{id}", "0m"], LEAD, "'0m' is not a positive duration.", id="zero-snooze"),
         pytest.param(["update", "{id}", "hi"], "not a user", "'not a user' is not a Slack user id (like U012ABC) or an email address.", id="bad-as-user"),
@@ -772,3 +778,50 @@ def test_an_unknown_namespace_is_named(cli):
     namespace = f"nowhere-{uuid.uuid4().hex[:6]}"
     sentence = cli.refused("show", "inc-x", TEMPORAL_NAMESPACE=namespace)
     assert namespace in sentence and "TEMPORAL_NAMESPACE" in sentence
+
+
+# --- People named by email, with Slack set up ----------------------------------------------------
+
+
+@pytest.fixture
+def slack_people() -> Iterator[dict[str, str]]:
+    """A Slack stand-in knowing one email, and the settings that point the CLI at it."""
+    from tests.standins.slack import SlackStandIn
+
+    slack = SlackStandIn(token="xoxb-cli")
+    slack.users_by_email["sue@example.org"] = "U0SUE"
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    url = asyncio.run_coroutine_threadsafe(slack.start(), loop).result(10)
+    try:
+        yield {"SLACK_BOT_TOKEN": "xoxb-cli", "SLACK_API_URL": url}
+    finally:
+        asyncio.run_coroutine_threadsafe(slack.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+
+
+def test_people_named_by_email_become_slack_users_and_an_unknown_one_changes_nothing(
+    cli, worker, slack_people
+):
+    incident_id = new_id("email")
+    done = cli(
+        "declare", "Emails as people", "--lead", "Sue@Example.org", "--id", incident_id,
+        as_user=DM1, env=slack_people,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    before = cli.settled(incident_id)
+    assert before["lead"] == "U0SUE"
+
+    refused = cli(
+        "handover", incident_id, "--to", "nobody@example.org", as_user=DM1, env=slack_people
+    )
+    assert (refused.returncode, refused.stderr.strip()) == (
+        1,
+        "No Slack user has the email nobody@example.org.",
+    )
+    assert cli.show(incident_id) == before
+    refused = cli("update", incident_id, "hi", as_user="ghost@example.org", env=slack_people)
+    assert refused.stderr.strip() == "No Slack user has the email ghost@example.org."
+    assert cli.show(incident_id) == before
