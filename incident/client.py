@@ -22,6 +22,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
+    WorkflowExecution,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
@@ -142,6 +143,14 @@ def _connect_problem(error: Exception, timeout: float) -> str:
     return first_line[:120].rstrip(".")
 
 
+async def _listed_title(execution: WorkflowExecution) -> str:
+    """The title kept in the memo; an incident sealed with a key this client lacks still lists."""
+    try:
+        return str(await execution.memo_value("title", ""))
+    except CodecError:
+        return "(encrypted with a key INCIDENT_CODEC_KEYS does not hold)"
+
+
 class IncidentClient:
     def __init__(self, client: Client, settings: Settings) -> None:
         self._client = client
@@ -257,7 +266,7 @@ class IncidentClient:
                 listings.append(
                     IncidentListing(
                         id=execution.id,
-                        title=str(await execution.memo_value("title", "")),
+                        title=await _listed_title(execution),
                         status=attributes.get(INCIDENT_STATUS) or "starting",
                         severity=attributes.get(INCIDENT_SEVERITY),
                         lead=attributes.get(INCIDENT_LEAD),
@@ -267,8 +276,6 @@ class IncidentClient:
                 )
         except RPCError as error:
             raise CommandError(await self._explain(error)) from None
-        except CodecError as error:
-            raise CommandError(str(error)) from None
         return listings
 
     async def _started_by(self, incident_id: str, request_id: str) -> bool:
@@ -276,7 +283,7 @@ class IncidentClient:
         try:
             description = await self._client.get_workflow_handle(incident_id).describe()
             return bool(await description.memo_value(_REQUEST_MEMO, "") == request_id)
-        except RPCError:
+        except (RPCError, CodecError):
             return False
 
     def _handle(self, incident_id: str) -> WorkflowHandle[IncidentWorkflow, IncidentState]:

@@ -356,6 +356,12 @@ async def test_a_security_incident_is_ciphertext_in_history_but_readable_with_th
         assert "k2026" in err and "Traceback" not in err and err.count("\n") == 1
     with pytest.raises(Exception, match="encoding"):
         await stack.client.get_workflow_handle(incident_id).query("state")
+    # The incident list still lists it, title withheld.
+    code, out, err = await stack.cli("--json", "list", env={"INCIDENT_CODEC_KEYS": ""})
+    assert code == 0, err
+    listed = {item["id"]: item for item in json.loads(out)}
+    assert listed[incident_id]["title"].startswith("(encrypted with a key")
+    assert listed[incident_id]["status"] == "active" and listed[incident_id]["security"]
 
 
 async def test_the_codec_server_decodes_what_the_web_ui_sends(stack: Stack) -> None:
