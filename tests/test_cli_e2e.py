@@ -443,8 +443,10 @@ def test_a_security_incident_is_never_described_in_public(cli, worker):
 
     cli.ok("resolve", incident_id, as_user=DM1)
     announced = wait_for_message(worker, incident_id, f"resolved → {PLATFORM}")
+    edited = wait_for_message(worker, incident_id, f"declared (edited) → {PLATFORM}")
+    assert "A confidential incident has been resolved." in edited
     public = [m for m in worker.messages(incident_id) if f"→ {PLATFORM}" in m]
-    assert len(public) == 2 and announced in public
+    assert len(public) == 3 and announced in public  # announcement, resolution, announcement edited
     for line in public:
         assert all(word not in line.lower() for word in ("leaked", "aws", "gist")), line
         assert state["channel_id"] not in line
@@ -720,6 +722,10 @@ def test_a_worker_that_went_away_is_named_and_the_command_waits_for_it(cli, dev_
         assert done.returncode == 0, done.stderr
         # Stop only once nothing is in flight, or the next worker waits out activity timeouts.
         wait_for_message(first, incident_id, f"declared → {PLATFORM}")
+        deadline = time.monotonic() + WAIT_SECONDS
+        while cli.worker_state(incident_id)["undelivered"]:
+            assert time.monotonic() < deadline, f"{incident_id} kept messages undelivered"
+            time.sleep(0.2)
 
     sentence = cli.refused("update", incident_id, "Still here", as_user=LEAD, **quick)
     assert sentence == (
