@@ -194,6 +194,13 @@ async def standing_messages(
     return [handle]
 
 
+async def continued_as_new_packed(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """The same path after the timeline was packed in the carried input (``timeline_packed``)."""
+    return await continued_as_new(client, queue, env)
+
+
 PATHS = [
     declined,
     accepted_and_resolved,
@@ -202,6 +209,7 @@ PATHS = [
     signalled,
     retro_draft_posted,
     standing_messages,
+    continued_as_new_packed,
 ]
 
 

@@ -1081,3 +1081,21 @@ def test_announcement_and_summary_texts() -> None:
         f"Supporters: {HELPER}",
         "Delivery manager: not yet engaged",
     ]
+
+
+def test_a_long_timeline_travels_packed_across_continue_as_new() -> None:
+    incident = declared()
+    for n in range(3000):
+        _do(
+            incident,
+            Action.UPDATE,
+            ProgressUpdate(actor=LEAD, text=f"Still rolling back, step {n}"),
+        )
+    incident.outbox.clear()  # delivered
+    carried = incident.carried()
+    assert carried.timeline == [] and carried.timeline_packed is not None
+    plain = carried.model_copy(update={"timeline": incident.timeline, "timeline_packed": None})
+    assert len(carried.model_dump_json()) * 5 < len(plain.model_dump_json())
+    continued = Incident.open(_start(declare=True).model_copy(update={"carried": carried}), NOW)
+    assert continued.timeline == incident.timeline
+    assert plain.entries() == incident.timeline  # as runs continued before packing carried it

@@ -6,12 +6,14 @@ defined here, so the CLI, the worker and the tests share one definition of each.
 
 from __future__ import annotations
 
+import base64
 import re
+import zlib
 from datetime import datetime, time, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 TITLE_MAX = 200
 TEXT_MAX = 3000
@@ -378,14 +380,36 @@ class IncidentState(Model):
     )
 
 
+_TIMELINE = TypeAdapter(list[TimelineEntry])
+
+
 class CarriedState(Model):
-    """Everything a new run needs after continue-as-new: the facts, the timeline, the outbox."""
+    """Everything a new run needs after continue-as-new: the facts, the timeline, the outbox.
+
+    The timeline travels compressed (``timeline_packed``): carried as a list it grew by about
+    170 bytes an update and passed Temporal's 2 MB payload limit near 12,000 updates, and every
+    replay of the next run decoded it. Runs carried before packing hold the plain ``timeline``.
+    """
 
     state: IncidentState
-    timeline: list[TimelineEntry]
+    timeline: list[TimelineEntry] = []
+    timeline_packed: str | None = Field(
+        default=None, description="the timeline as zlib-compressed JSON, base64-encoded"
+    )
     outbox: list[Effect]
     effects_issued: int
     request_ids: list[str] = Field(default=[], description="recent signals' ids, applied once")
+
+    @classmethod
+    def packing(cls, timeline: list[TimelineEntry], **fields: Any) -> CarriedState:
+        packed = base64.b64encode(zlib.compress(_TIMELINE.dump_json(timeline), 6)).decode()
+        return cls(timeline=[], timeline_packed=packed, **fields)
+
+    def entries(self) -> list[TimelineEntry]:
+        """The whole timeline, however it was carried."""
+        if self.timeline_packed is None:
+            return self.timeline
+        return _TIMELINE.validate_json(zlib.decompress(base64.b64decode(self.timeline_packed)))
 
 
 class Receipt(Model):

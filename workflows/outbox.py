@@ -41,7 +41,7 @@ class IncidentRecord:
 
     def __init__(self, carried: CarriedState, policy: Policy) -> None:
         self.state = carried.state
-        self.timeline = carried.timeline
+        self.timeline = carried.entries()
         self.outbox = carried.outbox
         self.effects_issued = carried.effects_issued
         self.request_ids = carried.request_ids
@@ -150,9 +150,9 @@ class IncidentRecord:
         return effect
 
     def carried(self) -> CarriedState:
-        return CarriedState(
+        return CarriedState.packing(
+            self.timeline,
             state=self.state,
-            timeline=self.timeline,
             outbox=self.outbox,
             effects_issued=self.effects_issued,
             request_ids=self.request_ids,
