@@ -676,7 +676,7 @@ async def rss_median(worker: WorkerProcess, *, every: float, samples: int = 5) -
 # --- 6. One incident with many progress updates ----------------------------------------------------
 
 
-def grown(start: IncidentStart, updates: int) -> Iterator[tuple[int, IncidentStart]]:
+def grown(start: IncidentStart, updates: int) -> Iterator[tuple[int, Callable[[], IncidentStart]]]:
     """``start`` as continue-as-new would carry it after 1, 2, … ``updates`` progress updates,
     built by the process code itself (``workflows/process.py``), every message delivered."""
     now = utc_from_epoch(time.time() - updates - 60)
@@ -694,7 +694,8 @@ def grown(start: IncidentStart, updates: int) -> Iterator[tuple[int, IncidentSta
         now += timedelta(seconds=1)
         incident.apply(Action.UPDATE, ProgressUpdate(actor=LEAD, text=f"{UPDATE_TEXT} ({k})"), now)
         deliver_all()
-        yield k, start.model_copy(update={"carried": incident.carried()})
+        # Built only when asked for: packing the whole timeline at every step would be O(n²).
+        yield k, lambda: start.model_copy(update={"carried": incident.carried()})
 
 
 def carried_sizes(updates: int, *, step: int = 1000) -> dict[str, Any]:
@@ -704,7 +705,7 @@ def carried_sizes(updates: int, *, step: int = 1000) -> dict[str, Any]:
     sizes: dict[int, int] = {}
     for k, carried in grown(declaration("inc-2026-11-23-bench-long-incident"), updates):
         if k % step == 0 or k == updates or k == 1:
-            sizes[k] = converter.to_payloads([carried])[0].ByteSize()
+            sizes[k] = converter.to_payloads([carried()])[0].ByteSize()
     first, last = min(sizes), max(sizes)
     per_update = (sizes[last] - sizes[first]) / max(1, last - first)
     base = sizes[first] - per_update * first
@@ -752,7 +753,7 @@ async def long_incident(bench: Bench, worker: WorkerProcess, incident_queue: str
         prefilled = max(live, min(total, offline["over_limit_after_updates"]) - sizes.long_tail)
         start = declaration(bench.name("inc-long"), history_events_limit=limit)
         *_, (_k, carried) = grown(start, prefilled)
-        await bench.start_incident(carried, incident_queue)
+        await bench.start_incident(carried(), incident_queue)
         last_id = start.id
         await front_end.state(start.id)
         at_end = await show_samples(bench, front_end, start.id)
