@@ -387,7 +387,7 @@ async def start_throughput(bench: Bench, worker: WorkerProcess, queues: tuple[st
 
     async def incident_round() -> list[str]:
         ids = [bench.name("inc-start") for _ in range(batch)]
-        declared = worker.count("notice", "declared")
+        declared = announced(worker)
 
         async def one(incident_id: str) -> None:
             await front_end.start(declaration(incident_id), explicit_id=True)
@@ -397,7 +397,7 @@ async def start_throughput(bench: Bench, worker: WorkerProcess, queues: tuple[st
         rates["incident"].append(batch / await timed(lambda: bench.map(one, ids)))
         # The next round starts on a quiet worker: channels and announcements delivered.
         await worker.wait_for(
-            lambda: worker.count("notice", "declared") >= declared + batch,
+            lambda: announced(worker) >= declared + batch,
             timeout=600,
             what="the announcements",
         )
@@ -498,10 +498,10 @@ async def reminder_lateness(bench: Bench, worker: WorkerProcess, queues: tuple[s
         )
 
     reminders = worker.count("notice", "reminder")
-    declared = worker.count("notice", "declared")
+    declared = announced(worker)
     await bench.map(start, planned)
     await worker.wait_for(
-        lambda: worker.count("notice", "declared") >= declared + n,
+        lambda: announced(worker) >= declared + n,
         timeout=first + spread - time.time() + 600,
         what="the incidents' announcements",
     )
@@ -640,9 +640,7 @@ async def memory_of(bench: Bench, kind: str, n: int, warm: int) -> dict[str, Any
     ) as worker:
 
         def done() -> int:
-            return (
-                worker.count("notice", "declared") if kind == "incident" else worker.count("bare")
-            )
+            return announced(worker) if kind == "incident" else worker.count("bare")
 
         await bench.map(start, ids[:warm])
         await worker.wait_for(lambda: done() >= warm, timeout=120, what="the warm-up")
@@ -674,6 +672,12 @@ async def rss_median(worker: WorkerProcess, *, every: float, samples: int = 5) -
 
 
 # --- 6. One incident with many progress updates ----------------------------------------------------
+
+
+def announced(worker: WorkerProcess) -> int:
+    """Incidents whose start-up deliveries are done: the announcement and the pinned summary (the
+    last of them), so a figure that follows starts on a quiet worker."""
+    return min(worker.count("notice", "declared"), worker.count("notice", "summary"))
 
 
 def grown(start: IncidentStart, updates: int) -> Iterator[tuple[int, Callable[[], IncidentStart]]]:
