@@ -76,15 +76,20 @@ def topic_line(title: str, severity: str | None, lead: str | None) -> str:
 def announcement_text(state: IncidentState) -> str:
     """The platform channel's announcement, kept current. Security incidents show no details."""
     if state.security:
-        if state.status in (Status.RESOLVED, Status.CLOSED):
-            return "A confidential incident has been resolved."
-        return "A confidential incident is being handled."
+        return sealed_announcement(resolved=state.status in (Status.RESOLVED, Status.CLOSED))
     headline = {
         Status.AWAITING_APPROVAL: "Incident awaiting resolution approval",
         Status.RESOLVED: "Incident resolved",
         Status.CLOSED: "Incident closed",
     }.get(state.status, "Incident declared")
     return f"{headline}: {state.title} ({state.severity}), led by {state.lead}."
+
+
+def sealed_announcement(*, resolved: bool) -> str:
+    """All a public channel ever says of a security incident."""
+    if resolved:
+        return "A confidential incident has been resolved."
+    return "A confidential incident is being handled."
 
 
 def pinned_summary(state: IncidentState) -> str:

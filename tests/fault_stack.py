@@ -19,7 +19,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -40,20 +39,12 @@ from messages import slack_blocks as sb
 from tests.standins.common import StandIn, drop_connection, request_params
 from tests.standins.slack import SlackStandIn
 from tests.standins.statuspage import StatusPageStandIn
+from tests.support import clean_env, free_port
 from workflows.search_attributes import ALL_KEYS
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = ROOT / "build" / "faults_summary.jsonl"  # build/ is not committed
-_CLEARED_ENV = ("TEMPORAL_", "INCIDENT_", "SLACK_", "STATUSPAGE_")
-_PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def eventually(
@@ -74,15 +65,6 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout:g} s: {what} (last error: {last!r})")
         await asyncio.sleep(every)
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(_CLEARED_ENV) and name.upper() not in _PROXIES
-    }
-    return {**env, **extra}
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -22,9 +21,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from temporalio.api.enums.v1 import TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -32,6 +28,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.console import ConsoleMessenger, ConsoleStatusPage
 from activities.delivery import IncidentActivities
 from incident.settings import Settings
+from tests.support import clean_env, free_port, wait_until_polled
 from worker import build_worker
 
 pytestmark = pytest.mark.e2e
@@ -43,9 +40,6 @@ PLATFORM = "#wc-platform"
 DM1, DM2, INFOSEC = "U0DM1", "U0DM2", "U0SEC"
 DEV, LEAD, LEAD2, HELPER, REPORTER = "U0DEV", "U0LEAD", "U0LEAD2", "U0HELP", "U0REP"
 WAIT_SECONDS = 15
-
-_CLEARED_ENV = ("TEMPORAL_", "INCIDENT_", "SLACK_", "STATUSPAGE_")
-_PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
 # --- The worker, in-process --------------------------------------------------------------------
@@ -87,26 +81,12 @@ class ThreadWorker:
             )
             settings = Settings(_env_file=None, temporal_task_queue=self.task_queue)
             async with build_worker(self._client, settings, activities=activities):
-                await self._wait_until_polled()
+                await wait_until_polled(self._client, self.task_queue)
                 self._started.set()
                 await self._stop.wait()
         except BaseException as error:
             self._failure = error
             self._started.set()
-
-    async def _wait_until_polled(self) -> None:
-        """The CLI refuses to start incidents until the server has seen a poller."""
-        assert self._client
-        request = DescribeTaskQueueRequest(
-            namespace="default",
-            task_queue=TaskQueue(name=self.task_queue),
-            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        )
-        for _ in range(100):
-            if (await self._client.workflow_service.describe_task_queue(request)).pollers:
-                return
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"nobody polls {self.task_queue}")
 
     def call(self, work: Callable[[Client], Coroutine[Any, Any, T]]) -> T:
         """Run ``work(client)`` on the worker's loop (the test thread has none running)."""
@@ -133,11 +113,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def cli_env(worker: ThreadWorker) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(_CLEARED_ENV) and name.upper() not in _PROXIES
-    }
+    env = clean_env()
     env.update(
         TEMPORAL_ADDRESS=worker.target,
         TEMPORAL_TASK_QUEUE=worker.task_queue,
@@ -744,20 +720,13 @@ def test_a_worker_that_went_away_is_named_and_the_command_waits_for_it(cli, dev_
         assert cli.show(incident_id)["last_update"] == "Still here"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.mark.parametrize(
     "args",
     [["show", "inc-x"], ["list"], ["declare", "Down", "--lead", DEV]],
     ids=["show", "list", "declare"],
 )
 def test_an_unreachable_server_is_one_sentence(cli, args):
-    address = f"127.0.0.1:{_free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     started = time.monotonic()
     sentence = cli.refused(
         *args, as_user=DEV, TEMPORAL_ADDRESS=address, INCIDENT_CLI_TIMEOUT_SECONDS="3"

@@ -24,10 +24,7 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 from temporalio.api.common.v1 import Payload
-from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.failure.v1 import Failure
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
@@ -44,6 +41,7 @@ from incident.codec_server import bound_port, start_codec_server
 from incident.settings import Settings, SettingsError
 from tests.standins.slack import BOT_USER, SlackStandIn
 from tests.standins.statuspage import StatusPageStandIn
+from tests.support import clean_env, wait_until_polled
 
 STARTER = Path(__file__).resolve().parent.parent / "starter.py"
 OLD_KEY, NEW_KEY = CodecKey("k2025", os.urandom(32)), CodecKey("k2026", os.urandom(32))
@@ -209,15 +207,8 @@ class Stack:
 
 
 def _cli_env(target: str, task_queue: str, slack: str, page: str) -> dict[str, str]:
-    cleared = ("TEMPORAL_", "INCIDENT_", "SLACK_", "STATUSPAGE_")
-    proxies = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(cleared) and name.upper() not in proxies
-    }
-    env.update(
-        SECRETS,
+    return clean_env(
+        **SECRETS,
         TEMPORAL_ADDRESS=target,
         TEMPORAL_TASK_QUEUE=task_queue,
         INCIDENT_DELIVERY_MANAGERS=DM,
@@ -228,21 +219,6 @@ def _cli_env(target: str, task_queue: str, slack: str, page: str) -> dict[str, s
         STATUSPAGE_PAGE_ID="page1",
         STATUSPAGE_API_URL=page,
     )
-    return env
-
-
-async def _wait_for_poller(client: Client, task_queue: str, worker: Any) -> None:
-    request = DescribeTaskQueueRequest(
-        namespace="default",
-        task_queue=TaskQueue(name=task_queue),
-        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    )
-    for _ in range(300):
-        if (await client.workflow_service.describe_task_queue(request)).pollers:
-            return
-        assert worker.returncode is None, "the worker exited at start"
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"nobody polls {task_queue}")
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -270,7 +246,9 @@ async def stack(
             stderr=asyncio.subprocess.STDOUT,
         )
     try:
-        await _wait_for_poller(dev_env.client, task_queue, worker)
+        await wait_until_polled(
+            dev_env.client, task_queue, tries=300, still_alive=lambda: worker.returncode is None
+        )
         yield Stack(env, cwd, log, slack, page, dev_env.client)
     finally:
         if worker.returncode is None:

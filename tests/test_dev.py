@@ -25,21 +25,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support import clean_env, free_port
+
 pytestmark = pytest.mark.e2e
 
 STARTER = Path(__file__).resolve().parent.parent / "starter.py"
 STARTUP_SECONDS = 90
 STOP_SECONDS = 20
 DM, DEV = "U0DM1", "U0DEV"
-_CLEARED_ENV = ("TEMPORAL_", "INCIDENT_", "SLACK_", "STATUSPAGE_")
-_PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _port_open(port: int) -> bool:
@@ -99,17 +92,11 @@ class Stack:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    base = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(_CLEARED_ENV) and name.upper() not in _PROXIES
-    }
-    return {
-        **base,
-        "TEMPORAL_ADDRESS": f"127.0.0.1:{_free_port()}",
-        "INCIDENT_DATA_DIR": str(tmp_path / "data"),
-        "INCIDENT_DELIVERY_MANAGERS": DM,
-    }
+    return clean_env(
+        TEMPORAL_ADDRESS=f"127.0.0.1:{free_port()}",
+        INCIDENT_DATA_DIR=str(tmp_path / "data"),
+        INCIDENT_DELIVERY_MANAGERS=DM,
+    )
 
 
 @contextmanager
@@ -145,7 +132,7 @@ def active_in_web_ui(ui_port: int) -> list[str]:
 
 
 def test_dev_runs_lists_in_the_web_ui_stops_on_ctrl_c_and_keeps_incidents(env, tmp_path):
-    ui_port = _free_port()
+    ui_port = free_port()
     server_port = int(env["TEMPORAL_ADDRESS"].rsplit(":", 1)[1])
     incident_id = f"dev-{uuid.uuid4().hex[:8]}"
 
@@ -196,13 +183,13 @@ async def test_a_server_that_never_answers_is_stopped_not_left_running(tmp_path,
     )
     settings = Settings(
         _env_file=None,
-        temporal_address=f"127.0.0.1:{_free_port()}",
+        temporal_address=f"127.0.0.1:{free_port()}",
         incident_data_dir=tmp_path / "data",
     )
     loop = asyncio.get_running_loop()
     try:
         with pytest.raises(CommandError, match="did not start in 2 s"):
-            await dev.run_dev(settings, ui_port=_free_port())
+            await dev.run_dev(settings, ui_port=free_port())
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,28 +17,11 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from incident.settings import Settings, SettingsError
+from tests.support import clean_env, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTER = ROOT / "starter.py"
 DM, LEAD = "U0DM1", "U0LEAD"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def clean_env(**settings: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TEMPORAL_", "INCIDENT_", "SLACK_", "STATUSPAGE_"))
-        and k.upper() not in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
-    }
-    env.update(settings)
-    return env
 
 
 class Stack:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
-import socket
 import sys
 import time
 import uuid
@@ -18,9 +16,7 @@ from typing import Any, TypeVar
 import aiohttp
 import pytest
 import pytest_asyncio
-from temporalio.api.enums.v1 import EventType, TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -32,6 +28,7 @@ from incident.settings import Settings
 from messages.slack_blocks import ActionId
 from tests.standins.slack import BOT_USER
 from tests.standins.slack_relay import RelaySlackStandIn, SlackSender
+from tests.support import clean_env, free_port, wait_until_polled
 from worker import build_worker
 
 pytestmark = pytest.mark.e2e
@@ -42,8 +39,6 @@ TOKEN, SECRET = "xoxb-relay-test", "relay-signing-secret"
 DM1, DM2 = "U0DM1", "U0DM2"
 LEAD, SUE, HELPER, REPORTER = "U0LEAD", "U0SUE", "U0HELP", "U0REP"
 WAIT_SECONDS = 20
-_CLEARED = ("TEMPORAL_", "INCIDENT_", "SLACK_", "STATUSPAGE_")
-_PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
 async def eventually(check: Callable[[], Awaitable[T]], what: str) -> T:
@@ -137,25 +132,6 @@ class Stack:
         return out.decode()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def _wait_until_polled(client: Client, task_queue: str) -> None:
-    request = DescribeTaskQueueRequest(
-        namespace="default",
-        task_queue=TaskQueue(name=task_queue),
-        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    )
-    for _ in range(100):
-        if (await client.workflow_service.describe_task_queue(request)).pollers:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"nobody polls {task_queue}")
-
-
 async def _wait_until_serving(url: str, process: asyncio.subprocess.Process, log: Path) -> None:
     for _ in range(300):
         if process.returncode is not None:
@@ -186,12 +162,7 @@ async def stack(
     )
     settings = Settings(_env_file=None, temporal_task_queue=task_queue)
     workdir = tmp_path_factory.mktemp("relay")
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(_CLEARED) and name.upper() not in _PROXIES
-    }
-    env.update(
+    env = clean_env(
         TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host,
         TEMPORAL_TASK_QUEUE=task_queue,
         INCIDENT_DELIVERY_MANAGERS=f"{DM1},{DM2}",
@@ -204,11 +175,11 @@ async def stack(
     }
     processes = []
     async with build_worker(dev_env.client, settings, activities=activities):
-        await _wait_until_polled(dev_env.client, task_queue)
+        await wait_until_polled(dev_env.client, task_queue)
         try:
             urls = []
             for number in range(2):  # stateless: two relays side by side, either may answer
-                port, log = _free_port(), workdir / f"relay-{number}.log"
+                port, log = free_port(), workdir / f"relay-{number}.log"
                 process = await asyncio.create_subprocess_exec(
                     sys.executable, str(STARTER), "relay", "--host", "127.0.0.1",
                     "--port", str(port), cwd=workdir, env=relay_env,

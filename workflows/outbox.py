@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from messages.summary import announcement_text, channel_topic, pinned_summary
+from messages.summary import (
+    announcement_text,
+    channel_topic,
+    pinned_summary,
+    sealed_announcement,
+)
 from workflows.model import (
     Audience,
     CarriedState,
@@ -114,9 +119,7 @@ class IncidentRecord:
         s.standing_texts[standing] = text
         for index, effect in enumerate(self.outbox[1:], start=1):  # outbox[0] may be in flight
             if isinstance(effect, Notice) and effect.standing is standing:
-                public = standing is Standing.ANNOUNCEMENT or (
-                    self.policy.channel_mode == "shared" and not s.security
-                )
+                public = standing is Standing.ANNOUNCEMENT or self._channel_is_public
                 self.outbox[index] = effect.model_copy(
                     update={"text": text, "incident": self._brief(public=public)}
                 )
@@ -211,6 +214,11 @@ class IncidentRecord:
             )
         )
 
+    @property
+    def _channel_is_public(self) -> bool:
+        """The shared response channel is public; an incident's own channel is its people's."""
+        return self.policy.channel_mode == "shared" and not self.state.security
+
     def _to_channel(
         self,
         kind: NoticeKind,
@@ -222,13 +230,11 @@ class IncidentRecord:
         invite: list[str] | None = None,
         archive_channel: bool = False,
     ) -> None:
-        shared = self.policy.channel_mode == "shared"
-        public = shared and not self.state.security
         self._notice(
             kind,
             Audience.INCIDENT_CHANNEL,
             text,
-            public=public,
+            public=self._channel_is_public,
             actor=actor,
             mentions=mentions,
             standing=standing,
@@ -246,7 +252,7 @@ class IncidentRecord:
             text, standing = announcement_text(self.state), Standing.ANNOUNCEMENT
             self.state.standing_texts[standing] = text
         if self.state.security:
-            text = _sealed_announcement(kind)
+            text = sealed_announcement(resolved=kind is NoticeKind.RESOLVED)
             actor = None  # who declared or resolved it (often the lead) is a detail too
         self._notice(
             kind, Audience.PLATFORM_CHANNEL, text, public=True, actor=actor, standing=standing
@@ -318,7 +324,7 @@ class IncidentRecord:
                     update={
                         "incident": self._brief(public=True),
                         "actor": None,
-                        "text": _sealed_announcement(effect.kind),
+                        "text": sealed_announcement(resolved=effect.kind is NoticeKind.RESOLVED),
                     }
                 )
             elif isinstance(effect, ChannelRequest) and not effect.private:
@@ -341,12 +347,6 @@ class IncidentRecord:
         people = list(dict.fromkeys(p for p in recipients if p))
         if people:
             self._notice(kind, Audience.DIRECT, text, public=False, recipients=people, actor=actor)
-
-
-def _sealed_announcement(kind: NoticeKind) -> str:
-    if kind is NoticeKind.RESOLVED:
-        return "A confidential incident has been resolved."
-    return "A confidential incident is being handled."
 
 
 def channel_name(incident_id: str, *, private: bool) -> str:
