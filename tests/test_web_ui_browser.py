@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.test_dev import DEV, _free_port, cli, env, running
+from tests.support import free_port
+from tests.test_dev import DEV, cli, env, running
 
 pytestmark = pytest.mark.e2e
 __all__ = ["env"]  # the fixture, imported for pytest
@@ -34,7 +35,7 @@ def test_the_web_ui_lists_the_active_incident_with_its_summary(
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    ui_port = _free_port()
+    ui_port = free_port()
     incident_id = f"inc-ui-{uuid.uuid4().hex[:8]}"
     title = "Catalogue search returns nothing"
     with running(env, tmp_path, ui_port) as stack:
