@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
 from temporalio.api.enums.v1 import TaskQueueType
@@ -45,12 +45,15 @@ from workflows.model import (
     Status,
     TimelineEntry,
 )
+from workflows.process import Incident
 from workflows.rules import Action
 from workflows.search_attributes import (
     INCIDENT_LEAD,
     INCIDENT_SECURITY,
     INCIDENT_SEVERITY,
     INCIDENT_STATUS,
+    search_attribute_values,
+    typed_search_attributes,
 )
 
 T = TypeVar("T")
@@ -174,6 +177,10 @@ class IncidentClient:
         if request_id is not None:
             memo[_REQUEST_MEMO] = request_id
         base = start.id
+        start = start.model_copy(update={"search_attributes_given": True})
+        search_attributes = typed_search_attributes(
+            search_attribute_values(Incident.open(start, datetime.now(UTC)).state)
+        )
         for attempt in range(1, 100):
             candidate = base if attempt == 1 else f"{base}-{attempt}"
             try:
@@ -181,6 +188,7 @@ class IncidentClient:
                     IncidentWorkflow.run,
                     start.model_copy(update={"id": candidate}),
                     id=candidate,
+                    search_attributes=search_attributes,
                     task_queue=self._settings.temporal_task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                     id_conflict_policy=WorkflowIDConflictPolicy.FAIL,

@@ -12,7 +12,7 @@ import asyncio
 import shutil
 import sys
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,8 @@ from workflows.model import (
     Severity,
     StatusPageStatus,
 )
+from workflows.process import Incident
+from workflows.search_attributes import search_attribute_values, typed_search_attributes
 
 HISTORIES = Path(__file__).parent / "histories"
 DM, LEAD, HELPER = "U0DM", "U0LEAD", "U0HELP"
@@ -201,6 +203,42 @@ async def continued_as_new_packed(
     return await continued_as_new(client, queue, env)
 
 
+async def started_with_search_attributes(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """Started as ``incident.client`` starts incidents: the search attributes given with the
+    start, upserted only when they change; continued as new (the next run inherits them)."""
+    policy = POLICY.model_copy(update={"history_events_limit": 40})
+    start = IncidentStart(
+        id="inc-indexed",
+        title="Recorded path indexed",
+        actor=LEAD,
+        policy=policy,
+        declare=True,
+        lead=LEAD,
+        search_attributes_given=True,
+    )
+    opened = Incident.open(start, datetime.now(UTC)).state
+    handle = await client.start_workflow(
+        IncidentWorkflow.run,
+        start,
+        id=start.id,
+        task_queue=queue,
+        search_attributes=typed_search_attributes(search_attribute_values(opened)),
+    )
+    first_run = handle.result_run_id
+    await _send(handle, "handover", Handover(actor=LEAD, to=HELPER))
+    for n in range(10):
+        await _send(handle, "update", ProgressUpdate(actor=HELPER, text=f"Update {n}"))
+    await _send(handle, "resolve", Resolve(actor=DM))
+    await _send(handle, "retro", Retro(actor=DM, notes="done"))
+    await handle.result()
+    return [
+        client.get_workflow_handle(handle.id, run_id=first_run),
+        client.get_workflow_handle(handle.id),
+    ]
+
+
 PATHS = [
     declined,
     accepted_and_resolved,
@@ -210,6 +248,7 @@ PATHS = [
     retro_draft_posted,
     standing_messages,
     continued_as_new_packed,
+    started_with_search_attributes,
 ]
 
 

@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from temporalio.api.common.v1 import SearchAttributes
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import decode_typed_search_attributes
 from temporalio.testing import WorkflowEnvironment
 
 from activities.console import ConsoleMessenger, ConsoleStatusPage
@@ -512,6 +514,42 @@ def test_list_active_shows_an_active_incident(cli, active_id, triage_id):
     assert listed[active_id]["lead"] == LEAD
     assert triage_id not in listed
     assert active_id in cli.ok("list", "--status", "active")
+
+
+def test_the_web_ui_lists_a_new_incident_from_its_first_event(cli, worker, triage_id):
+    """The CLI starts an incident with its search attributes (status, severity, lead), so the
+    workflow upserts them only when they change: one visibility write less per incident."""
+    incident_id = new_id("listed")
+    cli.declare(incident_id, "Basket totals wrong", by=DEV, lead=LEAD)
+    cli.ok("handover", incident_id, "--to", LEAD2, as_user=LEAD)
+    cli.settled(incident_id)
+
+    async def indexed(client: Client, workflow_id: str) -> tuple[dict[str, Any], list[Any]]:
+        def ours(attributes: SearchAttributes) -> dict[str, Any]:
+            typed = decode_typed_search_attributes(attributes)
+            return {p.key.name: p.value for p in typed if p.key.name.startswith("Incident")}
+
+        history = await client.get_workflow_handle(workflow_id).fetch_history()
+        started = history.events[0].workflow_execution_started_event_attributes
+        upserts = [
+            ours(event.upsert_workflow_search_attributes_event_attributes.search_attributes)
+            for event in history.events
+            if event.HasField("upsert_workflow_search_attributes_event_attributes")
+        ]
+        return ours(started.search_attributes), [u for u in upserts if u]
+
+    given, upserted = worker.call(lambda client: indexed(client, incident_id))
+    assert given == {
+        "IncidentStatus": "active",
+        "IncidentSeverity": "sev2",
+        "IncidentLead": LEAD,
+        "IncidentSecurity": False,
+    }
+    assert upserted == [{"IncidentLead": LEAD2}]
+
+    given, upserted = worker.call(lambda client: indexed(client, triage_id))
+    assert given == {"IncidentStatus": "triage", "IncidentSecurity": False}
+    assert upserted == []
 
 
 # --- Refusals: one sentence, non-zero, and nothing changed -------------------------------------

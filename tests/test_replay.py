@@ -36,6 +36,8 @@ def test_every_lifecycle_path_is_recorded() -> None:
         "signalled",
         "retro_draft_posted",
         "standing_messages",
+        "started_with_search_attributes_run1",
+        "started_with_search_attributes_run2",
     } <= names
 
 

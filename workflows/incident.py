@@ -46,7 +46,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.process import Incident
     from workflows.rules import Action
-    from workflows.search_attributes import search_attribute_updates, search_attribute_values
+    from workflows.search_attributes import (
+        published_at_start,
+        search_attribute_updates,
+        search_attribute_values,
+    )
 
 REFUSED = "Refused"
 # Patch ids: each guards a change that adds commands, so running incidents replay unchanged.
@@ -74,7 +78,12 @@ class IncidentWorkflow:
         self._incident = Incident.open(start, workflow.now())
         self._incident.posts_retro_draft = workflow.patched(RETRO_DRAFT_AT_RESOLUTION)
         self._incident.keeps_standing_messages = workflow.patched(STANDING_MESSAGES)
-        self._published: dict[str, str | bool | None] = {}
+        # Search attributes the starter already set (see IncidentStart) are not upserted again.
+        self._published: dict[str, str | bool | None] = (
+            published_at_start(workflow.info().typed_search_attributes)
+            if start.search_attributes_given
+            else {}
+        )
         self._changed = False
         # A continued run has counted its past already.
         carried = start.carried is not None

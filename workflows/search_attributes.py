@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    SearchAttributeUpdate,
+    TypedSearchAttributes,
+)
 
 from workflows.model import IncidentState
 
@@ -40,3 +45,18 @@ def search_attribute_updates(
             continue
         updates.append(key.value_unset() if value is None else key.value_set(value))
     return updates
+
+
+def typed_search_attributes(values: dict[str, str | bool | None]) -> TypedSearchAttributes:
+    """``values`` as given to a workflow start (unset ones left out)."""
+    pairs = [
+        SearchAttributePair(key, values[key.name])
+        for key in ALL_KEYS
+        if values[key.name] is not None
+    ]
+    return TypedSearchAttributes(pairs)
+
+
+def published_at_start(given: TypedSearchAttributes) -> dict[str, str | bool | None]:
+    """What the Web UI already shows for a run started with ``given`` search attributes."""
+    return {key.name: given.get(key) for key in ALL_KEYS}
