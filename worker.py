@@ -22,7 +22,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorAutoscaling, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.console import ConsoleMessenger, ConsoleStatusPage
@@ -99,6 +99,8 @@ def build_worker(
         activities=(activities or build_activities(settings)).all(),
         graceful_shutdown_timeout=timedelta(seconds=10),
         workflow_runner=WORKFLOW_RUNNER,
+        workflow_task_poller_behavior=WORKFLOW_TASK_POLLERS,
+        activity_task_poller_behavior=ACTIVITY_TASK_POLLERS,
     )
 
 
@@ -109,6 +111,14 @@ def build_worker(
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows", "messages")
 )
+
+
+# Pollers follow the backlog the server reports, up to 20. A fixed five (the SDK default, one of
+# them on the shared queue) left new incidents' first workflow tasks up to 45 s in the server's
+# backlog during a burst of starts and reminders ~6 s behind their timers; up to 100 added enough
+# server load that timers fired later (`python -m bench`, README "Performance").
+WORKFLOW_TASK_POLLERS = PollerBehaviorAutoscaling(maximum=20)
+ACTIVITY_TASK_POLLERS = PollerBehaviorAutoscaling(maximum=20)
 
 
 def metrics_runtime(settings: Settings) -> Runtime | None:

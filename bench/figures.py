@@ -557,6 +557,8 @@ async def reminder_lateness(bench: Bench, worker: WorkerProcess, queues: tuple[s
         "reminders_per_second": round(n / spread, 1) if spread else None,
         "cpu_seconds_while_due": {"incident": cpu_incident, "bare": cpu_bare},
         "lateness_by_due_order": quartiles(delivered),
+        "latest_traced": await trace_latest(bench.client, planned, delivered),
+        "due_between": [round(first, 1), round(first + spread, 1)],
     }
     figure.sizes = {"incidents": n, "due_within_seconds": spread}
     figure.notes.append(
@@ -579,6 +581,45 @@ async def timer_fired_at(client: Client, workflow_id: str) -> float | None:
         if event.event_type == EventType.EVENT_TYPE_TIMER_FIRED:
             return event.event_time.ToDatetime(tzinfo=UTC).timestamp()
     return None
+
+
+async def trace_latest(
+    client: Client, planned: dict[str, float], lateness: list[float], *, count: int = 5
+) -> list[dict[str, Any]]:
+    """The history after the timer fired, for the ``count`` latest reminders: where they waited
+    (each event's seconds after TimerFired; a workflow task's queue kind, a failure's cause)."""
+    latest = sorted(zip(lateness, planned, strict=True), reverse=True)[:count]
+    traces = []
+    for late, workflow_id in latest:
+        history = await client.get_workflow_handle(workflow_id).fetch_history()
+        fired: float | None = None
+        steps: list[str] = []
+        for event in history.events:
+            at = event.event_time.ToDatetime(tzinfo=UTC).timestamp()
+            if fired is None:
+                if event.event_type == EventType.EVENT_TYPE_TIMER_FIRED:
+                    fired = at
+                continue
+            name = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+            if event.HasField("workflow_task_scheduled_event_attributes"):
+                kind = event.workflow_task_scheduled_event_attributes.task_queue.kind
+                name += " sticky" if kind == 2 else " normal"
+            if event.HasField("workflow_task_failed_event_attributes"):
+                name += f" cause={event.workflow_task_failed_event_attributes.cause}"
+            if event.HasField("workflow_task_timed_out_event_attributes"):
+                name += f" timeout={event.workflow_task_timed_out_event_attributes.timeout_type}"
+            steps.append(f"{at - fired:+.3f} {name}")
+            if len(steps) >= 8:
+                break
+        traces.append(
+            {
+                "workflow_id": workflow_id,
+                "late": round(late, 3),
+                "due": round(planned[workflow_id], 1),
+                "after_fired": steps,
+            }
+        )
+    return traces
 
 
 def quartiles(samples: list[float]) -> list[float]:

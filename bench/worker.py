@@ -34,7 +34,7 @@ from activities.console import ConsoleStatusPage
 from activities.delivery import IncidentActivities, Messenger
 from bench.baseline import BareFired, BareWorkflow, bare_activity
 from incident.settings import Settings
-from worker import build_worker
+from worker import ACTIVITY_TASK_POLLERS, WORKFLOW_TASK_POLLERS, build_worker
 from workflows.incident import IncidentWorkflow
 from workflows.model import ChannelRef, ChannelRequest, Notice
 
@@ -86,6 +86,8 @@ def what_if_worker(
         activities=activities.all(),
         graceful_shutdown_timeout=timedelta(seconds=10),
         workflow_runner=workflow_runner,
+        workflow_task_poller_behavior=WORKFLOW_TASK_POLLERS,
+        activity_task_poller_behavior=ACTIVITY_TASK_POLLERS,
     )
 
 
@@ -115,6 +117,9 @@ async def serve(args: argparse.Namespace) -> None:
                 task_queue=args.bare_queue,
                 workflows=[BareWorkflow],
                 activities=[bare_activity(_record_bare)],
+                # The same pollers as the product's worker: the ratios compare workflows.
+                workflow_task_poller_behavior=WORKFLOW_TASK_POLLERS,
+                activity_task_poller_behavior=ACTIVITY_TASK_POLLERS,
             )
         )
     stop = asyncio.Event()
