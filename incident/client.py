@@ -28,7 +28,11 @@ from temporalio.client import (
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
@@ -154,6 +158,14 @@ async def _listed_title(execution: WorkflowExecution) -> str:
         return "(encrypted with a key INCIDENT_CODEC_KEYS does not hold)"
 
 
+def opening_search_attributes(start: IncidentStart) -> TypedSearchAttributes:
+    """The search attributes a new incident starts with (its status, severity, lead), given
+    with the start so the Web UI lists it at once and the workflow need not upsert them."""
+    return typed_search_attributes(
+        search_attribute_values(Incident.open(start, datetime.now(UTC)).state)
+    )
+
+
 class IncidentClient:
     def __init__(self, client: Client, settings: Settings) -> None:
         self._client = client
@@ -178,9 +190,7 @@ class IncidentClient:
             memo[_REQUEST_MEMO] = request_id
         base = start.id
         start = start.model_copy(update={"search_attributes_given": True})
-        search_attributes = typed_search_attributes(
-            search_attribute_values(Incident.open(start, datetime.now(UTC)).state)
-        )
+        search_attributes = opening_search_attributes(start)
         for attempt in range(1, 100):
             candidate = base if attempt == 1 else f"{base}-{attempt}"
             try:

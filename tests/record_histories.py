@@ -12,7 +12,7 @@ import asyncio
 import shutil
 import sys
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from temporalio.worker import Worker
 
 from activities.console import ConsoleMessenger, ConsoleStatusPage
 from activities.delivery import IncidentActivities
+from incident.client import opening_search_attributes
 from worker import ensure_search_attributes
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
@@ -43,8 +44,6 @@ from workflows.model import (
     Severity,
     StatusPageStatus,
 )
-from workflows.process import Incident
-from workflows.search_attributes import search_attribute_values, typed_search_attributes
 
 HISTORIES = Path(__file__).parent / "histories"
 DM, LEAD, HELPER = "U0DM", "U0LEAD", "U0HELP"
@@ -124,6 +123,16 @@ async def declared_handover_approved(
     return [handle]
 
 
+def both_runs(
+    client: Client, handle: WorkflowHandle[Any, Any], first_run: str | None
+) -> list[WorkflowHandle[Any, Any]]:
+    """The first run of a workflow that continued as new once, and its last run."""
+    return [
+        client.get_workflow_handle(handle.id, run_id=first_run),
+        client.get_workflow_handle(handle.id),
+    ]
+
+
 async def continued_as_new(
     client: Client, queue: str, env: WorkflowEnvironment
 ) -> list[WorkflowHandle[Any, Any]]:
@@ -135,10 +144,7 @@ async def continued_as_new(
     await _send(handle, "resolve", Resolve(actor=DM))
     await _send(handle, "retro", Retro(actor=DM, notes="done"))
     await handle.result()
-    return [
-        client.get_workflow_handle(handle.id, run_id=first_run),
-        client.get_workflow_handle(handle.id),
-    ]
+    return both_runs(client, handle, first_run)
 
 
 async def signalled(
@@ -218,13 +224,12 @@ async def started_with_search_attributes(
         lead=LEAD,
         search_attributes_given=True,
     )
-    opened = Incident.open(start, datetime.now(UTC)).state
     handle = await client.start_workflow(
         IncidentWorkflow.run,
         start,
         id=start.id,
         task_queue=queue,
-        search_attributes=typed_search_attributes(search_attribute_values(opened)),
+        search_attributes=opening_search_attributes(start),
     )
     first_run = handle.result_run_id
     await _send(handle, "handover", Handover(actor=LEAD, to=HELPER))
@@ -233,10 +238,7 @@ async def started_with_search_attributes(
     await _send(handle, "resolve", Resolve(actor=DM))
     await _send(handle, "retro", Retro(actor=DM, notes="done"))
     await handle.result()
-    return [
-        client.get_workflow_handle(handle.id, run_id=first_run),
-        client.get_workflow_handle(handle.id),
-    ]
+    return both_runs(client, handle, first_run)
 
 
 PATHS = [
