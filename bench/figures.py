@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from typing import Any, TypeVar
 
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, TaskQueueKind
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
@@ -603,7 +603,7 @@ async def trace_latest(
             name = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
             if event.HasField("workflow_task_scheduled_event_attributes"):
                 kind = event.workflow_task_scheduled_event_attributes.task_queue.kind
-                name += " sticky" if kind == 2 else " normal"
+                name += " sticky" if kind == TaskQueueKind.TASK_QUEUE_KIND_STICKY else " normal"
             if event.HasField("workflow_task_failed_event_attributes"):
                 name += f" cause={event.workflow_task_failed_event_attributes.cause}"
             if event.HasField("workflow_task_timed_out_event_attributes"):
