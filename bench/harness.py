@@ -25,7 +25,9 @@ DM, LEAD = "U0BENCHDM", "U0BENCHLEAD"
 
 Event = dict[str, Any]
 
-# The incident worker's workflow runner: "shipped" (worker.build_worker), or a what-if (--runner).
+# The incident worker's workflow runner: "shipped" (worker.build_worker), or a what-if (--runner,
+# see bench.worker.what_if_worker).
+RUNNERS = ["shipped", "passthrough", "unsandboxed", "local-deliveries"]
 RUNNER = ["shipped"]
 # When set (--profile DIR), every worker process runs under `py-spy record` writing there.
 PROFILE_DIR: list[Path] = []

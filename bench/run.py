@@ -29,7 +29,7 @@ from typing import Any
 
 from bench import figures, harness
 from bench.figures import Bench, Figure, Sizes
-from bench.harness import ROOT, WorkerProcess
+from bench.harness import ROOT, RUNNERS, WorkerProcess
 from bench.server import DevServer
 
 RESULTS = ROOT / "bench" / "results.json"
@@ -154,9 +154,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--runner",
-        choices=["shipped", "passthrough", "unsandboxed"],
+        choices=RUNNERS,
         default="shipped",
-        help="what-if: the incident worker's workflow runner (default: as shipped)",
+        help="what-if: the incident worker's workflow runner, or local-deliveries: the incident "
+        "delivering through local activities (default: as shipped)",
     )
     args = parser.parse_args(argv)
 

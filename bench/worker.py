@@ -33,6 +33,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.console import ConsoleStatusPage
 from activities.delivery import IncidentActivities, Messenger
 from bench.baseline import BareFired, BareWorkflow, bare_activity
+from bench.harness import RUNNERS
 from incident.settings import Settings
 from worker import ACTIVITY_TASK_POLLERS, WORKFLOW_TASK_POLLERS, build_worker
 from workflows.incident import IncidentWorkflow
@@ -69,20 +70,28 @@ def _record_bare(fired: BareFired) -> None:
 def what_if_worker(
     client: Client, settings: Settings, activities: IncidentActivities, runner: str
 ) -> Worker:
-    """``build_worker`` with another workflow runner: how much the sandbox costs (profiling).
+    """``build_worker`` with another workflow runner or workflow: what a change would gain.
 
     ``passthrough``: the sandbox imports the incident's own modules once, not once per workflow
-    run; ``unsandboxed``: no sandbox at all."""
-    restrictions = SandboxRestrictions.default.with_passthrough_modules("workflows", "messages")
-    workflow_runner: WorkflowRunner = (
-        SandboxedWorkflowRunner(restrictions=restrictions)
-        if runner == "passthrough"
-        else UnsandboxedWorkflowRunner()
+    run; ``unsandboxed``: no sandbox at all; ``local-deliveries``: the shipped runner, with the
+    incident delivering through local activities (``bench/local_deliveries.py``)."""
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(
+        "workflows", "messages", "bench.local_deliveries"
     )
+    workflow_runner: WorkflowRunner = (
+        UnsandboxedWorkflowRunner()
+        if runner == "unsandboxed"
+        else SandboxedWorkflowRunner(restrictions=restrictions)
+    )
+    workflow: type = IncidentWorkflow
+    if runner == "local-deliveries":
+        from bench.local_deliveries import LocalDeliveriesIncidentWorkflow
+
+        workflow = LocalDeliveriesIncidentWorkflow
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
-        workflows=[IncidentWorkflow],
+        workflows=[workflow],
         activities=activities.all(),
         graceful_shutdown_timeout=timedelta(seconds=10),
         workflow_runner=workflow_runner,
@@ -146,9 +155,7 @@ def main() -> None:
     parser.add_argument("--bare-queue")
     parser.add_argument("--slack-url", help="deliver through SlackMessenger at this API base")
     parser.add_argument("--slack-token", default="xoxb-bench")
-    parser.add_argument(
-        "--runner", choices=["shipped", "passthrough", "unsandboxed"], default="shipped"
-    )
+    parser.add_argument("--runner", choices=RUNNERS, default="shipped")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     asyncio.run(serve(args))

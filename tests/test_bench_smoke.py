@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,11 +22,11 @@ pytestmark = pytest.mark.bench
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_quick_bench_writes_every_figure(tmp_path: Path) -> None:
-    output = tmp_path / "results.json"
+def run_quick_bench(output: Path, *args: str) -> tuple[dict[str, Any], str]:
+    """``python -m bench --quick ARGS``: the results document and what it printed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "INCIDENT_"))}
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--output", str(output)],
+        [sys.executable, "-m", "bench", "--quick", "--output", str(output), *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -33,7 +34,11 @@ def test_quick_bench_writes_every_figure(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-    document = json.loads(output.read_text())
+    return json.loads(output.read_text()), result.stdout
+
+
+def test_quick_bench_writes_every_figure(tmp_path: Path) -> None:
+    document, printed = run_quick_bench(tmp_path / "results.json")
 
     assert document["mode"] == "quick"
     assert {"cores", "python", "temporalio"} <= set(document["machine"])
@@ -48,4 +53,18 @@ def test_quick_bench_writes_every_figure(tmp_path: Path) -> None:
             assert figure["value"] is not None, key
             assert figure["product"], key
     for line in ORDER:
-        assert line in result.stdout  # the printed table names every figure
+        assert line in printed  # the printed table names every figure
+
+
+def test_the_local_deliveries_what_if_delivers_every_start(tmp_path: Path) -> None:
+    """The start figure waits for every incident's announcement and pinned summary, so it is
+    measured only if the what-if workflow delivered them through its local activities."""
+    document, _ = run_quick_bench(
+        tmp_path / "results.json", "--only", "start_throughput", "--runner", "local-deliveries"
+    )
+
+    assert document["incident_worker_runner"] == "local-deliveries"
+    figure = document["figures"]["start_throughput"]
+    assert not [note for note in figure["notes"] if note.startswith("Failed:")], figure["notes"]
+    assert figure["value"] is not None
+    assert figure["extra"]["incident_starts_delivered_per_second"]["median"] > 0

@@ -330,7 +330,7 @@ class IncidentWorkflow:
         self._publish()
 
     async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | PostedRef | None:
-        name, result_type = _ACTIVITY_FOR[type(effect)]
+        name, result_type = activity_for(effect)
         result = await workflow.execute_activity(
             name,
             effect,
@@ -361,3 +361,8 @@ class IncidentWorkflow:
         if limit is not None and info.get_current_history_length() >= limit:
             return True
         return info.is_continue_as_new_suggested()
+
+
+def activity_for(effect: Effect) -> tuple[ActivityName, type | None]:
+    """The activity that delivers ``effect`` and the type of its result."""
+    return _ACTIVITY_FOR[type(effect)]
