@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
+import httpx
 from aiohttp import web
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
@@ -34,6 +35,10 @@ from workflows.search_attributes import ALL_KEYS
 log = logging.getLogger("incident.dev")
 
 STARTUP_TIMEOUT_SECONDS = 60
+# The Web UI's own connection to the frontend may still be backing off once the frontend answers.
+WEB_UI_TIMEOUT_SECONDS = 60
+# A server that was already running may have no UI on --ui-port; the worker does not wait long.
+EXISTING_WEB_UI_TIMEOUT_SECONDS = 5
 CODEC_PORT = 8081
 
 
@@ -106,6 +111,31 @@ async def _wait_for_server(
         await asyncio.sleep(0.3)
 
 
+async def _wait_for_web_ui(
+    settings: Settings, ui_port: int, stop: asyncio.Event, *, seconds: float
+) -> bool:
+    """Until the Web UI's API reads the namespace through its own connection to the frontend.
+
+    `temporal server start-dev` starts the UI beside the frontend, so the UI's first dial is
+    refused; gRPC then retries after a back-off (1 s, growing 1.6-fold per failure), and on a busy
+    machine the UI answers 503 for seconds after the frontend is up. A link printed before then
+    opens on an error page.
+    """
+    host = settings.temporal_address.rpartition(":")[0] or "127.0.0.1"
+    url = f"http://{host}:{ui_port}/api/v1/namespaces/{quote(settings.temporal_namespace)}"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    async with httpx.AsyncClient(timeout=2, trust_env=False) as http:
+        while not stop.is_set():
+            with contextlib.suppress(httpx.HTTPError):
+                if (await http.get(url)).status_code == 200:
+                    return True
+            if loop.time() > deadline:
+                return False
+            await asyncio.sleep(0.3)
+    return False
+
+
 async def _codec_server(settings: Settings, ui_port: int) -> web.AppRunner | None:
     """The codec server for the Web UI on CODEC_PORT, when INCIDENT_CODEC_KEYS is set."""
     keys = settings.codec_keys()
@@ -154,14 +184,25 @@ async def run_dev(settings: Settings, *, ui_port: int, json_logs: bool = False) 
             await _wait_for_server(settings, server, stop)
         if stop.is_set():
             return
-        every, active = web_ui_links(settings, ui_port)
         print(
             f"Temporal dev server: {settings.temporal_address} (data in "
             f"{settings.incident_data_dir}/temporal.db)",
             flush=True,
         )
-        print(f"Web UI:             {every}", flush=True)
-        print(f"Active incidents:   {active}", flush=True)
+        ui_wait = WEB_UI_TIMEOUT_SECONDS if server else EXISTING_WEB_UI_TIMEOUT_SECONDS
+        ui_answers = await _wait_for_web_ui(settings, ui_port, stop, seconds=ui_wait)
+        if stop.is_set():
+            return
+        every, active = web_ui_links(settings, ui_port)
+        if ui_answers:
+            print(f"Web UI:             {every}", flush=True)
+            print(f"Active incidents:   {active}", flush=True)
+        else:
+            print(
+                f"Web UI:             not answering on port {ui_port} after {ui_wait} s "
+                f"(see {settings.incident_data_dir / 'temporal.log'}); the worker runs without it.",
+                flush=True,
+            )
         if codec_endpoint:
             print(
                 f"Codec server:       {codec_endpoint} (the Web UI decrypts through it)", flush=True

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 from collections.abc import Callable
 
+import httpx
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -54,3 +56,34 @@ async def wait_until_polled(
         assert still_alive is None or still_alive(), "the worker exited at start"
         await asyncio.sleep(0.1)
     raise AssertionError(f"nobody polls {task_queue}")
+
+
+def get_when_ready(
+    url: str,
+    ready: Callable[[httpx.Response], bool],
+    *,
+    seconds: float,
+    params: dict[str, str] | None = None,
+) -> httpx.Response:
+    """GET ``url`` until ``ready(response)``, within ``seconds``.
+
+    A refused connection or a 5xx is "not yet" (a server still starting, or one whose own
+    upstream connection is backing off), never a failure on its own; a 4xx fails at once. On the
+    deadline, fails with what it last saw.
+    """
+    deadline = time.monotonic() + seconds
+    last_seen = "nothing yet"
+    while True:
+        try:
+            response = httpx.get(url, params=params, timeout=5, trust_env=False)
+        except httpx.TransportError as error:
+            last_seen = f"{type(error).__name__}: {error}"
+        else:
+            if 400 <= response.status_code < 500:
+                response.raise_for_status()
+            if response.status_code < 400 and ready(response):
+                return response
+            last_seen = f"{response.status_code}: {response.text[:500]}"
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url} not ready within {seconds} s; last seen {last_seen}")
+        time.sleep(0.5)

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiohttp import web
 
-from tests.support import clean_env, free_port
+from tests.support import clean_env, free_port, get_when_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -120,15 +121,18 @@ def cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProce
     )
 
 
-def active_in_web_ui(ui_port: int) -> list[str]:
-    response = httpx.get(
-        f"http://127.0.0.1:{ui_port}/api/v1/namespaces/default/workflows",
-        params={"query": 'IncidentStatus="active"'},
-        timeout=5,
-        trust_env=False,
-    )
-    response.raise_for_status()
+def _listed(response: httpx.Response) -> list[str]:
     return [item["execution"]["workflowId"] for item in response.json().get("executions") or []]
+
+
+def wait_until_listed_active(ui_port: int, incident_id: str) -> None:
+    """Visibility is eventually consistent; the UI's API is asked until it lists the incident."""
+    get_when_ready(
+        f"http://127.0.0.1:{ui_port}/api/v1/namespaces/default/workflows",
+        lambda response: incident_id in _listed(response),
+        params={"query": 'IncidentStatus="active"'},
+        seconds=30,
+    )
 
 
 def test_dev_runs_lists_in_the_web_ui_stops_on_ctrl_c_and_keeps_incidents(env, tmp_path):
@@ -137,16 +141,18 @@ def test_dev_runs_lists_in_the_web_ui_stops_on_ctrl_c_and_keeps_incidents(env, t
     incident_id = f"dev-{uuid.uuid4().hex[:8]}"
 
     with running(env, tmp_path, ui_port) as stack:
+        # Announced only once the UI answers: a link opened at once shows the UI, not a 503.
+        namespace = httpx.get(
+            f"http://127.0.0.1:{ui_port}/api/v1/namespaces/default", timeout=5, trust_env=False
+        )
+        assert namespace.status_code == 200, namespace.text
         declared = cli(
             env, tmp_path, "--as", DEV, "declare", "Search down", "--lead", DEV, "--id", incident_id
         )
         assert declared.returncode == 0, declared.stderr
         assert declared.stdout.strip() == incident_id
 
-        deadline = time.monotonic() + 20
-        while incident_id not in active_in_web_ui(ui_port):  # visibility is eventually consistent
-            assert time.monotonic() < deadline, "the Web UI never listed the incident"
-            time.sleep(0.5)
+        wait_until_listed_active(ui_port, incident_id)
         assert (tmp_path / "data" / "temporal.db").is_file()
 
         started = time.monotonic()
@@ -196,3 +202,47 @@ async def test_a_server_that_never_answers_is_stopped_not_left_running(tmp_path,
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+async def _ui_standin(statuses: list[int]) -> tuple[web.AppRunner, int, list[str]]:
+    """A stand-in Web UI whose namespace API answers ``statuses`` in turn, then the last forever."""
+    asked: list[str] = []
+
+    async def namespace(request: web.Request) -> web.Response:
+        asked.append(request.path)
+        status = statuses.pop(0) if len(statuses) > 1 else statuses[0]
+        return web.json_response({"code": 14} if status >= 500 else {}, status=status)
+
+    app = web.Application()
+    app.router.add_get("/api/v1/namespaces/{namespace}", namespace)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, port, asked
+
+
+async def test_the_web_ui_is_announced_once_its_api_answers_through_transient_503s(tmp_path):
+    from incident import dev
+    from incident.settings import Settings
+
+    runner, port, asked = await _ui_standin([503, 503, 503, 200])
+    settings = Settings(_env_file=None, temporal_address="127.0.0.1:7233")
+    try:
+        assert await dev._wait_for_web_ui(settings, port, asyncio.Event(), seconds=30)
+    finally:
+        await runner.cleanup()
+    assert asked == ["/api/v1/namespaces/default"] * 4
+
+
+async def test_a_web_ui_that_never_answers_is_given_up_on_by_its_deadline(tmp_path):
+    from incident import dev
+    from incident.settings import Settings
+
+    runner, port, asked = await _ui_standin([503])
+    settings = Settings(_env_file=None, temporal_address="127.0.0.1:7233")
+    try:
+        assert not await dev._wait_for_web_ui(settings, port, asyncio.Event(), seconds=1)
+    finally:
+        await runner.cleanup()
+    assert len(asked) >= 2  # it kept asking until the deadline, not once

@@ -71,13 +71,19 @@ def test_the_web_ui_lists_the_active_incident_with_its_summary(
 
 
 def _page_text(browser: Any, url: str, wanted: str) -> str:
-    """The page's visible text once it shows ``wanted`` (the UI fetches after it loads)."""
-    browser.get(url)
+    """The page's visible text once it shows ``wanted``.
+
+    The UI fetches after it loads and shows an error page if that fetch fails (a transient 5xx),
+    so the page is reloaded every few seconds rather than watched forever.
+    """
     deadline = time.monotonic() + 60
     while True:
-        text: str = browser.find_element("tag name", "body").text
-        if wanted in text:
-            return text
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{url} never showed {wanted!r}:\n{text[:1500]}")
-        time.sleep(1)
+        browser.get(url)
+        reload_at = time.monotonic() + 8
+        while time.monotonic() < reload_at:
+            text: str = browser.find_element("tag name", "body").text
+            if wanted in text:
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{url} never showed {wanted!r}:\n{text[:1500]}")
+            time.sleep(1)
