@@ -26,13 +26,13 @@ import httpx
 import pytest
 from aiohttp import web
 
-from tests.support import clean_env, free_port, get_when_ready
+from tests.support import clean_env, free_port, get_when_ready, seconds
 
 pytestmark = pytest.mark.e2e
 
 STARTER = Path(__file__).resolve().parent.parent / "starter.py"
 STARTUP_SECONDS = 90
-STOP_SECONDS = 20
+STOP_SECONDS = seconds(20)
 DM, DEV = "U0DM1", "U0DEV"
 
 

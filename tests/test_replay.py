@@ -2,27 +2,118 @@
 
 A change that would break running incidents fails here; record new histories with
 `python -m tests.record_histories` only for a deliberate, versioned change.
+
+Temporal's own replay compares only the kinds of commands, and every message is delivered by an
+activity of the same type: two messages swapped, a message sent under another key or to another
+audience all replay. A running incident upgraded across such a change would pair each recorded
+activity result with the wrong message. So each replay here also records what every scheduled
+activity carries (its delivery key, kind and destination) and compares it with the history.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Replayer
-from temporalio.workflow import NondeterminismError
+from temporalio.worker import (
+    Interceptor,
+    Replayer,
+    StartActivityInput,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+    WorkflowOutboundInterceptor,
+)
+from temporalio.workflow import ActivityHandle, NondeterminismError
 
 from workflows.incident import IncidentWorkflow
-from workflows.model import ChannelRef, Effect, IncidentStart, IncidentState, StatusPageRef
+from workflows.model import (
+    ChannelRef,
+    Effect,
+    IncidentStart,
+    IncidentState,
+    Notice,
+    PostedRef,
+    StatusPageRef,
+)
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+# What identifies a delivery: which activity, under which idempotency key, what and to whom.
+DELIVERY_FIELDS = ("kind_of_effect", "key", "kind", "audience", "recipients", "status")
 
 
 def _history(path: Path) -> WorkflowHistory:
     return WorkflowHistory.from_json(path.stem, path.read_text())
+
+
+def delivery(activity: str, effect: dict[str, Any]) -> tuple[str, ...]:
+    return (activity, *(json.dumps(effect.get(name)) for name in DELIVERY_FIELDS))
+
+
+def recorded_deliveries(history: WorkflowHistory) -> list[tuple[str, ...]]:
+    """Every activity the history scheduled, in order, with what it carried."""
+    found = []
+    for event in history.events:
+        if not event.HasField("activity_task_scheduled_event_attributes"):
+            continue
+        scheduled = event.activity_task_scheduled_event_attributes
+        effect = json.loads(scheduled.input.payloads[0].data)
+        found.append(delivery(scheduled.activity_type.name, effect))
+    return found
+
+
+@dataclass
+class RecordsDeliveries(Interceptor):
+    """Records every activity the replayed code schedules, with what it carries."""
+
+    scheduled: list[tuple[str, ...]]
+
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor]:
+        scheduled = self.scheduled
+
+        class Outbound(WorkflowOutboundInterceptor):
+            def start_activity(self, input: StartActivityInput) -> ActivityHandle[Any]:
+                (effect,) = input.args
+                scheduled.append(delivery(input.activity, effect.model_dump(mode="json")))
+                return super().start_activity(input)
+
+        class Inbound(WorkflowInboundInterceptor):
+            def init(self, outbound: WorkflowOutboundInterceptor) -> None:
+                super().init(Outbound(outbound))
+
+        return Inbound
+
+
+async def replay_checking_deliveries(
+    history: WorkflowHistory, workflow_class: type = IncidentWorkflow
+) -> None:
+    """Replay ``history``; fail on nondeterminism or on any delivery that differs from it."""
+    scheduled: list[tuple[str, ...]] = []
+    replayer = Replayer(
+        workflows=[workflow_class],
+        data_converter=pydantic_data_converter,
+        interceptors=[RecordsDeliveries(scheduled)],
+    )
+    await replayer.replay_workflow(history)
+    recorded = recorded_deliveries(history)
+    # Replay stops where the history does; anything scheduled after that is not compared.
+    for number, (was, now) in enumerate(zip(recorded, scheduled, strict=False), start=1):
+        if was != now:
+            raise NondeterminismError(
+                f"activity {number} of {history.workflow_id} carried {now}, recorded {was}"
+            )
+    if len(scheduled) < len(recorded):
+        raise NondeterminismError(
+            f"{history.workflow_id}: {len(scheduled)} deliveries replayed, {len(recorded)} recorded"
+        )
 
 
 def test_every_lifecycle_path_is_recorded() -> None:
@@ -42,28 +133,94 @@ def test_every_lifecycle_path_is_recorded() -> None:
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
-async def test_recorded_history_replays(path: Path) -> None:
-    replayer = Replayer(workflows=[IncidentWorkflow], data_converter=pydantic_data_converter)
-    result = await replayer.replay_workflow(_history(path))
-    assert result.replay_failure is None
+async def test_recorded_history_replays_with_the_same_deliveries(path: Path) -> None:
+    history = _history(path)
+    assert recorded_deliveries(history), "a history with no delivery checks nothing"
+    await replay_checking_deliveries(history)
+
+
+# --- Incompatible changes the replay must catch ---------------------------------------------
 
 
 @workflow.defn(name="IncidentWorkflow")
 class DeliversWithoutActivities(IncidentWorkflow):
-    """An incompatible change: messages 'delivered' by sleeping instead of by an activity."""
+    """Messages 'delivered' by sleeping instead of by an activity."""
 
     @workflow.run
     async def run(self, start: IncidentStart) -> IncidentState:
         return await super().run(start)
 
-    async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | None:
+    async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | PostedRef | None:
         await workflow.sleep(1)
         return None
 
 
-async def test_incompatible_change_is_caught() -> None:
-    replayer = Replayer(
-        workflows=[DeliversWithoutActivities], data_converter=pydantic_data_converter
-    )
+@workflow.defn(name="IncidentWorkflow")
+class SwapsTwoMessages(IncidentWorkflow):
+    """Two queued messages delivered in the other order: one activity type, so Temporal's own
+    check sees nothing (the planted bug that swapped the resolution's channel post and
+    announcement)."""
+
+    @workflow.run
+    async def run(self, start: IncidentStart) -> IncidentState:
+        return await super().run(start)
+
+    async def _deliver_next_effect(self) -> None:
+        outbox = self._incident.outbox
+        if len(outbox) > 1 and all(isinstance(effect, Notice) for effect in outbox[:2]):
+            outbox[0], outbox[1] = outbox[1], outbox[0]
+        await super()._deliver_next_effect()
+
+
+@workflow.defn(name="IncidentWorkflow")
+class RenamesItsKeys(IncidentWorkflow):
+    """Every message under a different idempotency key."""
+
+    @workflow.run
+    async def run(self, start: IncidentStart) -> IncidentState:
+        return await super().run(start)
+
+    async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | PostedRef | None:
+        return await super()._run_effect(effect.model_copy(update={"key": f"{effect.key}-v2"}))
+
+
+@workflow.defn(name="IncidentWorkflow")
+class DropsTheFirstDirectMessage(IncidentWorkflow):
+    """One direct message dropped (reported as delivered without an activity)."""
+
+    dropped = False
+
+    @workflow.run
+    async def run(self, start: IncidentStart) -> IncidentState:
+        return await super().run(start)
+
+    async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | PostedRef | None:
+        if isinstance(effect, Notice) and effect.audience == "direct" and not self.dropped:
+            self.dropped = True
+            return None
+        return await super()._run_effect(effect)
+
+
+def _with_many_deliveries() -> WorkflowHistory:
+    return _history(next(p for p in HISTORIES if p.stem == "accepted_and_resolved"))
+
+
+async def test_the_unchanged_workflow_passes_the_same_check() -> None:
+    await replay_checking_deliveries(_with_many_deliveries())
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [DeliversWithoutActivities, SwapsTwoMessages, RenamesItsKeys, DropsTheFirstDirectMessage],
+    ids=lambda cls: cls.__name__,
+)
+async def test_an_incompatible_change_is_caught(changed: type) -> None:
     with pytest.raises(NondeterminismError):
-        await replayer.replay_workflow(_history(HISTORIES[0]))
+        await replay_checking_deliveries(_with_many_deliveries(), changed)
+
+
+async def test_a_reordering_replays_under_temporals_own_check_alone() -> None:
+    """Why the delivery check exists: Temporal alone accepts the reordered deliveries."""
+    replayer = Replayer(workflows=[SwapsTwoMessages], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(_with_many_deliveries(), raise_on_replay_failure=False)
+    assert result.replay_failure is None

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -28,6 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.delivery import IncidentActivities
+from tests.support import seconds
 from workflows import clock
 from workflows.incident import REFUSED, IncidentWorkflow
 from workflows.model import (
@@ -88,7 +90,7 @@ ALL_HOURS = OfficeHours(
 )
 POLICY = Policy(delivery_managers=[DM, DM2], infosec_head=INFOSEC, office_hours=ALL_HOURS)
 # How late a timer may fire: the workflow task that handles it runs a few milliseconds later.
-LATENESS = timedelta(seconds=2)
+LATENESS = timedelta(seconds=seconds(2))  # the worker's real latency picking up a fired timer
 SETTLE_TIMEOUT = 10.0  # real seconds
 CALL_TIMEOUT = 15.0  # real seconds: a hung call fails the test instead of the whole run
 
@@ -107,22 +109,20 @@ class Delivery:
 
 @dataclass
 class RecordingMessenger:
-    """Stands in for Slack: keeps each channel and message once (idempotent on its key)."""
+    """Stands in for Slack: records every call, so a message delivered twice is seen twice."""
 
     channels: list[ChannelRequest] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
-    _keys: set[str] = field(default_factory=set)
+    calls: list[tuple[str, int]] = field(default_factory=list)  # (key, attempt) of every call
 
     async def open_channel(self, request: ChannelRequest) -> ChannelRef:
-        if request.key not in self._keys:
-            self._keys.add(request.key)
-            self.channels.append(request)
+        self.calls.append((request.key, activity.info().attempt))
+        self.channels.append(request)
         return ChannelRef(channel_id=f"C-{request.name.lstrip('#')}", name=request.name)
 
     async def deliver(self, notice: Notice) -> PostedRef | None:
-        if notice.key not in self._keys:
-            self._keys.add(notice.key)
-            self.deliveries.append(Delivery(at=activity.info().scheduled_time, notice=notice))
+        self.calls.append((notice.key, activity.info().attempt))
+        self.deliveries.append(Delivery(at=activity.info().scheduled_time, notice=notice))
         return PostedRef(channel_id="C-standing", ts=notice.key) if notice.standing else None
 
     def received(
@@ -147,11 +147,20 @@ class RecordingMessenger:
 @dataclass
 class RecordingStatusPage:
     posts: list[StatusPagePost] = field(default_factory=list)
+    calls: list[tuple[str, int]] = field(default_factory=list)
 
     async def post(self, update: StatusPagePost) -> StatusPageRef:
-        if update.key not in {p.key for p in self.posts}:
-            self.posts.append(update)
+        self.calls.append((update.key, activity.info().attempt))
+        self.posts.append(update)
         return StatusPageRef(page_incident_id=update.page_incident_id or "PAGE-1")
+
+
+def assert_each_delivered_once(calls: list[tuple[str, int]]) -> None:
+    """Nothing here fails, so every delivery is one call, at its first attempt."""
+    repeated = sorted(key for key, count in Counter(key for key, _ in calls).items() if count > 1)
+    assert not repeated, f"delivered more than once: {repeated}"
+    retried = [(key, attempt) for key, attempt in calls if attempt != 1]
+    assert not retried, f"retried without a fault: {retried}"
 
 
 @dataclass
@@ -290,6 +299,8 @@ async def desk(time_env: WorkflowEnvironment) -> AsyncIterator[Desk]:
             yield test_desk
         finally:
             await test_desk.close()
+    assert_each_delivered_once(slack.calls)
+    assert_each_delivered_once(status_page.calls)
 
 
 async def bounded(call: Awaitable[T]) -> T:
