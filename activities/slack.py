@@ -34,24 +34,37 @@ from temporalio.exceptions import ApplicationError
 from messages import slack_blocks as sb
 from workflows.model import Audience, ChannelRef, ChannelRequest, Notice, PostedRef, Standing
 
+# Slack's refusals that a retry cannot change (the Web API methods' documented errors): the
+# delivery is recorded as failed and the incident goes on. Anything else is retried.
 PERMANENT_ERRORS = frozenset(
     {
         "account_inactive",
         "cannot_dm_bot",
+        "cant_update_message",
         "channel_not_found",
+        "invalid_arguments",
         "invalid_auth",
         "invalid_blocks",
+        "invalid_blocks_format",
         "invalid_metadata_format",
         "invalid_name",
+        "invalid_name_maxlength",
+        "invalid_name_punctuation",
+        "invalid_name_required",
         "invalid_name_specials",
         "is_archived",
+        "message_not_found",
         "missing_scope",
         "msg_too_long",
         "no_permission",
+        "no_text",
+        "no_user",
         "not_authed",
         "not_in_channel",
         "restricted_action",
         "token_revoked",
+        "too_long",
+        "too_many_users",
         "user_disabled",
         "user_not_found",
         "users_not_found",
@@ -179,7 +192,8 @@ class SlackMessenger:
                 ts=message.ts,
                 text=text,
                 blocks=blocks,
-                metadata=sb.message_metadata(notice.key),
+                # No metadata: chat.update replaces what is sent, and the message must keep the
+                # key of the post that created it (retries and the fault suite look it up).
             ),
         )
         if notice.standing is Standing.SUMMARY and notice.incident.thread_ts is None:

@@ -40,6 +40,7 @@ from tests.standins.common import StandIn, drop_connection, request_params
 from tests.standins.slack import SlackStandIn
 from tests.standins.statuspage import StatusPageStandIn
 from tests.support import clean_env, free_port
+from workflows.model import Notice
 from workflows.search_attributes import ALL_KEYS
 
 T = TypeVar("T")
@@ -318,13 +319,17 @@ def tally(
     direct notice is one message per recipient), edits of standing messages, status page updates.
     """
     expected: Counter[str] = Counter()
-    edits: set[str] = set()
+    edits: dict[str, tuple[str, str, str]] = {}
     for key, effect in effects.items():
         kind = effect["kind_of_effect"]
         if kind == "channel":
             expected[key] = 1
         elif kind == "notice" and effect.get("replaces"):
-            edits.add(key)  # a standing message edited in place (chat.update)
+            # A standing message edited in place: chat.update keeps the message's own key (the
+            # post's), so an edit is known by where it went and what it said.
+            where = effect["replaces"]
+            text = sb.notice_text(Notice.model_validate(effect))
+            edits[key] = (where["channel_id"], where["ts"], text)
         elif kind == "notice":
             direct = effect["audience"] == "direct"
             expected[key] = len(set(effect["recipients"])) if direct else 1
@@ -340,7 +345,7 @@ def tally(
     duplicates = sum(max(0, posts_per_key[key] - n) for key, n in expected.items())
     duplicates += sum(n for key, n in posts_per_key.items() if key not in expected)
     lost = sum(max(0, n - channels_per_key[key]) for key, n in expected.items())
-    edited = {sb.posted_key(call) for call in slack.calls("chat.update")}
+    edited = {(c["channel"], c["ts"], c["text"]) for c in slack.calls("chat.update")}
     page_keys = [k for k, e in effects.items() if e["kind_of_effect"] == "statuspage"]
     page_updates = sum(len(i["incident_updates"]) for i in page.incidents.values())
     return Tally(
@@ -349,7 +354,7 @@ def tally(
         duplicates=duplicates,
         lost=lost,
         edits_expected=len(edits),
-        edits_applied=len(edits & edited),
+        edits_applied=sum(1 for edit in edits.values() if edit in edited),
         statuspage_expected=len(page_keys),
         statuspage_delivered=page_updates,
     )

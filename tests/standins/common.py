@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -96,5 +97,6 @@ async def request_params(request: web.Request) -> dict[str, Any]:
             params.update({k: v for k, v in form.items() if isinstance(v, str)})
     for name in ("blocks", "metadata"):
         if isinstance(params.get(name), str):
-            params[name] = json.loads(params[name])
+            with contextlib.suppress(json.JSONDecodeError):  # left as sent: the service refuses it
+                params[name] = json.loads(params[name])
     return params

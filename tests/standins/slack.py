@@ -5,11 +5,23 @@ url = await slack.start()            # http://127.0.0.1:PORT/api/
 slack.inject("chat.postMessage", Fault.DROP_AFTER)
 ...
 slack.messages(channel_id)           # what people in that channel would read
+
+It refuses what Slack refuses, as Slack does: HTTP 200, ``ok: false`` and the error name from the
+method's reference (docs.slack.dev/reference/methods/<method>, "Errors"; the same names as
+slackapi/slack-api-specs ``web-api/slack_web_openapi_v2.json``), so slack-sdk raises
+``SlackApiError`` as it would against Slack. Each rule lives in one place::
+
+    REQUIRED            a required argument missing
+    _channel            channel_not_found, is_archived, not_in_channel (who may do what where)
+    _check_channel_name invalid_name_required, _maxlength, _specials, _punctuation
+    _check_message      no_text, msg_too_long, invalid_metadata_format, and _check_blocks
+    _check_blocks       invalid_blocks_format, invalid_blocks (Block Kit's limits)
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +30,63 @@ from aiohttp import web
 from tests.standins.common import Fault, Recorded, StandIn, drop_connection, request_params
 
 BOT_USER = "UBOT"
+
+# Required arguments (each method's "Required arguments") and Slack's answer when one is absent
+# or empty: the error the method's reference names for that case ("was empty", "missing", "not
+# specified"), otherwise the generic invalid_arguments.
+INVALID_ARGUMENTS = "invalid_arguments"
+REQUIRED: dict[str, dict[str, str]] = {
+    "chat.postEphemeral": {"channel": INVALID_ARGUMENTS, "user": INVALID_ARGUMENTS},
+    "chat.postMessage": {"channel": INVALID_ARGUMENTS},
+    "chat.update": {"channel": INVALID_ARGUMENTS, "ts": INVALID_ARGUMENTS},
+    "conversations.archive": {"channel": INVALID_ARGUMENTS},
+    "conversations.create": {"name": "invalid_name_required"},
+    "conversations.history": {"channel": INVALID_ARGUMENTS},
+    "conversations.invite": {"channel": INVALID_ARGUMENTS, "users": "no_user"},
+    "conversations.open": {"users": "users_list_not_supplied"},
+    "conversations.replies": {"channel": "channel_not_found", "ts": "thread_not_found"},
+    "conversations.setPurpose": {"channel": INVALID_ARGUMENTS, "purpose": INVALID_ARGUMENTS},
+    "conversations.setTopic": {"channel": INVALID_ARGUMENTS, "topic": INVALID_ARGUMENTS},
+    "pins.add": {"channel": "channel_not_found", "timestamp": "no_item_specified"},
+    "users.info": {"user": INVALID_ARGUMENTS},
+    "users.lookupByEmail": {"email": INVALID_ARGUMENTS},
+    "views.open": {"trigger_id": INVALID_ARGUMENTS, "view": INVALID_ARGUMENTS},
+}
+CHANNEL_NAME_MAX = 80  # conversations.create, "Naming"
+TOPIC_MAX = 250  # conversations.setTopic / setPurpose: too_long
+INVITE_MAX = 100  # conversations.invite, users: "Up to 100 users may be listed"
+MESSAGE_TEXT_MAX = 40_000  # chat.postMessage, "Truncating content"; refused here (msg_too_long)
+UPDATE_TEXT_MAX = (
+    4_000  # chat.update, msg_too_long: "The text field cannot exceed 4,000 characters"
+)
+# Block Kit (docs.slack.dev/reference/block-kit/blocks and each block's "Fields" table).
+BLOCKS_PER_MESSAGE = 50  # "up to 50 blocks in each message" (100 in modals and Home tabs)
+BLOCK_ID_MAX = 255
+TEXT_MAX = 3000  # a text object's text; a section's text
+SECTION_FIELDS_MAX, SECTION_FIELD_MAX = 10, 2000
+HEADER_TEXT_MAX = 150
+CONTEXT_ELEMENTS_MAX = 10
+ACTIONS_ELEMENTS_MAX = 25
+BUTTON_TEXT_MAX, BUTTON_VALUE_MAX, ACTION_ID_MAX = 75, 2000, 255
+MARKDOWN_BLOCK_MAX = 12_000
+OTHER_MESSAGE_BLOCKS = frozenset(
+    {"divider", "image", "rich_text", "file", "video", "table", "context_actions"}
+)
+
+
+class Refused(Exception):
+    """Slack's answer to a call it will not carry out (HTTP 200): ``ok`` false and an error name,
+    with ``[ERROR]`` lines in ``response_metadata`` as Slack adds for argument errors."""
+
+    def __init__(self, error: str, *messages: str) -> None:
+        super().__init__(error)
+        self.error, self.messages = error, messages
+
+    def answer(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {"ok": False, "error": self.error}
+        if self.messages:
+            answer["response_metadata"] = {"messages": [f"[ERROR] {m}" for m in self.messages]}
+        return answer
 
 
 @dataclass
@@ -89,24 +158,43 @@ class SlackStandIn(StandIn):
         self.requests.append(Recorded(method=method, params=params, fault=fault))
         if fault in (Fault.RATE_LIMIT, Fault.SERVER_ERROR):
             return self.refusal(fault)
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
-            return web.json_response({"ok": False, "error": "invalid_auth"})
-        handler = getattr(self, "_" + method.replace(".", "_"), None)
-        if handler is None:
-            return web.json_response({"ok": False, "error": "unknown_method"})
-        answer: dict[str, Any] = handler(params)
+        try:
+            answer = self._answer(method, request.headers.get("Authorization"), params)
+        except Refused as refused:
+            answer = refused.answer()
         if fault is Fault.DROP_AFTER:
             return drop_connection(request)
         return web.json_response(answer)
 
+    def _answer(
+        self, method: str, authorization: str | None, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        if not authorization:
+            raise Refused("not_authed")
+        if authorization != f"Bearer {self.token}":
+            raise Refused("invalid_auth")
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            raise Refused("unknown_method")
+        for name, error in REQUIRED.get(method, {}).items():
+            if params.get(name) in (None, ""):
+                raise Refused(error, f"missing required field: {name}")
+        answer: dict[str, Any] = handler(params)
+        return answer
+
     def _channel(
-        self, params: dict[str, Any], *, reading: bool = False
-    ) -> Channel | dict[str, Any]:
+        self, params: dict[str, Any], *, changing: bool = True, member: bool = True
+    ) -> Channel:
+        """The channel a call names, if the bot may act there: a private channel it is not in is
+        invisible to it; an archived one can be read, not changed; elsewhere it must be a member
+        (posting into a public channel it is not in would need chat:write.public)."""
         channel = self.channels.get(str(params.get("channel", "")))
-        if channel is None:
-            return {"ok": False, "error": "channel_not_found"}
-        if channel.is_archived and not reading:  # archived channels can be read, not changed
-            return {"ok": False, "error": "is_archived"}
+        if channel is None or (channel.is_private and BOT_USER not in channel.members):
+            raise Refused("channel_not_found")
+        if changing and channel.is_archived:
+            raise Refused("is_archived")
+        if member and BOT_USER not in channel.members:
+            raise Refused("not_in_channel")
         return channel
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -114,8 +202,9 @@ class SlackStandIn(StandIn):
 
     def _conversations_create(self, params: dict[str, Any]) -> dict[str, Any]:
         name = str(params["name"])
+        _check_channel_name(name)
         if any(c.name == name for c in self.channels.values()):
-            return {"ok": False, "error": "name_taken"}
+            raise Refused("name_taken")
         private = str(params.get("is_private")).lower() in ("true", "1")
         channel = self.add_channel(name, is_private=private, creator=BOT_USER, members={BOT_USER})
         return {"ok": True, "channel": channel.listing()}
@@ -129,26 +218,20 @@ class SlackStandIn(StandIn):
         return {"ok": True, "channels": visible, "response_metadata": {"next_cursor": ""}}
 
     def _conversations_setPurpose(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(params)
-        if isinstance(channel, dict):
-            return channel
-        channel.purpose = str(params["purpose"])
+        self._channel(params).purpose = _within(str(params["purpose"]), TOPIC_MAX)
         return {"ok": True}
 
     def _conversations_setTopic(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(params)
-        if isinstance(channel, dict):
-            return channel
-        channel.topic = str(params["topic"])
+        self._channel(params).topic = _within(str(params["topic"]), TOPIC_MAX)
         return {"ok": True}
 
     def _conversations_invite(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params)
-        if isinstance(channel, dict):
-            return channel
-        users = set(str(params["users"]).split(","))
+        users = set(filter(None, str(params["users"]).split(",")))
+        if len(users) > INVITE_MAX:
+            raise Refused("too_many_users")
         if users <= channel.members:
-            return {"ok": False, "error": "already_in_channel"}
+            raise Refused("already_in_channel")
         channel.members |= users
         return {"ok": True}
 
@@ -162,10 +245,7 @@ class SlackStandIn(StandIn):
 
     def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params)
-        if isinstance(channel, dict):
-            return channel
-        if BOT_USER not in channel.members:
-            return {"ok": False, "error": "not_in_channel"}
+        _check_message(params)
         message = {
             "ts": f"{1_700_000_000 + next(self._ts)}.000100",
             "text": params.get("text", ""),
@@ -178,60 +258,53 @@ class SlackStandIn(StandIn):
         return {"ok": True, "channel": channel.id, "ts": message["ts"]}
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(params)
-        if isinstance(channel, dict):
-            return channel
-        message = next((m for m in channel.messages if m["ts"] == str(params.get("ts"))), None)
-        if message is None:
-            return {"ok": False, "error": "message_not_found"}
+        channel = self._channel(params, member=False)
+        message = _message(channel, params["ts"], missing="message_not_found")
+        if message["user"] != BOT_USER:
+            raise Refused("cant_update_message")
+        _check_message(params, text_max=UPDATE_TEXT_MAX)
         message.update(text=params.get("text", ""), blocks=params.get("blocks", []))
+        if "metadata" in params:  # replaced; {} removes it; left out, the message keeps it
+            message["metadata"] = params["metadata"] or None
         channel.edits += 1
         return {"ok": True, "channel": channel.id, "ts": message["ts"]}
 
     def _pins_add(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params)
-        if isinstance(channel, dict):
-            return channel
-        ts = str(params.get("timestamp"))
+        ts = _message(channel, params["timestamp"], missing="message_not_found")["ts"]
         if ts in channel.pinned:
-            return {"ok": False, "error": "already_pinned"}
+            raise Refused("already_pinned")
         channel.pinned.append(ts)
         return {"ok": True}
 
     def _conversations_archive(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self.channels.get(str(params.get("channel", "")))
-        if channel is None:
-            return {"ok": False, "error": "channel_not_found"}
+        channel = self._channel(params, changing=False)
         if channel.is_archived:
-            return {"ok": False, "error": "already_archived"}
+            raise Refused("already_archived")
         channel.is_archived = True
         return {"ok": True}
 
     def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(params, reading=True)
-        if isinstance(channel, dict):
-            return channel
+        channel = self._channel(params, changing=False)
         top_level = [m for m in channel.messages if not m["thread_ts"]]
         return {"ok": True, "messages": self._shown(params, top_level)}
 
     def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(params, reading=True)
-        if isinstance(channel, dict):
-            return channel
-        root = str(params["ts"])
+        channel = self._channel(params, changing=False)
+        root = _message(channel, params["ts"], missing="thread_not_found")["ts"]
         thread = [m for m in channel.messages if m["ts"] == root or m["thread_ts"] == root]
         return {"ok": True, "messages": list(reversed(self._shown(params, thread)))}
 
     def _users_lookupByEmail(self, params: dict[str, Any]) -> dict[str, Any]:
         user = self.users_by_email.get(str(params["email"]))
         if user is None:
-            return {"ok": False, "error": "users_not_found"}
+            raise Refused("users_not_found")
         return {"ok": True, "user": {"id": user}}
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        user = str(params.get("user", ""))
+        user = str(params["user"])
         if user not in self.real_names:
-            return {"ok": False, "error": "user_not_found"}
+            raise Refused("user_not_found")
         name = self.real_names[user]
         return {"ok": True, "user": {"id": user, "real_name": name, "profile": {"real_name": name}}}
 
@@ -245,3 +318,126 @@ class SlackStandIn(StandIn):
             for m in reversed(messages)
         ]
         return shown[:limit]
+
+
+def _message(channel: Channel, ts: object, *, missing: str) -> dict[str, Any]:
+    found = next((m for m in channel.messages if m["ts"] == str(ts)), None)
+    if found is None:
+        raise Refused(missing)
+    return found
+
+
+def _within(text: str, limit: int) -> str:
+    if len(text) > limit:
+        raise Refused("too_long")
+    return text
+
+
+def _check_channel_name(name: str) -> None:
+    """conversations.create, "Naming": only lowercase letters, numbers, hyphens and underscores,
+    at most 80 characters."""
+    if len(name) > CHANNEL_NAME_MAX:
+        raise Refused("invalid_name_maxlength")
+    if any(not (c in "-_" or (c.isalnum() and c == c.lower())) for c in name):
+        raise Refused("invalid_name_specials")
+    if not any(c.isalnum() for c in name):
+        raise Refused("invalid_name_punctuation")
+
+
+def _check_message(params: dict[str, Any], *, text_max: int = MESSAGE_TEXT_MAX) -> None:
+    """chat.postMessage and chat.update: text, blocks, attachments or markdown_text required, text
+    within ``text_max``, blocks valid Block Kit, metadata with an event type and a payload."""
+    text, blocks = str(params.get("text") or ""), params.get("blocks")
+    if not (text.strip() or blocks or params.get("attachments") or params.get("markdown_text")):
+        raise Refused("no_text")
+    if len(text) > text_max:
+        raise Refused("msg_too_long")
+    if blocks is not None:
+        _check_blocks(blocks)
+    metadata = params.get("metadata")
+    if metadata not in (None, {}) and not (
+        isinstance(metadata, dict)
+        and isinstance(metadata.get("event_type"), str)
+        and isinstance(metadata.get("event_payload"), dict)
+    ):
+        raise Refused("invalid_metadata_format")
+
+
+def _check_blocks(blocks: object) -> None:
+    """Block Kit as Slack checks a message's blocks: invalid_blocks_format for what is not an
+    array of blocks, invalid_blocks (naming where) for a block over its limits."""
+    if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
+        raise Refused("invalid_blocks_format", "blocks must be an array of objects")
+    if len(blocks) > BLOCKS_PER_MESSAGE:
+        raise Refused(
+            "invalid_blocks",
+            f"no more than {BLOCKS_PER_MESSAGE} items allowed [json-pointer:/blocks]",
+        )
+    block_ids = [str(b["block_id"]) for b in blocks if "block_id" in b]
+    if len(block_ids) != len(set(block_ids)):
+        raise Refused("invalid_blocks", "block_id must be unique [json-pointer:/blocks]")
+    for n, block in enumerate(blocks):
+        problem = _block_problem(block)
+        if problem is not None:
+            raise Refused("invalid_blocks", f"{problem} [json-pointer:/blocks/{n}]")
+
+
+def _block_problem(block: dict[str, Any]) -> str | None:
+    kind = block.get("type")
+    if len(str(block.get("block_id", ""))) > BLOCK_ID_MAX:
+        return f"block_id must be at most {BLOCK_ID_MAX} characters"
+    if kind == "section":
+        fields = block.get("fields", [])
+        if "text" not in block and not fields:
+            return "a section needs text or fields"
+        if not isinstance(fields, list) or len(fields) > SECTION_FIELDS_MAX:
+            return f"fields: at most {SECTION_FIELDS_MAX} items"
+        texts = [(block["text"], TEXT_MAX)] if "text" in block else []
+        return _first(
+            _text_problem(t, n) for t, n in texts + [(f, SECTION_FIELD_MAX) for f in fields]
+        )
+    if kind == "header":
+        return _text_problem(block.get("text"), HEADER_TEXT_MAX, plain_only=True)
+    if kind == "context":
+        elements = block.get("elements")
+        if not isinstance(elements, list) or not 1 <= len(elements) <= CONTEXT_ELEMENTS_MAX:
+            return f"elements: 1 to {CONTEXT_ELEMENTS_MAX} items"
+        texts = [e for e in elements if not isinstance(e, dict) or e.get("type") != "image"]
+        return _first(_text_problem(e, TEXT_MAX) for e in texts)
+    if kind == "actions":
+        elements = block.get("elements")
+        if not isinstance(elements, list) or not 1 <= len(elements) <= ACTIONS_ELEMENTS_MAX:
+            return f"elements: 1 to {ACTIONS_ELEMENTS_MAX} items"
+        return _first(_button_problem(e) for e in elements)
+    if kind == "markdown":
+        text = block.get("text")
+        ok = isinstance(text, str) and 1 <= len(text) <= MARKDOWN_BLOCK_MAX
+        return None if ok else f"text: 1 to {MARKDOWN_BLOCK_MAX} characters"
+    return None if kind in OTHER_MESSAGE_BLOCKS else f"unknown block type {kind!r}"
+
+
+def _text_problem(text: object, limit: int, *, plain_only: bool = False) -> str | None:
+    """A text object: ``plain_text`` (or ``mrkdwn`` where allowed) with 1 to ``limit`` chars."""
+    kinds = ("plain_text",) if plain_only else ("plain_text", "mrkdwn")
+    if not isinstance(text, dict) or text.get("type") not in kinds:
+        return f"text must be a text object of type {' or '.join(kinds)}"
+    body = text.get("text")
+    if not isinstance(body, str) or not 1 <= len(body) <= limit:
+        return f"text must be 1 to {limit} characters"
+    return None
+
+
+def _button_problem(element: object) -> str | None:
+    if not isinstance(element, dict) or element.get("type") != "button":
+        return None  # other interactive elements: not modelled
+    if len(str(element.get("action_id", ""))) > ACTION_ID_MAX:
+        return f"action_id must be at most {ACTION_ID_MAX} characters"
+    if len(str(element.get("value", ""))) > BUTTON_VALUE_MAX:
+        return f"value must be at most {BUTTON_VALUE_MAX} characters"
+    if element.get("style", "primary") not in ("primary", "danger"):
+        return "style must be primary or danger"
+    return _text_problem(element.get("text"), BUTTON_TEXT_MAX, plain_only=True)
+
+
+def _first(problems: Iterable[str | None]) -> str | None:
+    return next((p for p in problems if p is not None), None)
