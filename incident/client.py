@@ -62,7 +62,7 @@ from workflows.search_attributes import (
 
 T = TypeVar("T")
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")  # fullmatch: `$` would let a final "\n" through
 _SLUG_MAX = 50
 WORKER_SEEN_FOR = 5.0  # seconds
 _REQUEST_MEMO = "request_id"  # the front end's id of the request that started an incident
@@ -84,7 +84,7 @@ class IncidentListing:
 
 
 def check_incident_id(text: str) -> str:
-    if not _ID.match(text):
+    if not _ID.fullmatch(text):
         raise CommandError(
             f"{text!r} is not a valid incident id: use lowercase letters, digits, dots and "
             "dashes, at most 100 characters."
