@@ -400,12 +400,14 @@ def retro(
 @app.command()
 def show(ctx: typer.Context, incident_id: IncidentId) -> None:
     """Show an incident: status, people, criteria, durations, next reminder."""
+    from datetime import UTC, datetime
+
     from incident.commands import Answer
     from messages.terminal import show_text
 
     async def work(client: IncidentClient, settings: Settings) -> Answer:
         state = await client.state(incident_id)
-        return Answer(_state_json(state), show_text(state))
+        return Answer(_state_json(state), show_text(state, now=datetime.now(UTC)))
 
     _do(ctx, work)
 

@@ -123,6 +123,7 @@ class SlackMessenger:
                 request.key,
                 text=sb.channel_intro_text(request),
                 blocks=sb.channel_intro_blocks(request),
+                look_first=request.maybe_done,
             )
             return ChannelRef(channel_id=channel_id, name=_hashed(request.name), thread_ts=root)
         channel_id, name = await self._create_or_reuse(request)
@@ -138,6 +139,7 @@ class SlackMessenger:
             request.key,
             text=sb.channel_intro_text(request),
             blocks=sb.channel_intro_blocks(request),
+            look_first=request.maybe_done,
         )
         return ChannelRef(channel_id=channel_id, name=_hashed(name))
 
@@ -146,7 +148,9 @@ class SlackMessenger:
         if notice.audience is Audience.DIRECT:
             for person in notice.recipients:
                 channel_id = await self._direct_channel(person)
-                await self._post_once(channel_id, notice.key, text=text, blocks=blocks)
+                await self._post_once(
+                    channel_id, notice.key, text=text, blocks=blocks, look_first=notice.maybe_done
+                )
             return None
         if notice.replaces is not None:  # a standing message: edit in place (idempotent)
             await self._edit(notice, notice.replaces, text=text, blocks=blocks)
@@ -165,7 +169,12 @@ class SlackMessenger:
             thread_ts = notice.incident.thread_ts
             await self._invite(channel_id, notice.invite)
         ts = await self._post_once(
-            channel_id, notice.key, text=text, blocks=blocks, thread_ts=thread_ts
+            channel_id,
+            notice.key,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            look_first=notice.maybe_done,
         )
         if notice.standing is Standing.SUMMARY:
             await self._call(
@@ -214,10 +223,12 @@ class SlackMessenger:
         text: str,
         blocks: list[sb.Block],
         thread_ts: str | None = None,
+        look_first: bool = False,
     ) -> str:
-        """Post unless an earlier attempt already did; return the message's ``ts``."""
+        """Post unless an earlier attempt (or, with ``look_first``, an earlier run's cut-short
+        delivery) already did; return the message's ``ts``."""
         await self._pace(channel_id)
-        if _attempt() > 1:  # looked up as late as possible: just before posting
+        if look_first or _attempt() > 1:  # looked up as late as possible: just before posting
             earlier = await self._find_posted(channel_id, key, thread_ts)
             if earlier is not None:
                 return earlier

@@ -60,7 +60,8 @@ class AtlassianStatusPage:
         return cls(client=client, page_id=page_id, components=components)
 
     async def post(self, update: StatusPagePost) -> StatusPageRef:
-        retry = activity.in_activity() and activity.info().attempt > 1
+        # A retry, or a post an earlier run's cut-short delivery may have made: look first.
+        retry = update.maybe_done or (activity.in_activity() and activity.info().attempt > 1)
         fields: dict[str, Any] = {
             "status": update.status.value,
             "body": update.body,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from workflows.clock import format_duration
-from workflows.model import IncidentState, Status
+from workflows.lanes import describe_lane
+from workflows.model import IncidentState, LaneBacklog, Status
 from workflows.rules import describe_status
 
 
@@ -40,8 +42,11 @@ def static_summary(title: str, *, security: bool) -> str:
     return "Confidential security incident" if security else title
 
 
-def current_details(state: IncidentState) -> str:
-    """Markdown for the Web UI's current-details panel, kept current by the workflow."""
+def current_details(
+    state: IncidentState, waiting: Sequence[LaneBacklog] = (), now: datetime | None = None
+) -> str:
+    """Markdown for the Web UI's current-details panel, kept current by the workflow: the facts,
+    and what waits to be delivered (per lane, since when) while anything does."""
     lines = [
         f"**Status:** {describe_status(state.status)}",
         f"**Severity:** {state.severity or '-'}",
@@ -61,6 +66,13 @@ def current_details(state: IncidentState) -> str:
     figures = durations_line(state)
     if figures:
         lines.append(f"**Durations:** {figures}")
+    for lane in waiting:
+        since = f"{lane.oldest_since:%H:%M:%S} UTC"
+        age = f" ({format_duration(now - lane.oldest_since)} ago)" if now else ""
+        lines.append(
+            f"**Waiting for {describe_lane(lane.lane)}:** {lane.waiting}, "
+            f"the oldest since {since}{age}"
+        )
     return "\n\n".join(lines)
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from messages.summary import durations_line
 from workflows.clock import format_duration
-from workflows.model import IncidentState, Timer
+from workflows.lanes import describe_lane
+from workflows.model import IncidentState, LaneBacklog, Timer
 from workflows.rules import describe_status
 
 if TYPE_CHECKING:
@@ -25,7 +27,20 @@ _TIMER_LABELS = {
 }
 
 
-def show_text(state: IncidentState) -> str:
+def waiting_text(waiting: Sequence[LaneBacklog], now: datetime) -> str | None:
+    """What is not yet delivered, per lane, and how long the oldest has waited."""
+    if not waiting:
+        return None
+    parts = []
+    for lane in waiting:
+        count = f"{lane.waiting} message{'s' if lane.waiting != 1 else ''}"
+        age = format_duration(max(timedelta(0), now - lane.oldest_since))
+        parts.append(f"{count} to {describe_lane(lane.lane)}, oldest {age} ago")
+    return "; ".join(parts)
+
+
+def show_text(state: IncidentState, now: datetime | None = None) -> str:
+    """What `show` prints; ``now`` (the reader's clock) dates what still waits to be delivered."""
     rows: list[tuple[str, str | None]] = [
         ("Incident", state.id),
         ("Title", state.title),
@@ -51,10 +66,11 @@ def show_text(state: IncidentState) -> str:
             "Failed deliveries",
             f"{state.failed_deliveries} (see the timeline)" if state.failed_deliveries else None,
         ),
+        ("Waiting to deliver", waiting_text(state.waiting, now) if now else None),
     ]
     for timer, due in sorted(state.timers.items(), key=lambda item: item[1]):
         rows.append((_TIMER_LABELS[timer], f"{due:%Y-%m-%d %H:%M:%S} UTC"))
-    width = max(len(label) for label, _ in rows)
+    width = max(len(label) for label, value in rows if value)  # aligned on what is shown
     return "\n".join(f"{label + ':':<{width + 1}} {value}" for label, value in rows if value)
 
 

@@ -278,8 +278,8 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "slack_second_attempt_posts_again", "activities/slack.py",
-        "        if _attempt() > 1:",
-        "        if _attempt() > 2:",
+        "        if look_first or _attempt() > 1:",
+        "        if look_first or _attempt() > 2:",
         "a post retried once after Slack applied it appears twice in the channel",
     ),
     Mutant(
@@ -333,6 +333,7 @@ MUTANTS: list[Mutant] = [
         "                request.key,\n"
         "                text=sb.channel_intro_text(request),\n"
         "                blocks=sb.channel_intro_blocks(request),\n"
+        "                look_first=request.maybe_done,\n"
         "            )\n"
         "            return ChannelRef(channel_id=channel_id, name=_hashed(request.name), thread_ts=root)\n",
         "            await self._post_once(\n"
@@ -340,6 +341,7 @@ MUTANTS: list[Mutant] = [
         "                request.key,\n"
         "                text=sb.channel_intro_text(request),\n"
         "                blocks=sb.channel_intro_blocks(request),\n"
+        "                look_first=request.maybe_done,\n"
         "            )\n"
         "            return ChannelRef(channel_id=channel_id, name=_hashed(request.name))\n",
         "in shared mode an incident's messages land at the top of the shared channel, not in its thread",

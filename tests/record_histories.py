@@ -241,6 +241,49 @@ async def started_with_search_attributes(
     return both_runs(client, handle, first_run)
 
 
+async def delivered_in_lanes(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """Started after the delivery-lanes patch: messages go out per destination, concurrently;
+    reminders and an escalation fire; status page posts; resolved on approval, then the retro."""
+    handle = await _start(client, queue, "lanes", policy=POLICY, declare=True, lead=LEAD)
+    await _send(handle, "ack", Command(actor=DM))
+    await _send(handle, "join", Command(actor=HELPER))
+    await _send(handle, "update", ProgressUpdate(actor=LEAD, text="Restarted the pods"))
+    await _send(
+        handle,
+        "statuspage",
+        PostStatusPage(actor=DM, status=StatusPageStatus.INVESTIGATING, text="Search is slow"),
+    )
+    await _send(handle, "severity", ChangeSeverity(actor=LEAD, severity=Severity.SEV1))
+    await env.sleep(timedelta(hours=1, minutes=5))  # two reminders and an escalation
+    await _send(
+        handle,
+        "statuspage",
+        PostStatusPage(actor=DM, status=StatusPageStatus.MONITORING, text="A fix is in place"),
+    )
+    await _send(handle, "resolve", Resolve(actor=LEAD, summary="Pods restarted"))
+    await _send(handle, "approve", Command(actor=DM))
+    await _send(handle, "retro", Retro(actor=DM, notes="Alert on search 5xx"))
+    await handle.result()
+    return [handle]
+
+
+async def delivered_in_lanes_continued(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """Delivery lanes across continue-as-new: the next run takes the queues over."""
+    policy = POLICY.model_copy(update={"history_events_limit": 40})
+    handle = await _start(client, queue, "lanes-continued", policy=policy, declare=True, lead=DM)
+    first_run = handle.result_run_id
+    for n in range(12):
+        await _send(handle, "update", ProgressUpdate(actor=DM, text=f"Update {n}"))
+    await _send(handle, "resolve", Resolve(actor=DM))
+    await _send(handle, "retro", Retro(actor=DM, notes="done"))
+    await handle.result()
+    return both_runs(client, handle, first_run)
+
+
 PATHS = [
     declined,
     accepted_and_resolved,
@@ -251,6 +294,8 @@ PATHS = [
     standing_messages,
     continued_as_new_packed,
     started_with_search_attributes,
+    delivered_in_lanes,
+    delivered_in_lanes_continued,
 ]
 
 

@@ -321,7 +321,8 @@ def test_declared_by_a_developer_through_approval_to_the_retro(cli, worker):
     channel = state["channel_id"]
     ask = wait_for_message(worker, incident_id, "ack_request", f"direct to {DM1}, {DM2}")
     assert f"incident ack {incident_id}" in ask
-    wait_for_message(worker, incident_id, f"declared → {PLATFORM}", title, f"Channel: {channel}")
+    # Announced at once, alongside the channel being opened; then edited in place to link it.
+    wait_for_message(worker, incident_id, "] declared", PLATFORM, title, f"Channel: {channel}")
 
     assert cli.receipt("ack", incident_id, as_user=DM2)["status"] == "active"
     state = cli.show(incident_id)

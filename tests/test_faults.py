@@ -416,3 +416,60 @@ async def test_slack_and_statuspage_faults_and_outage_lose_and_repeat_nothing(de
     )
     assert figures["statuspage_delivered"] == 4  # investigating, identified, monitoring, resolved
     assert len(slack.faults_met()) == 9 and len(page.faults_met()) == 4
+
+
+async def test_one_service_down_holds_back_nothing_of_the_other(desk: Desk) -> None:
+    """The status page down: Slack still gets the update and the invite at once. Slack down:
+    the status page still gets its posts. Then both are back and nothing is lost or doubled."""
+    worker = desk.worker()
+    worker.start()
+    await worker.polling()
+    handle = await desk.declare("lanes")
+    channel_id = (await desk.settled())[0].channel_id
+    assert channel_id is not None
+    channel = desk.slack.channels[channel_id]
+    page_post = Action.STATUSPAGE
+
+    await desk.page.go_down()
+    await desk.send(
+        handle,
+        page_post,
+        PostStatusPage(actor=DM, status=StatusPageStatus.INVESTIGATING, text="Search is down"),
+    )
+    began = time.monotonic()
+    await desk.send(handle, Action.UPDATE, update("Restarted the pods"))
+    await desk.send(handle, Action.JOIN, Command(actor=HELPER))
+
+    async def in_slack() -> bool:
+        texts = [m["text"] for m in channel.messages]
+        return any("Restarted the pods" in t for t in texts) and HELPER in channel.members
+
+    await eventually(in_slack, timeout=seconds(10), what="the update and invite in Slack")
+    slack_seconds = time.monotonic() - began
+
+    await desk.slack.go_down()
+    await desk.page.come_back()
+    back = time.monotonic()
+    await desk.send(
+        handle,
+        page_post,
+        PostStatusPage(actor=DM, status=StatusPageStatus.IDENTIFIED, text="A bad deploy"),
+    )
+
+    async def on_the_page() -> list[str] | None:
+        statuses = [
+            u["status"] for i in desk.page.incidents.values() for u in i["incident_updates"]
+        ]
+        return statuses if statuses == ["investigating", "identified"] else None
+
+    # The post retried through the outage is reached at its next attempt (at most a minute).
+    await eventually(on_the_page, timeout=seconds(90), what="both page posts, in order")
+    page_seconds = time.monotonic() - back
+    await desk.slack.come_back()
+    await desk.close_out(handle)
+    await desk.verdict(
+        "one_service_down_the_other_unaffected",
+        faults=2,
+        slack_seconds_during_page_outage=round(slack_seconds, 2),
+        page_seconds_after_it_returned_during_slack_outage=round(page_seconds, 2),
+    )

@@ -129,6 +129,9 @@ def test_every_lifecycle_path_is_recorded() -> None:
         "standing_messages",
         "started_with_search_attributes_run1",
         "started_with_search_attributes_run2",
+        "delivered_in_lanes",
+        "delivered_in_lanes_continued_run1",
+        "delivered_in_lanes_continued_run2",
     } <= names
 
 

@@ -1,36 +1,36 @@
 """IncidentWorkflow: one durable workflow per incident, from the first report to the retro.
 
 Commands arrive as Updates whose validators refuse, in one sentence, anything the handbook does
-not allow (see ``workflows/rules.py``). Handlers only change state; the run loop delivers the
-resulting messages through activities, fires reminders on their timers, and continues as new
-before the history grows large.
+not allow (see ``workflows/rules.py``). Handlers only change state; the run loop fires reminders
+on their timers, starts the resulting messages in their delivery lanes (``workflows/lanes.py``:
+one per destination, running concurrently), and continues as new before the history grows large.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
     from messages.summary import current_details
+    from workflows.lanes import destination_of
     from workflows.metrics import NOTHING_YET, Observed, measure
     from workflows.model import (
         Accept,
         ActivityName,
         ChangeSeverity,
         ChannelRef,
-        ChannelRequest,
         Command,
         Decline,
         Effect,
         Handover,
         IncidentStart,
         IncidentState,
-        Notice,
         PostedRef,
         PostStatusPage,
         ProgressUpdate,
@@ -40,7 +40,6 @@ with workflow.unsafe.imports_passed_through():
         Retro,
         SetCriteria,
         Snooze,
-        StatusPagePost,
         StatusPageRef,
         TimelineEntry,
     )
@@ -56,12 +55,9 @@ REFUSED = "Refused"
 # Patch ids: each guards a change that adds commands, so running incidents replay unchanged.
 RETRO_DRAFT_AT_RESOLUTION = "retro-draft-at-resolution"
 STANDING_MESSAGES = "standing-messages"
-
-_ACTIVITY_FOR: dict[type, tuple[ActivityName, type | None]] = {
-    ChannelRequest: (ActivityName.OPEN_CHANNEL, ChannelRef),
-    Notice: (ActivityName.DELIVER, PostedRef),
-    StatusPagePost: (ActivityName.STATUSPAGE, StatusPageRef),
-}
+DELIVERY_LANES = "delivery-lanes"
+# Continue-as-new waits this long for deliveries in flight before cancelling and carrying them.
+DRAIN_LIMIT = timedelta(seconds=30)
 
 DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -78,6 +74,12 @@ class IncidentWorkflow:
         self._incident = Incident.open(start, workflow.now())
         self._incident.posts_retro_draft = workflow.patched(RETRO_DRAFT_AT_RESOLUTION)
         self._incident.keeps_standing_messages = workflow.patched(STANDING_MESSAGES)
+        self._incident.delivers_in_lanes = workflow.patched(DELIVERY_LANES)
+        self._lanes: dict[str, asyncio.Task[None]] = {}  # effect key → its delivery
+        self._lane_failure: Exception | None = None
+        self._draining_since: datetime | None = None
+        self._timer: asyncio.Task[None] | None = None  # rings at `_timer_for`
+        self._timer_for: datetime | None = None
         # Search attributes the starter already set (see IncidentStart) are not upserted again.
         self._published: dict[str, str | bool | None] = (
             published_at_start(workflow.info().typed_search_attributes)
@@ -94,7 +96,13 @@ class IncidentWorkflow:
     @workflow.query
     def state(self) -> IncidentState:
         incident = self._incident
-        return incident.state.model_copy(update={"undelivered": len(incident.outbox)})
+        return incident.state.model_copy(
+            update={
+                "undelivered": len(incident.outbox),
+                "waiting": incident.backlog(),
+                "deliveries_decided": incident.effects_issued,
+            }
+        )
 
     @workflow.query
     def timeline(self) -> list[TimelineEntry]:
@@ -287,6 +295,103 @@ class IncidentWorkflow:
     @workflow.run
     async def run(self, start: IncidentStart) -> IncidentState:
         self._publish()
+        if self._incident.delivers_in_lanes:
+            return await self._run_in_lanes(start)
+        return await self._run_serially(start)
+
+    async def _run_in_lanes(self, start: IncidentStart) -> IncidentState:
+        """Timers fire at their due time whatever is being delivered; each lane delivers its
+        oldest effect while the others do theirs."""
+        while True:
+            if self._lane_failure is not None:
+                raise self._lane_failure  # fails the workflow task: visible, retried, not lost
+            if self._incident.fire_due_timers(workflow.now()):
+                self._publish()
+            if self._incident.finished and not self._incident.outbox and not self._lanes:
+                break
+            drain_until = None
+            if self._should_continue_as_new():
+                # Let deliveries in flight finish (new ones wait), then carry the queues over.
+                # One still retrying after DRAIN_LIMIT (an outage) is cancelled and carried.
+                if self._draining_since is None:
+                    self._draining_since = workflow.now()
+                drain_until = self._draining_since + DRAIN_LIMIT
+                if self._lanes and workflow.now() >= drain_until:
+                    await self._stop_lanes()
+                if not self._lanes:
+                    await workflow.wait_condition(workflow.all_handlers_finished)
+                    workflow.continue_as_new(
+                        start.model_copy(update={"carried": self._incident.carried()})
+                    )
+            else:
+                for effect in self._incident.ready_to_deliver():
+                    self._incident.delivery_started(effect)
+                    self._lanes[effect.key] = asyncio.create_task(self._deliver_in_lane(effect))
+            for key in self._incident.to_cancel & self._lanes.keys():
+                self._lanes[key].cancel()  # superseded while retrying: its lane moves on
+            self._incident.to_cancel.clear()
+            deadlines = [d for d in (self._incident.next_deadline(), drain_until) if d]
+            await self._wait_for_change_or(min(deadlines, default=None))
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._incident.state
+
+    async def _deliver_in_lane(self, effect: Effect) -> None:
+        """Deliver one effect; the lane moves on once it is done, refused for good, superseded
+        or cut short by continue-as-new (then the next run delivers it, looking first)."""
+        sent = self._incident.prepared(effect)
+        try:
+            result = await self._run_effect(sent)
+        except (asyncio.CancelledError, CancelledError):
+            self._incident.delivery_cancelled(effect)
+        except ActivityError as error:
+            cause = error.cause
+            if isinstance(cause, CancelledError):
+                self._incident.delivery_cancelled(effect)
+            elif isinstance(cause, ApplicationError) and cause.non_retryable:
+                self._incident.effect_failed(effect, cause.message, workflow.now())
+            else:  # deliveries retry without end, so this is a bug: fail the task, not the run
+                self._lane_failure = RuntimeError(f"delivery of {effect.key} ended: {error}")
+        except Exception as error:  # a bug: surfaced by the run loop, never swallowed
+            self._lane_failure = error
+        else:
+            self._incident.effect_done(sent, result, workflow.now())
+        finally:
+            self._lanes.pop(effect.key, None)
+            self._publish()
+            self._changed = True
+
+    async def _wait_for_change_or(self, deadline: datetime | None) -> None:
+        """Wait for a command, a delivery's end or ``deadline``. One timer serves a deadline
+        for as long as it stands: a delivery ending costs no new timer in the history."""
+        self._changed = False
+        if deadline != self._timer_for:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer, self._timer_for = None, deadline
+            if deadline is not None:
+                delay = deadline - workflow.now()
+                if delay <= timedelta(0):
+                    self._timer_for = None
+                    return
+                self._timer = asyncio.create_task(self._ring_after(delay))
+        await workflow.wait_condition(lambda: self._changed)
+
+    async def _ring_after(self, delay: timedelta) -> None:
+        await workflow.sleep(delay)
+        self._timer, self._timer_for = None, None
+        self._changed = True
+
+    async def _stop_lanes(self) -> None:
+        """Before continuing as new: cancel the deliveries still in flight (retrying through an
+        outage) and wait until each activity has stopped, so none can deliver after the next
+        run takes its effect over."""
+        running = list(self._lanes.values())
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
+    async def _run_serially(self, start: IncidentStart) -> IncidentState:
+        """Incidents started before delivery lanes: one effect at a time, timers between."""
         while True:
             if self._incident.fire_due_timers(workflow.now()):
                 self._publish()
@@ -304,10 +409,12 @@ class IncidentWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._incident.state
 
-    async def _sleep_until_next_change(self) -> None:
-        """Wait for a command or the next due timer, whichever comes first."""
+    async def _sleep_until_next_change(self, also_at: datetime | None = None) -> None:
+        """Wait for a command, a delivery's end or the next due timer, whichever comes first."""
         self._changed = False
-        deadline = self._incident.next_deadline()
+        deadline = min(
+            (d for d in (self._incident.next_deadline(), also_at) if d is not None), default=None
+        )
         timeout = None if deadline is None else deadline - workflow.now()
         if timeout is not None and timeout <= timedelta(0):
             return
@@ -337,6 +444,9 @@ class IncidentWorkflow:
             result_type=result_type,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=DELIVERY_RETRY,
+            # Cancelled only when superseded or before continue-as-new, which must know the
+            # attempt has stopped.
+            cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             summary=f"{effect.kind_of_effect} {effect.key}",
         )
         assert result is None or isinstance(result, ChannelRef | StatusPageRef | PostedRef)
@@ -352,7 +462,10 @@ class IncidentWorkflow:
         if updates:
             workflow.upsert_search_attributes(updates)
             self._published = values
-        workflow.set_current_details(current_details(state))
+        if self._incident.delivers_in_lanes:
+            self._incident.note_queued(workflow.now())
+        now = workflow.now()
+        workflow.set_current_details(current_details(state, self._incident.backlog(), now))
         self._observed = measure(state, self._observed)
 
     def _should_continue_as_new(self) -> bool:
@@ -365,4 +478,5 @@ class IncidentWorkflow:
 
 def activity_for(effect: Effect) -> tuple[ActivityName, type | None]:
     """The activity that delivers ``effect`` and the type of its result."""
-    return _ACTIVITY_FOR[type(effect)]
+    destination = destination_of(effect)
+    return destination.activity, destination.result

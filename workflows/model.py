@@ -266,6 +266,10 @@ class Notice(Model):
     replaces: PostedRef | None = None
     invite: list[str] = Field(default=[], description="people to add to the incident channel")
     archive_channel: bool = Field(default=False, description="archive the channel after posting")
+    maybe_done: bool = Field(
+        default=False,
+        description="an earlier run's delivery was cut short: look for it before doing it again",
+    )
 
 
 class ChannelRequest(Model):
@@ -278,6 +282,10 @@ class ChannelRequest(Model):
     first_message: str
     invite: list[str]
     shared: bool = Field(default=False, description="a thread in the shared channel `name`")
+    maybe_done: bool = Field(
+        default=False,
+        description="an earlier run's delivery was cut short: look for it before doing it again",
+    )
 
 
 class ChannelRef(Model):
@@ -295,6 +303,10 @@ class StatusPagePost(Model):
     status: StatusPageStatus
     body: str
     impact_override: StatusPageImpact | None = None
+    maybe_done: bool = Field(
+        default=False,
+        description="an earlier run's delivery was cut short: look for it before doing it again",
+    )
 
 
 class StatusPageRef(Model):
@@ -322,6 +334,16 @@ class Timer(StrEnum):
     APPROVAL = "approval"
     RETRO_DUE = "retro_due"
     REVISIT = "revisit"
+
+
+class LaneBacklog(Model):
+    """What waits in one delivery lane (a destination: a channel, someone's direct messages,
+    the status page)."""
+
+    lane: str
+    waiting: int = Field(description="messages not yet delivered, the one in flight included")
+    oldest_since: datetime = Field(description="when the oldest of them was decided")
+    in_flight: bool
 
 
 class IncidentState(Model):
@@ -372,11 +394,24 @@ class IncidentState(Model):
     failed_deliveries: int = Field(
         default=0, description="messages refused for good (see timeline)"
     )
+    deliveries_decided: int = Field(
+        default=0, description="every message, channel and page post decided so far"
+    )
+    superseded_deliveries: int = Field(
+        default=0,
+        description="stale messages replaced by a newer one before delivery (still in the timeline)",
+    )
+    waiting: list[LaneBacklog] = Field(
+        default=[], description="per delivery lane: what is not yet delivered, and since when"
+    )
     standing: dict[Standing, PostedRef] = Field(
         default={}, description="standing messages posted, to edit in place"
     )
     standing_texts: dict[Standing, str] = Field(
         default={}, description="what each standing message was last set to say"
+    )
+    standing_links: dict[Standing, str] = Field(
+        default={}, description="the incident channel each posted standing message links to"
     )
 
 
@@ -399,6 +434,9 @@ class CarriedState(Model):
     outbox: list[Effect]
     effects_issued: int
     request_ids: list[str] = Field(default=[], description="recent signals' ids, applied once")
+    queued_at: dict[str, datetime] = Field(
+        default={}, description="when each undelivered effect was decided, by key"
+    )
 
     @classmethod
     def packing(cls, timeline: list[TimelineEntry], **fields: Any) -> CarriedState:

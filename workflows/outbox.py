@@ -14,6 +14,7 @@ from messages.summary import (
     pinned_summary,
     sealed_announcement,
 )
+from workflows.lanes import lane_of, supersedes
 from workflows.model import (
     Audience,
     CarriedState,
@@ -22,6 +23,7 @@ from workflows.model import (
     Effect,
     EntryKind,
     IncidentBrief,
+    LaneBacklog,
     Notice,
     NoticeKind,
     Policy,
@@ -43,6 +45,8 @@ class IncidentRecord:
     # Set by the workflow from `workflow.patched`: incidents started before standing messages
     # were kept current must replay without those edits (see README, "Changing the workflow").
     keeps_standing_messages = False
+    # Likewise: incidents started before delivery lanes deliver one effect at a time, in order.
+    delivers_in_lanes = False
 
     def __init__(self, carried: CarriedState, policy: Policy) -> None:
         self.state = carried.state
@@ -50,7 +54,15 @@ class IncidentRecord:
         self.outbox = carried.outbox
         self.effects_issued = carried.effects_issued
         self.request_ids = carried.request_ids
+        self.queued_at = dict(carried.queued_at)
         self.policy = policy
+        # Effects whose activity runs now, key → lane. Kept apart from the outbox: sealing a
+        # security incident drops queued effects, and their lane stays busy until they end.
+        self.in_flight: dict[str, str] = {}
+        # In-flight effects made stale by a newer one (a reminder retrying through an outage):
+        # the workflow cancels their activities; `to_cancel` holds those not yet cancelled.
+        self.superseded_in_flight: set[str] = set()
+        self.to_cancel: set[str] = set()
 
     # --- Effects ---------------------------------------------------------------------------
 
@@ -58,6 +70,68 @@ class IncidentRecord:
     def finished(self) -> bool:
         s = self.state
         return s.status is Status.CLOSED or (s.status is Status.DECLINED and s.revisit_at is None)
+
+    # --- Lanes -------------------------------------------------------------------------------
+
+    def ready_to_deliver(self) -> list[Effect]:
+        """The oldest effect of every lane that has nothing in flight, in the order decided."""
+        busy = set(self.in_flight.values())
+        ready: list[Effect] = []
+        for effect in self.outbox:
+            lane = lane_of(effect)
+            if lane not in busy:
+                busy.add(lane)
+                ready.append(effect)
+        return ready
+
+    def delivery_started(self, effect: Effect) -> None:
+        self.in_flight[effect.key] = lane_of(effect)
+
+    def delivery_cancelled(self, effect: Effect) -> None:
+        """Its activity was cancelled. Superseded: it is dropped. Otherwise (the run continues
+        as new) it stays queued, marked so that its next delivery first looks for what the
+        cut-short one may have done."""
+        self.in_flight.pop(effect.key, None)
+        if effect.key in self.superseded_in_flight:
+            self.superseded_in_flight.discard(effect.key)
+            self.outbox[:] = [e for e in self.outbox if e.key != effect.key]
+            self.state.superseded_deliveries += 1
+            return
+        self.outbox[:] = [
+            e.model_copy(update={"maybe_done": True}) if e.key == effect.key else e
+            for e in self.outbox
+        ]
+
+    def note_queued(self, now: datetime) -> None:
+        """Remember when each queued effect was decided (for `show`), forget delivered ones."""
+        keys = {e.key for e in self.outbox}
+        self.queued_at = {k: at for k, at in self.queued_at.items() if k in keys}
+        for key in keys - self.queued_at.keys():
+            self.queued_at[key] = now
+
+    def backlog(self) -> list[LaneBacklog]:
+        """Per lane, what waits and since when: `show` and the Web UI say it."""
+        lanes: dict[str, LaneBacklog] = {}
+        for effect in self.outbox:
+            lane = lane_of(effect)
+            since = self.queued_at.get(effect.key, self.state.created_at)
+            known = lanes.get(lane)
+            if known is None:
+                lanes[lane] = LaneBacklog(
+                    lane=lane, waiting=1, oldest_since=since, in_flight=effect.key in self.in_flight
+                )
+            else:
+                known.waiting += 1
+                known.oldest_since = min(known.oldest_since, since)
+                known.in_flight = known.in_flight or effect.key in self.in_flight
+        return list(lanes.values())
+
+    def _rewritable(self) -> list[int]:
+        """Positions of queued effects that may still be rewritten: not in flight. Before lanes
+        the head of the outbox was taken to be in flight."""
+        if self.delivers_in_lanes:
+            return [i for i, e in enumerate(self.outbox) if e.key not in self.in_flight]
+        return list(range(1, len(self.outbox)))
 
     def effect_done(
         self, effect: Effect, result: ChannelRef | StatusPageRef | PostedRef | None, now: datetime
@@ -81,6 +155,8 @@ class IncidentRecord:
                 self._resolve_public_page()
         elif isinstance(result, PostedRef) and isinstance(effect, Notice) and effect.standing:
             s.standing[effect.standing] = result
+            if self.delivers_in_lanes and effect.incident.channel_id:
+                s.standing_links[effect.standing] = effect.incident.channel_id
 
     def effect_failed(self, effect: Effect, reason: str, now: datetime) -> None:
         """Record an effect the transport refused for good, and drop it from the outbox."""
@@ -97,6 +173,9 @@ class IncidentRecord:
     def _drop(self, effect: Effect) -> None:
         # By key: the outbox copy may have been sealed while the effect was being delivered.
         self.outbox[:] = [e for e in self.outbox if e.key != effect.key]
+        self.in_flight.pop(effect.key, None)
+        self.superseded_in_flight.discard(effect.key)
+        self.to_cancel.discard(effect.key)
 
     def keep_standing_messages_current(self) -> None:
         """Edit the announcement and the pinned summary when what they say has changed.
@@ -112,12 +191,28 @@ class IncidentRecord:
         if s.channel_id and s.status is not Status.CLOSED:
             self._keep_current(Standing.SUMMARY, pinned_summary(s))
 
+    def _links_an_old_channel(self, standing: Standing) -> bool:
+        """Lanes post the announcement while the channel is still being opened: once it is
+        open, the posted announcement is edited to link it (a queued one links it anyway)."""
+        s = self.state
+        return (
+            self.delivers_in_lanes
+            and standing is Standing.ANNOUNCEMENT
+            and standing in s.standing
+            and not s.security
+            and s.channel_id is not None
+            and s.standing_links.get(standing) != s.channel_id
+            # A queued edit links it when delivered; one in flight may, and is checked after.
+            and not any(isinstance(e, Notice) and e.standing is standing for e in self.outbox)
+        )
+
     def _keep_current(self, standing: Standing, text: str) -> None:
         s = self.state
-        if s.standing_texts.get(standing) == text:
+        if s.standing_texts.get(standing) == text and not self._links_an_old_channel(standing):
             return
         s.standing_texts[standing] = text
-        for index, effect in enumerate(self.outbox[1:], start=1):  # outbox[0] may be in flight
+        for index in self._rewritable():
+            effect = self.outbox[index]
             if isinstance(effect, Notice) and effect.standing is standing:
                 public = standing is Standing.ANNOUNCEMENT or self._channel_is_public
                 self.outbox[index] = effect.model_copy(
@@ -159,6 +254,7 @@ class IncidentRecord:
             outbox=self.outbox,
             effects_issued=self.effects_issued,
             request_ids=self.request_ids,
+            queued_at=self.queued_at,
         )
 
     def _record(self, now: datetime, actor: str, kind: EntryKind, text: str) -> None:
@@ -169,7 +265,33 @@ class IncidentRecord:
         return f"{self.state.id}/{self.effects_issued}"
 
     def _issue(self, effect: Effect) -> None:
+        if self.delivers_in_lanes:
+            effect = self._supersede(effect)
         self.outbox.append(effect)
+
+    def _supersede(self, newer: Effect) -> Effect:
+        """Drop queued effects ``newer`` makes stale: stale news is not delivered late as if
+        fresh. The timeline still has every one. A stale notice in flight (retrying through an
+        outage) is cancelled; a status page post in flight is not: it may be the one creating
+        the page incident."""
+        for key in self.in_flight.keys() - self.superseded_in_flight:
+            effect = next((e for e in self.outbox if e.key == key), None)
+            if isinstance(effect, Notice) and supersedes(newer, effect):
+                self.superseded_in_flight.add(key)
+                self.to_cancel.add(key)
+        rewritable = self._rewritable()
+        stale = [self.outbox[i] for i in rewritable if supersedes(newer, self.outbox[i])]
+        if not stale:
+            return newer
+        keys = {e.key for e in stale}
+        self.outbox[:] = [e for e in self.outbox if e.key not in keys]
+        self.state.superseded_deliveries += len(stale)
+        if isinstance(newer, StatusPagePost) and newer.impact_override is None:
+            # The impact a dropped post would have set still applies.
+            impacts = [e.impact_override for e in stale if isinstance(e, StatusPagePost)]
+            impact = next((i for i in reversed(impacts) if i is not None), None)
+            return newer.model_copy(update={"impact_override": impact})
+        return newer
 
     def _brief(self, *, public: bool) -> IncidentBrief:
         s = self.state
