@@ -82,6 +82,10 @@ class Sizes:
     fanout_incidents: int
     fanout_updates: int
     show_queries: int
+    burst_sizes: tuple[int, ...]
+    burst_interval_seconds: float
+    outage_incidents: int
+    outage_updates: int
     settle_seconds: float = 3.0
     concurrency: int = 32
 
@@ -104,6 +108,10 @@ FULL = Sizes(
     fanout_incidents=100,
     fanout_updates=3,
     show_queries=30,
+    burst_sizes=(20, 200),
+    burst_interval_seconds=3.0,
+    outage_incidents=20,
+    outage_updates=5,
 )
 QUICK = Sizes(
     update_reps=5,
@@ -123,6 +131,10 @@ QUICK = Sizes(
     fanout_incidents=3,
     fanout_updates=1,
     show_queries=10,
+    burst_sizes=(3, 6),
+    burst_interval_seconds=3.0,
+    outage_incidents=2,
+    outage_updates=2,
     settle_seconds=0.3,
 )
 

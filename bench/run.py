@@ -3,6 +3,7 @@
     python -m bench                       # full sizes (about 15 minutes on 2 cores)
     python -m bench --quick               # tiny sizes: checks the harness, measures nothing
     python -m bench --memory-incidents 3000 --only worker_memory
+    python -m bench --only burst_reminders --burst-sizes 20 --only slack_during_page_outage
 
 Every figure is a ratio against, or shown beside, a bare Temporal workflow (``bench/baseline.py``)
 measured in the same run, on the same server, by the same worker process.
@@ -27,7 +28,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench import figures, harness
+from bench import figures, harness, lanes_figures, page_outage
 from bench.figures import Bench, Figure, Sizes
 from bench.harness import ROOT, RUNNERS, WorkerProcess
 from bench.server import DevServer
@@ -41,6 +42,8 @@ ORDER = [
     "start_throughput",
     "long_incident",
     "slack_fanout",
+    "burst_reminders",
+    "slack_during_page_outage",
 ]
 
 
@@ -104,19 +107,21 @@ async def measure(sizes: Sizes, only: set[str]) -> tuple[list[Figure], dict[str,
             await run("long_incident", lambda: figures.long_incident(bench, worker, queues[0]))
         await run("worker_memory", lambda: figures.worker_memory(bench))
         await run("slack_fanout", lambda: figures.slack_fanout(bench))
+        await run("burst_reminders", lambda: lanes_figures.burst_reminders(bench))
+        await run("slack_during_page_outage", lambda: page_outage.slack_during_page_outage(bench))
         about = machine(server)
     return [results[key] for key in ORDER if key in results], about
 
 
 def table(rows: list[Figure]) -> str:
     lines = [
-        f"{'figure':<20} {'target':<28} {'measured':>10} {'product':>22} {'baseline':>22}  met",
+        f"{'figure':<24} {'target':<28} {'measured':>10} {'product':>22} {'baseline':>22}  met",
     ]
     for f in rows:
         value = "-" if f.value is None else f"{f.value:g}"
         met = {True: "yes", False: "NO", None: "not measured"}[f.met]
         lines.append(
-            f"{f.key:<20} {f.target[:28]:<28} {value:>10} {_brief(f.product):>22} "
+            f"{f.key:<24} {f.target[:28]:<28} {value:>10} {_brief(f.product):>22} "
             f"{_brief(f.baseline):>22}  {met}"
         )
     return "\n".join(lines)
@@ -148,6 +153,17 @@ def main(argv: list[str] | None = None) -> None:
         "--long-live", action="store_true", help="long_incident: send every update live"
     )
     parser.add_argument(
+        "--burst-sizes",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        help="burst_reminders: incidents per burst, comma-separated (e.g. 20,200)",
+    )
+    parser.add_argument(
+        "--outage-incidents", type=int, help="incidents for slack_during_page_outage"
+    )
+    parser.add_argument(
+        "--outage-updates", type=int, help="progress updates per incident and phase"
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         help="run every worker process under py-spy, writing raw profiles to this directory",
@@ -162,7 +178,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     sizes = figures.QUICK if args.quick else figures.FULL
-    for name in ("memory_incidents", "reminder_incidents", "long_updates"):
+    for name in (
+        "memory_incidents",
+        "reminder_incidents",
+        "long_updates",
+        "burst_sizes",
+        "outage_incidents",
+        "outage_updates",
+    ):
         if getattr(args, name) is not None:
             sizes = dataclasses.replace(sizes, **{name: getattr(args, name)})
     if args.long_live:

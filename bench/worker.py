@@ -5,8 +5,10 @@
 The product worker is ``worker.build_worker`` as shipped, with a recording messenger in place of
 the console: every channel and message it is asked to deliver becomes one JSON line on stdout with
 the wall-clock time it arrived, and so does every run of the baseline's no-op activity. With
-``--slack-url`` it delivers through ``SlackMessenger`` instead (the fan-out figure). The first
-line is ``{"event": "ready", ...}``. It stops on SIGTERM or when stdin closes.
+``--slack-url`` it delivers through ``SlackMessenger`` instead, reporting each delivery once Slack
+took it (the fan-out and lanes figures); with ``--statuspage-url`` it posts to the status page
+through ``AtlassianStatusPage``. The first line is ``{"event": "ready", ...}``. It stops on SIGTERM
+or when stdin closes.
 """
 
 from __future__ import annotations
@@ -31,13 +33,13 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.console import ConsoleStatusPage
-from activities.delivery import IncidentActivities, Messenger
+from activities.delivery import IncidentActivities, Messenger, StatusPage
 from bench.baseline import BareFired, BareWorkflow, bare_activity
 from bench.harness import RUNNERS
 from incident.settings import Settings
 from worker import ACTIVITY_TASK_POLLERS, WORKFLOW_TASK_POLLERS, build_worker
 from workflows.incident import IncidentWorkflow
-from workflows.model import ChannelRef, ChannelRequest, Notice
+from workflows.model import ChannelRef, ChannelRequest, Notice, PostedRef
 
 
 def emit(event: str, **fields: Any) -> None:
@@ -54,13 +56,34 @@ class RecordingMessenger:
         return ChannelRef(channel_id=name, name=name)
 
     async def deliver(self, notice: Notice) -> None:
-        emit(
-            "notice",
-            incident=notice.incident.id,
-            kind=notice.kind.value,
-            audience=notice.audience.value,
-            key=notice.key,
-        )
+        emit_notice(notice)
+
+
+class ReportingMessenger:
+    """A real messenger (SlackMessenger) that reports each channel and message once it is out."""
+
+    def __init__(self, messenger: Messenger) -> None:
+        self._messenger = messenger
+
+    async def open_channel(self, request: ChannelRequest) -> ChannelRef:
+        opened = await self._messenger.open_channel(request)
+        emit("channel", incident=request.incident_id)
+        return opened
+
+    async def deliver(self, notice: Notice) -> PostedRef | None:
+        posted = await self._messenger.deliver(notice)
+        emit_notice(notice)
+        return posted
+
+
+def emit_notice(notice: Notice) -> None:
+    emit(
+        "notice",
+        incident=notice.incident.id,
+        kind=notice.kind.value,
+        audience=notice.audience.value,
+        key=notice.key,
+    )
 
 
 def _record_bare(fired: BareFired) -> None:
@@ -108,12 +131,21 @@ async def serve(args: argparse.Namespace) -> None:
         if args.slack_url:
             from activities.slack import SlackMessenger
 
-            messenger = SlackMessenger.connect(
-                token=args.slack_token, base_url=args.slack_url, platform_channel="#wc-platform"
+            messenger = ReportingMessenger(
+                SlackMessenger.connect(
+                    token=args.slack_token, base_url=args.slack_url, platform_channel="#wc-platform"
+                )
             )
-        activities = IncidentActivities(
-            messenger=messenger, status_page=ConsoleStatusPage(stream=io.StringIO())
-        )
+        status_page: StatusPage = ConsoleStatusPage(stream=io.StringIO())
+        if args.statuspage_url:
+            from activities.statuspage import AtlassianStatusPage
+
+            status_page = AtlassianStatusPage.connect(
+                api_key=args.statuspage_key,
+                page_id=args.statuspage_page,
+                base_url=args.statuspage_url,
+            )
+        activities = IncidentActivities(messenger=messenger, status_page=status_page)
         settings = Settings(temporal_address=args.address, temporal_task_queue=args.incident_queue)
         if args.runner == "shipped":
             workers.append(build_worker(client, settings, activities=activities))
@@ -155,9 +187,19 @@ def main() -> None:
     parser.add_argument("--bare-queue")
     parser.add_argument("--slack-url", help="deliver through SlackMessenger at this API base")
     parser.add_argument("--slack-token", default="xoxb-bench")
+    parser.add_argument("--statuspage-url", help="post through AtlassianStatusPage at this base")
+    parser.add_argument("--statuspage-key", default="bench-statuspage-key")
+    parser.add_argument("--statuspage-page", default="bench-page")
+    parser.add_argument(
+        "--quiet-retries",
+        action="store_true",
+        help="do not log each failed activity attempt (a figure that breaks a stand-in on purpose)",
+    )
     parser.add_argument("--runner", choices=RUNNERS, default="shipped")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    if args.quiet_retries:
+        logging.getLogger("temporalio.activity").setLevel(logging.ERROR)
     asyncio.run(serve(args))
     sys.stdout.flush()
     # Skip interpreter teardown: the SDK's Rust threads can abort it (temporalio/sdk-python#300).

@@ -1,0 +1,308 @@
+"""The delivery lanes' figures: reminders in a burst here, Slack while the status page is down in
+``bench/page_outage.py``; and what both use to wait for incidents, each wait bounded.
+
+    python -m bench --only burst_reminders [--burst-sizes 20,200]
+
+Each figure runs a bench worker of its own that delivers over HTTP (``SlackMessenger``,
+``AtlassianStatusPage``) to the stand-ins of ``bench/standins.py``, served by this process, which
+note when each message reached them. What did not happen in time is reported in the figure, which
+is then not met.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bench.baseline import BareStart
+from bench.figures import Bench, Figure, quartiles
+from bench.harness import WorkerProcess, declaration, sev1_every, summary, utc_from_epoch
+from bench.standins import Post, TimedSlack
+from messages.slack_blocks import neutralise
+from workflows.incident import IncidentWorkflow
+from workflows.model import EntryKind, IncidentState, TimelineEntry
+
+GRACE_SECONDS = 2.0  # after the last expected event: a late duplicate or straggler shows here
+
+
+async def bounded(wait: Awaitable[None]) -> str | None:
+    """None once ``wait`` is over; if it timed out, what it waited for (the figure says so)."""
+    try:
+        await wait
+    except TimeoutError as error:
+        return str(error)
+    return None
+
+
+async def until_every(
+    bench: Bench,
+    ids: Sequence[str],
+    condition: Callable[[IncidentState], bool],
+    *,
+    timeout: float,
+    what: str,
+) -> str | None:
+    """Poll the incidents' state until ``condition`` holds for each; None, or what did not."""
+    waiting = list(ids)
+    deadline = time.monotonic() + timeout
+    while waiting:
+        states = await bench.map(lambda i: state_of(bench, i), waiting)
+        waiting = [i for i, state in zip(waiting, states, strict=True) if not condition(state)]
+        if waiting and time.monotonic() > deadline:
+            return f"waited {timeout:g} s for {what}: {len(waiting)} of {len(ids)} never did"
+        await asyncio.sleep(0.3 if waiting else 0)
+    return None
+
+
+async def state_of(bench: Bench, incident_id: str) -> IncidentState:
+    handle = bench.client.get_workflow_handle_for(IncidentWorkflow.run, incident_id)
+    return await handle.query(IncidentWorkflow.state)
+
+
+async def facts_of(bench: Bench, incident_id: str) -> tuple[IncidentState, list[TimelineEntry]]:
+    handle = bench.client.get_workflow_handle_for(IncidentWorkflow.run, incident_id)
+    return await handle.query(IncidentWorkflow.state), await handle.query(IncidentWorkflow.timeline)
+
+
+# --- Reminders in a burst ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder an incident fired (epoch seconds): when it was due, when the workflow fired
+    it (its timeline entry), when Slack received it (None: never posted, e.g. superseded)."""
+
+    due: float
+    fired: float
+    received: float | None
+
+
+async def burst_reminders(bench: Bench) -> Figure:
+    figure = Figure(
+        key="burst_reminders",
+        title="reminders of sev1 incidents declared in one burst: fired by the workflow, and "
+        "received by Slack, after they fell due",
+        target="p99 < 1 s, fired and received, at every burst size",
+        unit="s",
+    )
+    interval = bench.sizes.burst_interval_seconds
+    bursts: dict[str, dict[str, Any]] = {}
+    for n in bench.sizes.burst_sizes:
+        bench.log(f"  a burst of {n} incidents, reminding every {interval:g} s")
+        bursts[str(n)] = await one_burst(bench, n, interval)
+    p99s = [
+        b["first_reminder"][side].get("p99")
+        for b in bursts.values()
+        for side in ("fired", "received")
+    ]
+    incomplete = [n for n, b in bursts.items() if b["missing"] or b["waited_in_vain"]]
+    largest = bursts[str(max(bench.sizes.burst_sizes))]
+    figure.extra = {"bursts": bursts}
+    if None in p99s:
+        figure.notes.append("Not measured: a burst had no reminder fired or received at all.")
+        return figure
+    figure.value = max(p for p in p99s if p is not None)
+    figure.met = figure.value < 1.0 and not incomplete
+    figure.product = largest["first_reminder"]["received"]
+    figure.baseline = largest["bare_timer_then_activity"]
+    figure.sizes = {"burst_sizes": list(bench.sizes.burst_sizes), "reminder_every_s": interval}
+    figure.notes.append(
+        "Each burst size runs on a fresh worker delivering through SlackMessenger to the Slack "
+        "stand-in. Its sev1 incidents are declared at once (at most "
+        f"{bench.sizes.concurrency} starts in flight), each reminding every {interval:g} s; the "
+        "window lasts until Slack has a reminder of every incident (+ "
+        f"{GRACE_SECONDS:g} s), then they are terminated. Headline (value, product): each "
+        "incident's FIRST reminder. fired = its REMINDER timeline entry's time (the workflow "
+        "task that acted on the timer) - due (stale_since + reminder_interval); received = "
+        "when the Slack stand-in accepted the chat.postMessage carrying that reminder's text "
+        "(the earliest of the incident's reminders, if the first was superseded) - the same "
+        "due. all_reminders_in_window: every reminder fired in the window, the k-th due at the "
+        "(k-1)-th's timeline time + interval. Baseline: a burst of as many bare workflows "
+        "(no-op activity at the start, a timer due the interval after their start call, then "
+        "the no-op activity): when that activity ran - due."
+    )
+    if incomplete:
+        figure.notes.append(f"Not every incident reminded in time at burst sizes {incomplete}.")
+    return figure
+
+
+async def one_burst(bench: Bench, n: int, interval: float) -> dict[str, Any]:
+    slack = TimedSlack()
+    await slack.start()
+    incident_queue, bare_queue = bench.name("burst"), bench.name("burst-bare")
+    try:
+        async with WorkerProcess(
+            bench.address,
+            incident_queue=incident_queue,
+            bare_queue=bare_queue,
+            # Announcements wait their turn in the one platform channel: retries by design.
+            extra=[*slack.worker_args(), "--quiet-retries"],
+        ) as worker:
+            bare = await bare_burst(bench, worker, n, interval, bare_queue)
+            await asyncio.sleep(1.0)
+            measured = await incident_burst(bench, worker, slack, n, interval, incident_queue)
+    finally:
+        await slack.stop()
+    return measured | {"bare_timer_then_activity": bare.pop("late"), "bare": bare}
+
+
+async def bare_burst(
+    bench: Bench, worker: WorkerProcess, n: int, interval: float, queue: str
+) -> dict[str, Any]:
+    due: dict[str, float] = {}
+    seen = worker.count("bare")
+
+    async def start(workflow_id: str) -> object:
+        due[workflow_id] = time.time() + interval
+        wake = [utc_from_epoch(due[workflow_id])]
+        return await bench.start_bare(
+            workflow_id, BareStart(due=wake, announce=True, hold=False), queue
+        )
+
+    await bench.map(start, [bench.name("bare-burst") for _ in range(n)])
+    waited_in_vain = await bounded(
+        worker.wait_for(
+            lambda: worker.count("bare") >= seen + 2 * n,
+            timeout=interval + 60 + n / 2,
+            what="the bare workflows' timers",
+        )
+    )
+    late = [
+        event["t"] - due[event["workflow_id"]]
+        for event in worker.events
+        if event["event"] == "bare" and event["index"] == 0 and event["workflow_id"] in due
+    ]
+    if waited_in_vain:
+        await bench.terminate(list(due))
+    return {"late": summary(late, unit="s"), "missing": n - len(late), "problem": waited_in_vain}
+
+
+async def incident_burst(
+    bench: Bench, worker: WorkerProcess, slack: TimedSlack, n: int, interval: float, queue: str
+) -> dict[str, Any]:
+    ids = [bench.name("inc-burst") for _ in range(n)]
+    every = sev1_every(timedelta(seconds=interval))
+    waiting, scanned = set(ids), len(worker.events)
+
+    def each_reminded() -> bool:
+        nonlocal scanned
+        for event in worker.events[scanned:]:
+            if event["event"] == "notice" and event["kind"] == "reminder":
+                waiting.discard(event["incident"])
+        scanned = len(worker.events)
+        return not waiting
+
+    began = time.time()
+    await bench.map(
+        lambda i: bench.start_incident(declaration(i, reminder_intervals=every), queue), ids
+    )
+    started_in = time.time() - began
+    waited_in_vain = await bounded(
+        worker.wait_for(
+            each_reminded,
+            timeout=interval + 60 + n / 2,
+            what=f"Slack to have a reminder of each of the {n} incidents",
+        )
+    )
+    window_end = time.time()
+    await asyncio.sleep(GRACE_SECONDS)
+    await bench.terminate(ids)
+    facts = await bench.map(lambda i: facts_of(bench, i), ids)
+    posts = slack.posts_by_incident()
+    reminders = {
+        incident_id: reminders_of(state, timeline, posts.get(incident_id, []))
+        for incident_id, (state, timeline) in zip(ids, facts, strict=True)
+    }
+    result = burst_statistics(reminders, window_end, began)
+    result |= {
+        "incidents": n,
+        "started_in_seconds": round(started_in, 2),
+        "window_seconds": round(window_end - began, 1),
+        "waited_in_vain": waited_in_vain,
+        "escalations_fired": sum(state.escalations_sent for state, _ in facts),
+        "superseded_deliveries": sum(state.superseded_deliveries for state, _ in facts),
+        "failed_deliveries": sum(state.failed_deliveries for state, _ in facts),
+    }
+    return result
+
+
+def reminders_of(
+    state: IncidentState, timeline: list[TimelineEntry], posts: list[Post]
+) -> list[Reminder]:
+    """Every reminder the incident fired: the first due at stale_since + interval, each next one
+    the interval after the last fired (the workflow re-arms its timer when it fires)."""
+    if state.stale_since is None or state.reminder_interval is None:
+        return []
+    due = state.stale_since + state.reminder_interval
+    found = []
+    for entry in timeline:
+        if entry.kind is not EntryKind.REMINDER:
+            continue
+        said = neutralise(entry.text)
+        received = next((post.at for post in posts if said in post.text), None)
+        found.append(Reminder(due.timestamp(), entry.at.timestamp(), received))
+        due = entry.at + state.reminder_interval
+    return found
+
+
+def burst_statistics(
+    reminders: dict[str, list[Reminder]], window_end: float, began: float
+) -> dict[str, Any]:
+    first_fired: list[float] = []
+    first_received: list[tuple[float, float, str, Reminder]] = []  # due, late, id, first
+    superseded_first = 0
+    for incident_id, fired in reminders.items():
+        if not fired:
+            continue
+        first = fired[0]
+        first_fired.append(first.fired - first.due)
+        heard = [r.received for r in fired if r.received is not None]
+        if heard:
+            first_received.append((first.due, min(heard) - first.due, incident_id, first))
+            superseded_first += first.received is None
+    first_received.sort()
+    in_window = [r for each in reminders.values() for r in each if r.fired <= window_end]
+    heard_in_window = [(r, r.received) for r in in_window if r.received is not None]
+    latest = sorted(first_received, key=lambda row: row[1], reverse=True)[:5]
+    return {
+        "first_reminder": {
+            "fired": summary(first_fired, unit="s"),
+            "received": summary([late for _due, late, _id, _r in first_received], unit="s"),
+            "received_by_due_order": quartiles([late for _d, late, _i, _r in first_received])
+            if len(first_received) >= 4
+            else None,
+            "first_superseded": superseded_first,
+        },
+        "all_reminders_in_window": {
+            "count": len(in_window),
+            "fired": summary([r.fired - r.due for r in in_window], unit="s"),
+            "received": summary([at - r.due for r, at in heard_in_window], unit="s"),
+            "fired_to_received": summary([at - r.fired for r, at in heard_in_window], unit="s"),
+            "not_received": len(in_window) - len(heard_in_window),
+        },
+        "reminders_per_incident_until_terminated": [
+            min((len(r) for r in reminders.values()), default=0),
+            max((len(r) for r in reminders.values()), default=0),
+        ],
+        "missing": {
+            "never_fired": sorted(i for i, r in reminders.items() if not r)[:10],
+            "never_received": sorted(
+                i for i, r in reminders.items() if not any(x.received for x in r)
+            )[:10],
+        }
+        if len(first_received) < len(reminders)
+        else {},
+        "latest_received": [
+            {
+                "incident": incident_id,
+                "due_after_first_start_s": round(due - began, 2),
+                "fired_late_s": round(first.fired - first.due, 3),
+                "received_late_s": round(late, 3),
+            }
+            for due, late, incident_id, first in latest
+        ],
+    }
