@@ -14,7 +14,8 @@ should do; after every step:
 - a refusal changes nothing: the ``state`` query and the timeline are identical before and after;
 - the timeline is ordered, only grows, and each accepted command added its entry;
 - the search attributes (``describe()``) match the state;
-- no workflow task ever failed (no ``WORKFLOW_TASK_FAILED`` in the history).
+- no workflow task ever failed (no ``WORKFLOW_TASK_FAILED`` in the history), but for the
+  time-skipping server's own rejection of a timer cancelled as it fired.
 
 The example and step counts are printed as ``PROPERTIES {...}``.
 """
@@ -328,9 +329,15 @@ async def check(handle: Handle, model: Model, state: IncidentState) -> None:
     assert attributes.get(INCIDENT_LEAD) == state.lead
     assert attributes.get(INCIDENT_SECURITY) == state.security
     async for event in handle.fetch_history_events():
-        assert event.event_type != EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, (
-            event.workflow_task_failed_event_attributes.failure.message
-        )
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+            message = event.workflow_task_failed_event_attributes.failure.message
+            # The time-skipping server (not Temporal's server) rejects a task that cancels a
+            # timer which fired meanwhile; the SDK retries the task and the run goes on. Any
+            # other failed task is the workflow's.
+            assert TEST_SERVER_TIMER_RACE in message, message
+
+
+TEST_SERVER_TIMER_RACE = "invalid history builder state for action"
 
 
 async def step(
