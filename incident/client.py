@@ -156,6 +156,8 @@ async def _listed_title(execution: WorkflowExecution) -> str:
         return str(await execution.memo_value("title", ""))
     except CodecError:
         return "(encrypted with a key INCIDENT_CODEC_KEYS does not hold)"
+    except (KeyError, RuntimeError):  # a client with no codec at all meets an encrypted memo
+        return "(encrypted)"
 
 
 def opening_search_attributes(start: IncidentStart) -> TypedSearchAttributes:

@@ -541,6 +541,7 @@ async def test_a_closed_incident_takes_no_more_commands_and_its_end_is_counted(
 
     async def counted() -> None:
         ended = {s.id: s for s in await incidents.ended(since)}
+        assert state.id in ended, "not listed yet"
         assert ended[state.id].status is Status.CLOSED
 
     await eventually(counted)
@@ -552,6 +553,7 @@ async def test_listing_filters_by_status(incidents: IncidentClient) -> None:
 
     async def listed() -> None:
         triage = {item.id: item for item in await incidents.list(Status.TRIAGE)}
+        assert reported.id in triage, "not listed yet"  # an assertion: `eventually` waits on it
         assert triage[reported.id].title == reported.title
         assert triage[reported.id].status == "triage" and not triage[reported.id].security
         assert reported.id not in {item.id for item in await incidents.list(Status.ACTIVE)}
