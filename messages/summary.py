@@ -70,7 +70,7 @@ def current_details(
         since = f"{lane.oldest_since:%H:%M:%S} UTC"
         age = f" ({format_duration(now - lane.oldest_since)} ago)" if now else ""
         lines.append(
-            f"**Waiting for {describe_lane(lane.lane)}:** {lane.waiting}, "
+            f"**Waiting to go to {describe_lane(lane.lane)}:** {lane.waiting}, "
             f"the oldest since {since}{age}"
         )
     return "\n\n".join(lines)

@@ -33,9 +33,8 @@ def waiting_text(waiting: Sequence[LaneBacklog], now: datetime) -> str | None:
         return None
     parts = []
     for lane in waiting:
-        count = f"{lane.waiting} message{'s' if lane.waiting != 1 else ''}"
         age = format_duration(max(timedelta(0), now - lane.oldest_since))
-        parts.append(f"{count} to {describe_lane(lane.lane)}, oldest {age} ago")
+        parts.append(f"{lane.waiting} for {describe_lane(lane.lane)} (the oldest for {age})")
     return "; ".join(parts)
 
 

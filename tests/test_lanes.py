@@ -414,13 +414,14 @@ def test_show_and_the_web_ui_name_each_waiting_lane_in_words() -> None:
     shown = show_text(state, now=later)
     [line] = [line for line in shown.splitlines() if line.startswith("Waiting to deliver:")]
     assert line == (
-        "Waiting to deliver: 1 message to direct messages to U0DM, oldest 12m ago; "
-        "1 message to the incident channel, oldest 12m ago; "
-        "1 message to the platform channel, oldest 12m ago"
+        "Waiting to deliver: 1 for U0DM directly (the oldest for 12m); "
+        "1 for the incident channel (the oldest for 12m); "
+        "1 for the platform channel (the oldest for 12m)"
     )
     details = current_details(state, incident.backlog(), later)
-    assert "**Waiting for the incident channel:** 1, the oldest since 10:00:00 UTC (12m ago)" in (
-        details
+    assert (
+        "**Waiting to go to the incident channel:** 1, the oldest since 10:00:00 UTC (12m ago)"
+        in details
     )
     drain(incident)
     assert incident.backlog() == []

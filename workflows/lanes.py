@@ -64,9 +64,9 @@ DESTINATIONS: dict[type, Destination] = {
 
 
 def describe_lane(lane: str) -> str:
-    """A lane as people call it: "the incident channel", "direct messages to U0DM"."""
+    """A lane as people call it: "the incident channel", "U0DM, U0DM2 directly"."""
     if lane.startswith("direct:"):
-        return "direct messages to " + ", ".join(lane.removeprefix("direct:").split(","))
+        return ", ".join(lane.removeprefix("direct:").split(",")) + " directly"
     return "the " + lane.replace("-", " ")
 
 
