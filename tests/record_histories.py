@@ -134,10 +134,10 @@ def both_runs(
 
 
 async def continued_as_new(
-    client: Client, queue: str, env: WorkflowEnvironment
+    client: Client, queue: str, env: WorkflowEnvironment, *, name: str = "continued"
 ) -> list[WorkflowHandle[Any, Any]]:
     policy = POLICY.model_copy(update={"history_events_limit": 40})
-    handle = await _start(client, queue, "continued", policy=policy, declare=True, lead=DM)
+    handle = await _start(client, queue, name, policy=policy, declare=True, lead=DM)
     first_run = handle.result_run_id
     for n in range(12):
         await _send(handle, "update", ProgressUpdate(actor=DM, text=f"Update {n}"))
@@ -273,15 +273,7 @@ async def delivered_in_lanes_continued(
     client: Client, queue: str, env: WorkflowEnvironment
 ) -> list[WorkflowHandle[Any, Any]]:
     """Delivery lanes across continue-as-new: the next run takes the queues over."""
-    policy = POLICY.model_copy(update={"history_events_limit": 40})
-    handle = await _start(client, queue, "lanes-continued", policy=policy, declare=True, lead=DM)
-    first_run = handle.result_run_id
-    for n in range(12):
-        await _send(handle, "update", ProgressUpdate(actor=DM, text=f"Update {n}"))
-    await _send(handle, "resolve", Resolve(actor=DM))
-    await _send(handle, "retro", Retro(actor=DM, notes="done"))
-    await handle.result()
-    return both_runs(client, handle, first_run)
+    return await continued_as_new(client, queue, env, name="lanes-continued")
 
 
 PATHS = [
