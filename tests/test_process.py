@@ -1099,3 +1099,36 @@ def test_a_long_timeline_travels_packed_across_continue_as_new() -> None:
     continued = Incident.open(_start(declare=True).model_copy(update={"carried": carried}), NOW)
     assert continued.timeline == incident.timeline
     assert plain.entries() == incident.timeline  # as runs continued before packing carried it
+
+
+# --- Found by planted bugs that survived (python -m tests.plant_bugs) ----------------------------
+
+
+def test_closing_a_shared_mode_incident_never_archives_the_shared_channel() -> None:
+    shared = Policy(delivery_managers=[DM], channel_mode="shared")
+    incident = Incident.open(_start(declare=True, policy=shared), NOW)
+    [request] = [e for e in incident.outbox if isinstance(e, ChannelRequest)]
+    thread = ChannelRef(channel_id="C0RESPONSE", name="#wc-incident-response", thread_ts="1.1")
+    incident.effect_done(request, thread, NOW)
+    _do(incident, Action.RESOLVE, Resolve(actor=DM))
+    _do(incident, Action.RETRO, Retro(actor=DM, notes="n"))
+    closing = [e for e in incident.outbox if isinstance(e, Notice) and e.kind is NoticeKind.CLOSED]
+    assert [n.archive_channel for n in closing] == [False]
+
+
+def test_a_snooze_ending_out_of_hours_waits_for_office_hours() -> None:
+    incident = declared()  # sev2: office hours hold its reminders
+    evening = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # Monday 17:00 in London (GMT)
+    _do(incident, Action.SNOOZE, Snooze(actor=LEAD, duration=timedelta(hours=2)), evening)
+    due = incident.state.timers[Timer.STALE_PROGRESS]
+    assert due == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # Tuesday at opening, not 19:00
+
+
+def test_messages_not_yet_delivered_travel_across_continue_as_new() -> None:
+    incident = declared()
+    _do(incident, Action.UPDATE, ProgressUpdate(actor=LEAD, text="Rolled back"))
+    queued = [e.key for e in incident.outbox]
+    assert queued
+    carried = incident.carried()
+    continued = Incident.open(_start(declare=True).model_copy(update={"carried": carried}), NOW)
+    assert [e.key for e in continued.outbox] == queued

@@ -8,6 +8,7 @@ up, until one succeeds or a non-retryable error stops it.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -484,3 +485,38 @@ async def test_an_attempt_that_would_post_after_its_deadline_gives_way_and_posts
     # Retried once the channel is free: after this attempt's own 30 s deadline, not within it.
     assert busy.value.next_retry_delay > timedelta(seconds=30)
     assert len(channel.messages) == 1
+
+
+async def test_a_summary_pinned_by_an_attempt_whose_answer_was_lost_is_not_pinned_again(
+    slack: SlackStandIn,
+) -> None:
+    channel = slack.add_channel(INCIDENT, members={BOT_USER})
+    summary = notice(
+        NoticeKind.SUMMARY, standing=Standing.SUMMARY, incident=brief(channel_id=channel.id)
+    )
+    slack.inject("pins.add", Fault.DROP_AFTER)  # pinned, answer lost, retried: already_pinned
+    ref = await as_temporal_would(lambda: messenger_for(slack).deliver(summary), attempts=2)
+    assert ref is not None and channel.pinned == [ref.ts]
+    assert keys(channel.messages) == [summary.key]
+
+
+async def test_posts_to_one_channel_keep_slacks_pace_one_after_another(
+    slack: SlackStandIn,
+) -> None:
+    """Each post reserves the channel's next slot after the last one, not after now: three
+    posts back to back land an interval apart (Slack allows about one a second per channel)."""
+    interval = 0.3
+    channel = slack.add_channel(INCIDENT, members={BOT_USER})
+    messenger = SlackMessenger.connect(
+        token=TOKEN, base_url=slack.url, platform_channel="#wc-platform", min_post_interval=interval
+    )
+    env = ActivityEnvironment()  # an attempt with time left before its deadline
+    env.info = dataclasses.replace(
+        env.info, started_time=datetime.now(UTC), start_to_close_timeout=timedelta(seconds=30)
+    )
+    for n in range(3):
+        update = notice(key=f"{INCIDENT}/{10 + n}", incident=brief(channel_id=channel.id))
+        await env.run(messenger.deliver, update)
+    arrivals = [r.at for r in slack.requests if r.method == "chat.postMessage"]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+    assert len(gaps) == 2 and min(gaps) >= interval * 0.9, gaps

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -23,6 +24,7 @@ class Recorded:
     method: str
     params: dict[str, Any]
     fault: Fault | None = None
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
