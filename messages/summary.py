@@ -46,7 +46,8 @@ def current_details(
     state: IncidentState, waiting: Sequence[LaneBacklog] = (), now: datetime | None = None
 ) -> str:
     """Markdown for the Web UI's current-details panel, kept current by the workflow: the facts,
-    and what waits to be delivered (per lane, since when) while anything does."""
+    and what waits to be delivered (per lane, since when) while anything does. ``now`` adds each
+    wait's age, for a reader with a clock; the workflow writes the panel without it."""
     lines = [
         f"**Status:** {describe_status(state.status)}",
         f"**Severity:** {state.severity or '-'}",

@@ -464,8 +464,8 @@ class IncidentWorkflow:
             self._published = values
         if self._incident.delivers_in_lanes:
             self._incident.note_queued(workflow.now())
-        now = workflow.now()
-        workflow.set_current_details(current_details(state, self._incident.backlog(), now))
+        # No "ago": the panel is written only when something changes, so an age would go stale.
+        workflow.set_current_details(current_details(state, self._incident.backlog()))
         self._observed = measure(state, self._observed)
 
     def _should_continue_as_new(self) -> bool:
