@@ -158,6 +158,12 @@ def main(argv: list[str] | None = None) -> None:
         help="burst_reminders: incidents per burst, comma-separated (e.g. 20,200)",
     )
     parser.add_argument(
+        "--burst-interval",
+        dest="burst_interval_seconds",
+        type=float,
+        help="burst_reminders: each incident's reminder cadence in seconds (default 3)",
+    )
+    parser.add_argument(
         "--outage-incidents", type=int, help="incidents for slack_during_page_outage"
     )
     parser.add_argument(
@@ -183,6 +189,7 @@ def main(argv: list[str] | None = None) -> None:
         "reminder_incidents",
         "long_updates",
         "burst_sizes",
+        "burst_interval_seconds",
         "outage_incidents",
         "outage_updates",
     ):

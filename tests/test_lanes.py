@@ -8,9 +8,25 @@ dev server and the HTTP stand-ins.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from temporalio.common import RetryPolicy
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import (
+    Interceptor,
+    StartActivityInput,
+    Worker,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+    WorkflowOutboundInterceptor,
+)
+from temporalio.workflow import ActivityHandle
+
+from activities.delivery import IncidentActivities
 from messages.summary import current_details
 from messages.terminal import show_text
 from tests.test_process import DM as PROCESS_DM
@@ -26,11 +42,15 @@ from tests.test_workflow import (
     POLICY,
     Desk,
     Handle,
+    RecordingMessenger,
+    RecordingStatusPage,
     assert_at,
+    assert_each_delivered_once,
     desk,
     state_of,
     timeline_of,
 )
+from workflows.incident import DELIVER_AGAIN_AFTER, IncidentWorkflow
 from workflows.lanes import lane_of
 from workflows.model import (
     ChannelRef,
@@ -404,6 +424,59 @@ async def test_continue_as_new_during_an_outage_carries_every_lane_and_loses_not
     sent = desk.slack.received(handle.id, NoticeKind.UPDATE)
     assert [d.notice.text for d in sent] == texts
     await assert_nothing_lost_or_doubled(desk, handle)
+
+
+@dataclass
+class RetriesEndAfterOneAttempt(Interceptor):
+    """Makes every delivery's retries end after one failed attempt, as they are meant never to."""
+
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor]:
+        class Outbound(WorkflowOutboundInterceptor):
+            def start_activity(self, input: StartActivityInput) -> ActivityHandle[Any]:
+                input.retry_policy = RetryPolicy(maximum_attempts=1)
+                return super().start_activity(input)
+
+        class Inbound(WorkflowInboundInterceptor):
+            def init(self, outbound: WorkflowOutboundInterceptor) -> None:
+                super().init(Outbound(outbound))
+
+        return Inbound
+
+
+async def test_a_delivery_whose_retries_end_anyway_is_delivered_again_and_nothing_sticks(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """Should a delivery's retries end (seen once in a burst of 200 incidents), failing the
+    workflow task would fail it again on every replay: the incident stuck, `show` failing. The
+    lane pauses and delivers it again instead, once, while the rest of the incident goes on."""
+    slack, status_page = RecordingMessenger(), RecordingStatusPage()
+    task_queue = f"incidents-{uuid.uuid4()}"
+    async with Worker(
+        time_env.client,
+        task_queue=task_queue,
+        workflows=[IncidentWorkflow],
+        activities=IncidentActivities(messenger=slack, status_page=status_page).all(),
+        interceptors=[RetriesEndAfterOneAttempt()],
+    ):
+        lanes_desk = Desk(time_env, task_queue, slack, status_page)
+        try:
+            handle = await lanes_desk.open(severity=Severity.SEV1)
+            slack.go_down()
+            await lanes_desk.send(handle, Action.UPDATE, ProgressUpdate(actor=LEAD, text="Up"))
+            assert slack.refused >= 1 and slack.received(handle.id, NoticeKind.UPDATE) == []
+            slack.come_back()
+            await lanes_desk.send(handle, Action.UPDATE, ProgressUpdate(actor=LEAD, text="Next"))
+            assert slack.received(handle.id, NoticeKind.UPDATE) == []  # its lane keeps order
+            await lanes_desk.sleep(DELIVER_AGAIN_AFTER + timedelta(seconds=5))
+            sent = slack.received(handle.id, NoticeKind.UPDATE)
+            assert [d.notice.text for d in sent] == ["Up", "Next"]
+            state = await state_of(handle)
+            assert state.failed_deliveries == 0 and state.undelivered == 0
+        finally:
+            await lanes_desk.close()
+    assert_each_delivered_once(slack)
 
 
 def test_show_and_the_web_ui_name_each_waiting_lane_in_words() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -17,10 +18,10 @@ import aiohttp
 import httpx
 import pytest
 import pytest_asyncio
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 from temporalio.testing import ActivityEnvironment
 
-from activities.slack import SlackMessenger
+from activities.slack import PACE_HOLD_SECONDS, SlackMessenger
 from incident.settings import Settings
 from messages import slack_blocks as sb
 from messages.slack_blocks import ActionId
@@ -484,6 +485,37 @@ async def test_an_attempt_that_would_post_after_its_deadline_gives_way_and_posts
     assert busy.value.next_retry_delay is not None
     # Retried once the channel is free: after this attempt's own 30 s deadline, not within it.
     assert busy.value.next_retry_delay > timedelta(seconds=30)
+    assert len(channel.messages) == 1
+
+
+async def test_a_post_with_a_queue_ahead_gives_its_activity_slot_back_instead_of_sleeping(
+    slack: SlackStandIn,
+) -> None:
+    """A burst into one channel (escalations into one person's DMs) must not hold the worker's
+    activity slots while it waits its turn: other incidents' reminders need them. The post
+    that would wait longer than PACE_HOLD_SECONDS returns at once and is retried when the
+    channel is free, as a benign (not logged as failed) retry."""
+    interval = PACE_HOLD_SECONDS + 3
+    channel = slack.add_channel(INCIDENT, members={BOT_USER})
+    messenger = SlackMessenger.connect(
+        token=TOKEN, base_url=slack.url, platform_channel="#wc-platform", min_post_interval=interval
+    )
+    env = ActivityEnvironment()  # plenty of time left before the attempt's deadline
+    env.info = dataclasses.replace(
+        env.info, started_time=datetime.now(UTC), start_to_close_timeout=timedelta(minutes=5)
+    )
+    await env.run(messenger.deliver, notice(incident=brief(channel_id=channel.id)))
+    began = time.monotonic()
+    with pytest.raises(ApplicationError) as busy:
+        await env.run(
+            messenger.deliver, notice(key=f"{INCIDENT}/8", incident=brief(channel_id=channel.id))
+        )
+    assert time.monotonic() - began < 1.0  # did not sleep out the queue
+    assert busy.value.type == "SlackChannelBusy" and not busy.value.non_retryable
+    assert busy.value.category is ApplicationErrorCategory.BENIGN
+    assert busy.value.next_retry_delay is not None
+    assert timedelta(seconds=PACE_HOLD_SECONDS) < busy.value.next_retry_delay
+    assert busy.value.next_retry_delay <= timedelta(seconds=interval)
     assert len(channel.messages) == 1
 
 

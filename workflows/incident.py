@@ -58,6 +58,8 @@ STANDING_MESSAGES = "standing-messages"
 DELIVERY_LANES = "delivery-lanes"
 # Continue-as-new waits this long for deliveries in flight before cancelling and carrying them.
 DRAIN_LIMIT = timedelta(seconds=30)
+# A delivery whose retries ended anyway (they are meant not to) is tried again after this.
+DELIVER_AGAIN_AFTER = timedelta(minutes=1)
 
 DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -349,8 +351,8 @@ class IncidentWorkflow:
                 self._incident.delivery_cancelled(effect)
             elif isinstance(cause, ApplicationError) and cause.non_retryable:
                 self._incident.effect_failed(effect, cause.message, workflow.now())
-            else:  # deliveries retry without end, so this is a bug: fail the task, not the run
-                self._lane_failure = RuntimeError(f"delivery of {effect.key} ended: {error}")
+            else:
+                await self._deliver_again_later(effect, error)
         except Exception as error:  # a bug: surfaced by the run loop, never swallowed
             self._lane_failure = error
         else:
@@ -359,6 +361,22 @@ class IncidentWorkflow:
             self._lanes.pop(effect.key, None)
             self._publish()
             self._changed = True
+
+    async def _deliver_again_later(self, effect: Effect, error: ActivityError) -> None:
+        """Deliveries retry without end, yet one ended once in a burst of 200 incidents (the
+        cause was not recorded). Failing the workflow task would fail it again on every replay,
+        leaving the incident stuck; so the lane pauses, then delivers it again, looking first."""
+        workflow.logger.warning(
+            "Delivery of %s ended unexpectedly (%s: %r); delivering it again in %s.",
+            effect.key,
+            error.retry_state,
+            error.cause,
+            DELIVER_AGAIN_AFTER,
+        )
+        # Cut short by continue-as-new or superseded: queued or dropped as any cancelled one.
+        with contextlib.suppress(asyncio.CancelledError, CancelledError):
+            await workflow.sleep(DELIVER_AGAIN_AFTER)
+        self._incident.delivery_cancelled(effect)
 
     async def _wait_for_change_or(self, deadline: datetime | None) -> None:
         """Wait for a command, a delivery's end or ``deadline``. One timer serves a deadline
