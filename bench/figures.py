@@ -248,7 +248,7 @@ async def update_latency(bench: Bench, worker: WorkerProcess, queues: tuple[str,
         await bare.execute_update(BareWorkflow.noop)
 
     async def incident_update() -> None:
-        await incident.execute_update(IncidentWorkflow.update, progress())
+        await incident.execute_update(Action.UPDATE, progress())
 
     async def client_update() -> None:
         await front_end.send(incident.id, Action.UPDATE, progress())
@@ -321,7 +321,7 @@ async def show_wall_time(bench: Bench, worker: WorkerProcess, incident_queue: st
     incident = await bench.start_incident(declaration(bench.name("inc-show")), incident_queue)
     for n in range(5):
         await incident.execute_update(
-            IncidentWorkflow.update, ProgressUpdate(actor=LEAD, text=f"{UPDATE_TEXT} {n}")
+            Action.UPDATE, ProgressUpdate(actor=LEAD, text=f"{UPDATE_TEXT} {n}")
         )
     env = clean_env(TEMPORAL_ADDRESS=bench.address)
     cli = BIN / "incident"
@@ -926,7 +926,7 @@ async def send_updates(
             try:
                 await asyncio.wait_for(
                     handle.execute_update(
-                        IncidentWorkflow.update,
+                        Action.UPDATE,
                         ProgressUpdate(actor=LEAD, text=f"{UPDATE_TEXT} ({number})"),
                     ),
                     timeout=60,
@@ -1090,7 +1090,7 @@ async def slack_fanout(bench: Bench) -> Figure:
                 async def update(incident_id: str, k: int = k) -> object:
                     handle = bench.client.get_workflow_handle_for(IncidentWorkflow.run, incident_id)
                     return await handle.execute_update(
-                        IncidentWorkflow.update,
+                        Action.UPDATE,
                         ProgressUpdate(actor=LEAD, text=f"{UPDATE_TEXT} ({k + 1})"),
                     )
 

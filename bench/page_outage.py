@@ -23,6 +23,7 @@ from bench.standins import FailingStatusPage, TimedSlack, page_post_of
 from workflows.incident import IncidentWorkflow
 from workflows.lanes import INCIDENT_CHANNEL
 from workflows.model import PostStatusPage, ProgressUpdate, StatusPageStatus
+from workflows.rules import Action
 
 UPDATE_GAP_SECONDS = 2.0  # between one incident's updates: its channel takes a post a second
 SLACK_PACE_SECONDS = 1.0  # SlackMessenger's min_post_interval, per channel
@@ -180,7 +181,7 @@ async def post_to_page(
     async def post(incident_id: str) -> object:
         handle = bench.client.get_workflow_handle_for(IncidentWorkflow.run, incident_id)
         command = PostStatusPage(actor=DM, status=status, text=page_text(name))
-        return await handle.execute_update(IncidentWorkflow.statuspage, command)
+        return await handle.execute_update(Action.STATUSPAGE, command)
 
     def posted_once() -> bool:
         reached = {p[0] for r in page.requests[seen:] if (p := page_post_of(r)) is not None}
@@ -216,7 +217,7 @@ async def send_updates(
         command = ProgressUpdate(actor=LEAD, text=f"{UPDATE_TEXT} [{tag}]")
         updates.sent[tag] = time.time()
         try:
-            await asyncio.wait_for(handle.execute_update(IncidentWorkflow.update, command), 30)
+            await asyncio.wait_for(handle.execute_update(Action.UPDATE, command), 30)
             updates.returned[tag] = time.time()
         except Exception as error:
             updates.refused.append(f"{tag}: {type(error).__name__}: {error}")

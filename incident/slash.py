@@ -23,6 +23,7 @@ from typer.exceptions import TyperException
 
 from incident.client import CommandError
 from incident.commands import Invocation, Work
+from workflows.commands import COMMANDS
 
 SLASH = "/incident"
 TEXT_MAX = 4000  # longer than any command's own limits; Slack's slash text stays below it
@@ -31,22 +32,7 @@ TEXT_MAX = 4000  # longer than any command's own limits; Slack's slash text stay
 SLACK_COMMANDS = [
     "report",
     "declare",
-    "accept",
-    "decline",
-    "ack",
-    "join",
-    "leave",
-    "handover",
-    "update",
-    "severity",
-    "snooze",
-    "security",
-    "criteria",
-    "statuspage",
-    "resolve",
-    "approve",
-    "reject",
-    "retro",
+    *(spec.action.value for spec in COMMANDS.values() if spec.slack),
     "show",
     "timeline",
     "list",

@@ -61,10 +61,10 @@ MUTANTS: list[Mutant] = [
     # --- Process rules and decisions ----------------------------------------------------------
     Mutant(
         "resolution_order_swapped", "workflows/process.py",
-        '        self._to_channel(NoticeKind.RESOLVED, text + ".", actor=actor)\n'
-        '        self._announce(NoticeKind.RESOLVED, f"Resolved: {s.title}.", actor=actor)\n',
-        '        self._announce(NoticeKind.RESOLVED, f"Resolved: {s.title}.", actor=actor)\n'
-        '        self._to_channel(NoticeKind.RESOLVED, text + ".", actor=actor)\n',
+        '        self.to_channel(NoticeKind.RESOLVED, text + ".", actor=actor)\n'
+        '        self.announce(NoticeKind.RESOLVED, f"Resolved: {s.title}.", actor=actor)\n',
+        '        self.announce(NoticeKind.RESOLVED, f"Resolved: {s.title}.", actor=actor)\n'
+        '        self.to_channel(NoticeKind.RESOLVED, text + ".", actor=actor)\n',
         "at resolution the platform channel hears before the incident channel (deliveries reordered)",
     ),
     Mutant(
@@ -126,9 +126,9 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "security_leaves_page_open", "workflows/process.py",
-        "        self._resolve_public_page()\n"
-        "        self._tell_infosec(cmd.actor, now)\n",
-        "        self._tell_infosec(cmd.actor, now)\n",
+        "        self.resolve_public_page()\n"
+        "        self.tell_infosec(cmd.actor, now)\n",
+        "        self.tell_infosec(cmd.actor, now)\n",
         "an incident marked confidential keeps its public page incident open",
     ),
     Mutant(
@@ -152,21 +152,21 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "first_reminder_on_dm_cadence", "workflows/reminders.py",
-        "        s.timers[Timer.STALE_PROGRESS] = self._in_hours(now + s.reminder_interval)\n",
-        "        s.timers[Timer.STALE_PROGRESS] = self._in_hours(now + self.policy.dm_reminder_interval)\n",
+        "        s.timers[Timer.STALE_PROGRESS] = self.in_hours(now + s.reminder_interval)\n",
+        "        s.timers[Timer.STALE_PROGRESS] = self.in_hours(now + self.policy.dm_reminder_interval)\n",
         "after each update the next reminder comes in 30 minutes whatever the severity",
     ),
     Mutant(
         "update_does_not_reset_reminder", "workflows/process.py",
-        "        self._to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)\n"
+        "        self.to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)\n"
         "        if s.status is Status.ACTIVE:\n"
-        "            self._restart_stale_clock(now)\n",
-        "        self._to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)\n",
+        "            self.restart_stale_clock(now)\n",
+        "        self.to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)\n",
         "the lead is reminded to post progress right after posting it, and escalated",
     ),
     Mutant(
         "office_hours_ignored_after_first_reminder", "workflows/reminders.py",
-        "        s.timers[Timer.STALE_PROGRESS] = self._in_hours(now + interval)\n",
+        "        s.timers[Timer.STALE_PROGRESS] = self.in_hours(now + interval)\n",
         "        s.timers[Timer.STALE_PROGRESS] = now + interval\n",
         "sev2/sev3 reminders after the first one go off at night and at weekends",
     ),
@@ -191,14 +191,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "dm_nudged_once", "workflows/reminders.py",
-        '        self._direct(kind, self.policy.delivery_managers, f"Reminder: {text}")\n'
-        "        self._set_dm_timer(timer, now)\n",
-        '        self._direct(kind, self.policy.delivery_managers, f"Reminder: {text}")\n',
+        '        self.direct(kind, self.policy.delivery_managers, f"Reminder: {text}")\n'
+        "        self.set_dm_timer(timer, now)\n",
+        '        self.direct(kind, self.policy.delivery_managers, f"Reminder: {text}")\n',
         "delivery managers are nudged once about a report or approval, then never again",
     ),
     Mutant(
         "snooze_ignores_office_hours", "workflows/process.py",
-        "        due = self._in_hours(now + cmd.duration)\n",
+        "        due = self.in_hours(now + cmd.duration)\n",
         "        due = now + cmd.duration\n",
         "a sev2 snoozed in the evening reminds in the night",
     ),
@@ -212,7 +212,7 @@ MUTANTS: list[Mutant] = [
         "rejection_restarts_no_reminders", "workflows/process.py",
         '            NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[s.lead or ""]\n'
         "        )\n"
-        "        self._restart_stale_clock(now)\n",
+        "        self.restart_stale_clock(now)\n",
         '            NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[s.lead or ""]\n'
         "        )\n",
         "an incident whose resolution was rejected is active again but never reminds",

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
     [
         ["ruff", "check", "."],
         ["ruff", "format", "--check", "."],
-        ["mypy", "."],
+        ["mypy"],
     ],
     ids=["ruff-check", "ruff-format", "mypy"],
 )
@@ -41,7 +41,7 @@ FORBIDDEN_FUNCTIONS = {"open", "input", "print"}
 
 @pytest.mark.parametrize(
     "path",
-    sorted([*(ROOT / "workflows").glob("*.py"), *(ROOT / "messages").glob("*.py")]),
+    sorted([*(ROOT / "workflows").rglob("*.py"), *(ROOT / "messages").rglob("*.py")]),
     ids=lambda p: f"{p.parent.name}/{p.name}",
 )
 def test_workflow_code_reads_no_clock_environment_or_randomness(path: Path) -> None:

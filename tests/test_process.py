@@ -20,6 +20,7 @@ from messages.summary import announcement_text, pinned_summary
 from messages.text import notice_line
 from messages.timeline import timeline_markdown
 from workflows import clock
+from workflows.commands import COMMANDS
 from workflows.model import (
     TEXT_MAX,
     TITLE_MAX,
@@ -58,7 +59,7 @@ from workflows.model import (
     parse_user,
 )
 from workflows.process import Incident
-from workflows.rules import RULES, Action, Role
+from workflows.rules import Action, Role
 
 # 10:00 on Monday 23 November 2026, London (GMT): inside office hours.
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -73,6 +74,9 @@ DM, LEAD, HELPER, OUTSIDER, NEW_LEAD, REPORTER, INFOSEC = (
 )
 POLICY = Policy(delivery_managers=[DM], infosec_head=INFOSEC)
 LONDON = OfficeHours()
+
+RULES = {action: spec.rule for action, spec in COMMANDS.items()}
+
 
 # --- Building incidents in each status --------------------------------------------------------
 

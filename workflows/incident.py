@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -18,28 +19,18 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 
 with workflow.unsafe.imports_passed_through():
     from messages.summary import current_details
+    from workflows.commands import COMMANDS, SIGNALS, CommandSpec
     from workflows.lanes import destination_of
     from workflows.metrics import NOTHING_YET, Observed, measure
     from workflows.model import (
-        Accept,
         ActivityName,
-        ChangeSeverity,
         ChannelRef,
         Command,
-        Decline,
         Effect,
-        Handover,
         IncidentStart,
         IncidentState,
         PostedRef,
-        PostStatusPage,
-        ProgressUpdate,
         Receipt,
-        Reject,
-        Resolve,
-        Retro,
-        SetCriteria,
-        Snooze,
         StatusPageRef,
         TimelineEntry,
     )
@@ -68,7 +59,46 @@ DELIVERY_RETRY = RetryPolicy(
 )
 
 
+def _with_commands(cls: type[IncidentWorkflow]) -> type[IncidentWorkflow]:
+    """Give the workflow an Update (and its validator) for each command in the table, named as
+    the command, and a handler for each signal name: the Web UI and `temporal workflow update`
+    list them with their one-line help."""
+    for spec in COMMANDS.values():
+        setattr(cls, spec.action.value, _update_for(spec))
+    for name in SIGNALS:
+        setattr(cls, f"{name}_signal", _signal_for(name))
+    return cls
+
+
+def _update_for(spec: CommandSpec) -> Callable[..., object]:
+    action = spec.action
+
+    def handler(self: IncidentWorkflow, command: Command) -> Receipt:
+        return self._apply(action, command)
+
+    def validator(self: IncidentWorkflow, command: Command) -> None:
+        self._validate(action, command)
+
+    # The SDK reads the payload's type from the annotations: the command's own model.
+    handler.__annotations__ = {"command": spec.model, "return": Receipt}
+    validator.__annotations__ = {"command": spec.model, "return": None}
+    handler.__name__ = handler.__qualname__ = action.value
+    update = workflow.update(name=action.value, description=spec.help)(handler)
+    update.validator(validator)
+    return update
+
+
+def _signal_for(name: str) -> Callable[..., None]:
+    def handler(self: IncidentWorkflow, body: RawValue) -> None:
+        self._signal(name, body)
+
+    handler.__annotations__ = {"body": RawValue, "return": None}
+    handler.__name__ = handler.__qualname__ = f"{name}_signal"
+    return workflow.signal(name=name, description=SIGNALS[name].help)(handler)
+
+
 @workflow.defn
+@_with_commands
 class IncidentWorkflow:
     @workflow.init
     def __init__(self, start: IncidentStart) -> None:
@@ -110,165 +140,7 @@ class IncidentWorkflow:
     def timeline(self) -> list[TimelineEntry]:
         return self._incident.timeline
 
-    # --- Updates (each followed by its validator) ------------------------------------------
-
-    @workflow.update
-    def accept(self, command: Accept) -> Receipt:
-        return self._apply(Action.ACCEPT, command)
-
-    @accept.validator
-    def validate_accept(self, command: Accept) -> None:
-        self._validate(Action.ACCEPT, command)
-
-    @workflow.update
-    def decline(self, command: Decline) -> Receipt:
-        return self._apply(Action.DECLINE, command)
-
-    @decline.validator
-    def validate_decline(self, command: Decline) -> None:
-        self._validate(Action.DECLINE, command)
-
-    @workflow.update
-    def ack(self, command: Command) -> Receipt:
-        return self._apply(Action.ACK, command)
-
-    @ack.validator
-    def validate_ack(self, command: Command) -> None:
-        self._validate(Action.ACK, command)
-
-    @workflow.update
-    def handover(self, command: Handover) -> Receipt:
-        return self._apply(Action.HANDOVER, command)
-
-    @handover.validator
-    def validate_handover(self, command: Handover) -> None:
-        self._validate(Action.HANDOVER, command)
-
-    @workflow.update
-    def join(self, command: Command) -> Receipt:
-        return self._apply(Action.JOIN, command)
-
-    @join.validator
-    def validate_join(self, command: Command) -> None:
-        self._validate(Action.JOIN, command)
-
-    @workflow.update
-    def leave(self, command: Command) -> Receipt:
-        return self._apply(Action.LEAVE, command)
-
-    @leave.validator
-    def validate_leave(self, command: Command) -> None:
-        self._validate(Action.LEAVE, command)
-
-    @workflow.update
-    def update(self, command: ProgressUpdate) -> Receipt:
-        return self._apply(Action.UPDATE, command)
-
-    @update.validator
-    def validate_update(self, command: ProgressUpdate) -> None:
-        self._validate(Action.UPDATE, command)
-
-    @workflow.update
-    def severity(self, command: ChangeSeverity) -> Receipt:
-        return self._apply(Action.SEVERITY, command)
-
-    @severity.validator
-    def validate_severity(self, command: ChangeSeverity) -> None:
-        self._validate(Action.SEVERITY, command)
-
-    @workflow.update
-    def snooze(self, command: Snooze) -> Receipt:
-        return self._apply(Action.SNOOZE, command)
-
-    @snooze.validator
-    def validate_snooze(self, command: Snooze) -> None:
-        self._validate(Action.SNOOZE, command)
-
-    @workflow.update
-    def security(self, command: Command) -> Receipt:
-        return self._apply(Action.SECURITY, command)
-
-    @security.validator
-    def validate_security(self, command: Command) -> None:
-        self._validate(Action.SECURITY, command)
-
-    @workflow.update
-    def criteria(self, command: SetCriteria) -> Receipt:
-        return self._apply(Action.CRITERIA, command)
-
-    @criteria.validator
-    def validate_criteria(self, command: SetCriteria) -> None:
-        self._validate(Action.CRITERIA, command)
-
-    @workflow.update
-    def statuspage(self, command: PostStatusPage) -> Receipt:
-        return self._apply(Action.STATUSPAGE, command)
-
-    @statuspage.validator
-    def validate_statuspage(self, command: PostStatusPage) -> None:
-        self._validate(Action.STATUSPAGE, command)
-
-    @workflow.update
-    def resolve(self, command: Resolve) -> Receipt:
-        return self._apply(Action.RESOLVE, command)
-
-    @resolve.validator
-    def validate_resolve(self, command: Resolve) -> None:
-        self._validate(Action.RESOLVE, command)
-
-    @workflow.update
-    def approve(self, command: Command) -> Receipt:
-        return self._apply(Action.APPROVE, command)
-
-    @approve.validator
-    def validate_approve(self, command: Command) -> None:
-        self._validate(Action.APPROVE, command)
-
-    @workflow.update
-    def reject(self, command: Reject) -> Receipt:
-        return self._apply(Action.REJECT, command)
-
-    @reject.validator
-    def validate_reject(self, command: Reject) -> None:
-        self._validate(Action.REJECT, command)
-
-    @workflow.update
-    def retro(self, command: Retro) -> Receipt:
-        return self._apply(Action.RETRO, command)
-
-    @retro.validator
-    def validate_retro(self, command: Retro) -> None:
-        self._validate(Action.RETRO, command)
-
-    # --- Signals: the same commands for fire-and-forget senders (see workflows/signals.py) ----
-
-    @workflow.signal(name="lead_handover")
-    def lead_handover_signal(self, body: RawValue) -> None:
-        self._signal("lead_handover", body)
-
-    @workflow.signal(name="dm_approval")
-    def dm_approval_signal(self, body: RawValue) -> None:
-        self._signal("dm_approval", body)
-
-    @workflow.signal(name="resolved")
-    def resolved_signal(self, body: RawValue) -> None:
-        self._signal("resolved", body)
-
-    @workflow.signal(name="progress_update")
-    def progress_update_signal(self, body: RawValue) -> None:
-        self._signal("progress_update", body)
-
-    @workflow.signal(name="join")
-    def join_signal(self, body: RawValue) -> None:
-        self._signal("join", body)
-
-    @workflow.signal(name="leave")
-    def leave_signal(self, body: RawValue) -> None:
-        self._signal("leave", body)
-
-    @workflow.signal(name="acknowledge")
-    def acknowledge_signal(self, body: RawValue) -> None:
-        self._signal("acknowledge", body)
+    # --- Commands: an Update per command and a signal per signal name (see `_with_commands`) --
 
     def _signal(self, name: str, body: RawValue) -> None:
         """Read the body leniently: a malformed signal is recorded as refused, never a failure."""

@@ -145,14 +145,14 @@ class IncidentRecord:
                 s.standing_texts.pop(Standing.SUMMARY, None)
             s.channel_id, s.channel_name = result.channel_id, result.name
             s.channel_thread_ts = result.thread_ts
-            self._record(now, "incident-bot", EntryKind.CHANNEL, f"Incident channel: {result.name}")
+            self.record(now, "incident-bot", EntryKind.CHANNEL, f"Incident channel: {result.name}")
             if isinstance(effect, ChannelRequest) and not effect.private and s.security:
                 # Marked confidential while its public channel was being opened: move on.
-                self._move_to_private_channel(now)
+                self.move_to_private_channel(now)
         elif isinstance(result, StatusPageRef):
             s.statuspage_incident_id = result.page_incident_id
             if s.security:  # created while the incident was being marked confidential
-                self._resolve_public_page()
+                self.resolve_public_page()
         elif isinstance(result, PostedRef) and isinstance(effect, Notice) and effect.standing:
             s.standing[effect.standing] = result
             if self.delivers_in_lanes and effect.incident.channel_id:
@@ -162,7 +162,7 @@ class IncidentRecord:
         """Record an effect the transport refused for good, and drop it from the outbox."""
         self.state.failed_deliveries += 1
         what = {"notice": "message", "channel": "channel", "statuspage": "status page post"}
-        self._record(
+        self.record(
             now,
             "incident-bot",
             EntryKind.DELIVERY_FAILED,
@@ -224,7 +224,7 @@ class IncidentRecord:
                 NoticeKind.DECLARED, Audience.PLATFORM_CHANNEL, text, public=True, standing=standing
             )
         else:
-            self._to_channel(NoticeKind.SUMMARY, text, standing=standing)
+            self.to_channel(NoticeKind.SUMMARY, text, standing=standing)
 
     def prepared(self, effect: Effect) -> Effect:
         """The effect with what is known only now filled in (the channel, the page incident)."""
@@ -257,7 +257,7 @@ class IncidentRecord:
             queued_at=self.queued_at,
         )
 
-    def _record(self, now: datetime, actor: str, kind: EntryKind, text: str) -> None:
+    def record(self, now: datetime, actor: str, kind: EntryKind, text: str) -> None:
         self.timeline.append(TimelineEntry(at=now, actor=actor, kind=kind, text=text))
 
     def _next_key(self) -> str:
@@ -341,7 +341,7 @@ class IncidentRecord:
         """The shared response channel is public; an incident's own channel is its people's."""
         return self.policy.channel_mode == "shared" and not self.state.security
 
-    def _to_channel(
+    def to_channel(
         self,
         kind: NoticeKind,
         text: str,
@@ -364,7 +364,7 @@ class IncidentRecord:
             archive_channel=archive_channel,
         )
 
-    def _announce(self, kind: NoticeKind, text: str, *, actor: str | None = None) -> None:
+    def announce(self, kind: NoticeKind, text: str, *, actor: str | None = None) -> None:
         """Post in the platform channel; a security incident is never described there.
 
         The declaration is the standing announcement, edited in place as the incident changes.
@@ -380,18 +380,18 @@ class IncidentRecord:
             kind, Audience.PLATFORM_CHANNEL, text, public=True, actor=actor, standing=standing
         )
 
-    def _move_to_private_channel(self, now: datetime) -> None:
+    def move_to_private_channel(self, now: datetime) -> None:
         """Tell the public channel where work goes on, and open the private one."""
         s = self.state
         private_name = channel_name(s.id, private=True)
-        self._to_channel(
+        self.to_channel(
             NoticeKind.SECURITY,
             f"{s.id} is now a security incident: work goes on in a new private channel, "
             f"#{private_name}. Please post nothing more about it here.",
         )
         self._open_channel(private=True)
 
-    def _resolve_public_page(self) -> None:
+    def resolve_public_page(self) -> None:
         """A page incident opened before the incident became confidential: close it, saying
         nothing more."""
         s = self.state
@@ -430,7 +430,7 @@ class IncidentRecord:
             )
         )
 
-    def _seal_outbox(self) -> bool:
+    def seal_outbox(self) -> bool:
         """Seal what was decided before the incident became confidential and is not yet out.
 
         Public announcements lose their details, status page posts are dropped, and a public
@@ -463,7 +463,7 @@ class IncidentRecord:
         self.outbox[:] = sealed
         return channel_sealed
 
-    def _direct(
+    def direct(
         self, kind: NoticeKind, recipients: list[str], text: str, *, actor: str | None = None
     ) -> None:
         people = list(dict.fromkeys(p for p in recipients if p))

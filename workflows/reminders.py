@@ -42,22 +42,22 @@ class Reminders(IncidentRecord):
         s.reminders_sent += 1
         quiet = clock.format_duration(now - (s.stale_since or now))
         text = f"No progress update on {s.id} for {quiet}. {s.lead}, please post one."
-        self._record(now, "incident-bot", EntryKind.REMINDER, text)
-        self._to_channel(NoticeKind.REMINDER, text, mentions=[s.lead or ""])
+        self.record(now, "incident-bot", EntryKind.REMINDER, text)
+        self.to_channel(NoticeKind.REMINDER, text, mentions=[s.lead or ""])
         if s.reminders_unanswered % self.policy.escalate_after_reminders == 0:
             s.escalations_sent += 1
             esc = f"{s.id} has had no progress update for {quiet} despite {s.reminders_unanswered} reminders."
-            self._record(now, "incident-bot", EntryKind.ESCALATION, esc)
-            self._direct(NoticeKind.ESCALATION, self.policy.delivery_managers, esc)
+            self.record(now, "incident-bot", EntryKind.ESCALATION, esc)
+            self.direct(NoticeKind.ESCALATION, self.policy.delivery_managers, esc)
         interval = (
             s.reminder_interval or self.policy.reminder_intervals[s.severity or Severity.SEV2]
         )
-        s.timers[Timer.STALE_PROGRESS] = self._in_hours(now + interval)
+        s.timers[Timer.STALE_PROGRESS] = self.in_hours(now + interval)
 
     def _dm_reminder(self, timer: Timer, kind: NoticeKind, text: str, now: datetime) -> None:
         self.state.reminders_sent += 1
-        self._direct(kind, self.policy.delivery_managers, f"Reminder: {text}")
-        self._set_dm_timer(timer, now)
+        self.direct(kind, self.policy.delivery_managers, f"Reminder: {text}")
+        self.set_dm_timer(timer, now)
 
     def _triage_reminder(self, now: datetime) -> None:
         s = self.state
@@ -91,8 +91,8 @@ class Reminders(IncidentRecord):
         text = (
             f"The retro of {s.id} is due: `incident retro {s.id} --notes N` or `--skip --reason R`."
         )
-        self._record(now, "incident-bot", EntryKind.RETRO_DUE, text)
-        self._direct(NoticeKind.RETRO_DUE, [*self.policy.delivery_managers, s.lead or ""], text)
+        self.record(now, "incident-bot", EntryKind.RETRO_DUE, text)
+        self.direct(NoticeKind.RETRO_DUE, [*self.policy.delivery_managers, s.lead or ""], text)
         next_day = clock.add_working_days(now, 1, self.policy.office_hours)
         s.timers[Timer.RETRO_DUE] = clock.next_office_time(next_day, self.policy.office_hours)
 
@@ -100,27 +100,27 @@ class Reminders(IncidentRecord):
         s = self.state
         s.status, s.revisit_at = Status.TRIAGE, None
         text = f"{s.id} was declined ({s.decline_reason}) to be revisited now: accept or decline it again."
-        self._record(now, "incident-bot", EntryKind.REVISITED, text)
-        self._direct(NoticeKind.REVISIT, self.policy.delivery_managers, text)
-        self._set_dm_timer(Timer.TRIAGE, now)
+        self.record(now, "incident-bot", EntryKind.REVISITED, text)
+        self.direct(NoticeKind.REVISIT, self.policy.delivery_managers, text)
+        self.set_dm_timer(Timer.TRIAGE, now)
 
-    def _restart_stale_clock(self, now: datetime) -> None:
+    def restart_stale_clock(self, now: datetime) -> None:
         s = self.state
         s.stale_since, s.reminders_unanswered = now, 0
         s.reminder_interval = self.policy.reminder_intervals[s.severity or Severity.SEV2]
-        s.timers[Timer.STALE_PROGRESS] = self._in_hours(now + s.reminder_interval)
+        s.timers[Timer.STALE_PROGRESS] = self.in_hours(now + s.reminder_interval)
 
-    def _set_dm_timer(self, timer: Timer, now: datetime) -> None:
+    def set_dm_timer(self, timer: Timer, now: datetime) -> None:
         if self.policy.delivery_managers:
-            self.state.timers[timer] = self._in_hours(now + self.policy.dm_reminder_interval)
+            self.state.timers[timer] = self.in_hours(now + self.policy.dm_reminder_interval)
 
-    def _in_hours(self, due: datetime) -> datetime:
+    def in_hours(self, due: datetime) -> datetime:
         """Sev1 reminds around the clock; anything else waits for office hours."""
         if self.state.severity is Severity.SEV1:
             return due
         return clock.next_office_time(due, self.policy.office_hours)
 
-    def _retro_due(self, now: datetime) -> datetime:
+    def retro_due_at(self, now: datetime) -> datetime:
         due = self.policy.retro_due[self.state.severity or Severity.SEV2]
         if due.working_days:
             working = clock.add_working_days(now, due.days, self.policy.office_hours)

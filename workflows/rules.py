@@ -1,6 +1,7 @@
-"""The handbook's rules: who may do what, and in which state. The one place they live.
+"""The handbook's rules: who someone is to an incident, and the sentence that refuses them.
 
-Update validators call :func:`refusal` and raise its sentence; nothing else decides permissions.
+Each command's :class:`Rule` (which roles, in which statuses) is declared with the command in
+``workflows/commands/``; its validator calls :func:`refusal` with it and raises the sentence.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ class Role(StrEnum):
 
 
 class Action(StrEnum):
-    """Each command that changes an incident; the value is the Update's name."""
+    """The name of each command that changes an incident: its Update's, the CLI's and Slack's.
+    Each has one declaration in ``workflows/commands/`` (checked when the table is built)."""
 
     ACCEPT = "accept"
     DECLINE = "decline"
@@ -41,48 +43,12 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class Rule:
+    """Who may send a command (any of ``roles``) and when (``statuses``)."""
+
     roles: frozenset[Role]
     statuses: frozenset[Status]
     doing: str  # completes "… may {doing}"
 
-
-def _rule(roles: set[Role], statuses: set[Status], doing: str) -> Rule:
-    return Rule(frozenset(roles), frozenset(statuses), doing)
-
-
-_LEAD_OR_DM = {Role.LEAD, Role.DELIVERY_MANAGER}
-_DM = {Role.DELIVERY_MANAGER}
-_WORKING = {Status.ACTIVE, Status.AWAITING_APPROVAL}
-_OPEN = {Status.TRIAGE, Status.ACTIVE, Status.AWAITING_APPROVAL, Status.RESOLVED}
-
-RULES: dict[Action, Rule] = {
-    # A delivery manager decides whether a report is an incident ("deal with this later").
-    Action.ACCEPT: _rule(_DM, {Status.TRIAGE}, "accept a report"),
-    Action.DECLINE: _rule(_DM, {Status.TRIAGE}, "decline a report"),
-    # Self-initiated incidents: the DM must be informed and agree to continue.
-    Action.ACK: _rule(_DM, _OPEN, "acknowledge an incident"),
-    # The lead stays lead until they pass the role on explicitly (or a DM reassigns it).
-    Action.HANDOVER: _rule(_LEAD_OR_DM, _WORKING, "hand over the lead"),
-    # Anyone may offer help, and must say when they stop.
-    Action.JOIN: _rule({Role.ANYONE}, _WORKING, "join an incident"),
-    Action.LEAVE: _rule({Role.SUPPORTER}, _WORKING, "leave an incident"),
-    # Everyone involved posts progress in the incident channel.
-    Action.UPDATE: _rule(
-        {Role.LEAD, Role.SUPPORTER, Role.DELIVERY_MANAGER}, _WORKING, "post a progress update"
-    ),
-    Action.SEVERITY: _rule(_LEAD_OR_DM, _WORKING, "change the severity"),
-    Action.SNOOZE: _rule(_LEAD_OR_DM, {Status.ACTIVE}, "snooze the reminders"),
-    Action.SECURITY: _rule(_LEAD_OR_DM, _OPEN, "mark an incident as a security incident"),
-    # "We can call this resolved when X happens."
-    Action.CRITERIA: _rule(_DM, _WORKING, "set the resolution criteria"),
-    # The DM keeps the public status page current.
-    Action.STATUSPAGE: _rule(_DM, _WORKING | {Status.RESOLVED}, "post to the status page"),
-    # A DM declares or approves an incident resolved.
-    Action.RESOLVE: _rule(_LEAD_OR_DM, {Status.ACTIVE}, "resolve an incident"),
-    Action.APPROVE: _rule(_DM, {Status.AWAITING_APPROVAL}, "approve a resolution"),
-    Action.REJECT: _rule(_DM, {Status.AWAITING_APPROVAL}, "reject a resolution"),
-    Action.RETRO: _rule(_LEAD_OR_DM, {Status.RESOLVED}, "record the retro"),
-}
 
 _STATE_WORDS: dict[Status, str] = {
     Status.TRIAGE: "waiting for a delivery manager",
@@ -114,9 +80,8 @@ def _who(roles: frozenset[Role]) -> str:
     return " or ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def refusal(action: Action, person: str, state: IncidentState, policy: Policy) -> str | None:
-    """Why ``person`` may not take ``action`` on the incident now, or None when they may."""
-    rule = RULES[action]
+def refusal(rule: Rule, person: str, state: IncidentState, policy: Policy) -> str | None:
+    """Why ``person`` may not act under ``rule`` on the incident now, or None when they may."""
     if state.status not in rule.statuses:
         return (
             f"Incident {state.id} is {describe_status(state.status)}, "

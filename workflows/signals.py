@@ -2,7 +2,8 @@
 
 The Temporal Web UI's "Send a Signal" form, `temporal workflow signal`, scripts and other services
 fire and forget. Each signal's JSON body is read here into the command of the Update of the same
-meaning, so one rule set (``workflows/rules.py``) serves both doors. A body that cannot be read
+meaning (the signal's name is declared with its command, in ``workflows/commands/``), so one
+rule set serves both doors. A body that cannot be read
 raises :class:`SignalRefused` with one sentence; it never fails a workflow task.
 
     temporal workflow signal --workflow-id inc-… --name progress_update \\
@@ -11,12 +12,10 @@ raises :class:`SignalRefused` with one sentence; it never fails a workflow task.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from pydantic import ValidationError
 
-from workflows.model import Command, Handover, ProgressUpdate, Reject, Resolve
+from workflows.commands import SIGNALS
+from workflows.model import Command
 from workflows.rules import Action
 
 REQUEST_IDS_KEPT = 500
@@ -24,31 +23,6 @@ REQUEST_IDS_KEPT = 500
 
 class SignalRefused(ValueError):
     """A signal body that is not a command; the message is the sentence recorded for it."""
-
-
-def _approval(body: dict[str, Any]) -> tuple[Action, Command]:
-    fields = {k: v for k, v in body.items() if k != "approved"}
-    if body.get("approved", True) is True:
-        return Action.APPROVE, Command.model_validate(fields)
-    return Action.REJECT, Reject.model_validate(fields)
-
-
-def _plain(
-    action: Action, model: type[Command]
-) -> Callable[[dict[str, Any]], tuple[Action, Command]]:
-    return lambda body: (action, model.model_validate(body))
-
-
-# Signal name → how its body becomes a command. The names are a public contract (README).
-SIGNALS: dict[str, Callable[[dict[str, Any]], tuple[Action, Command]]] = {
-    "lead_handover": _plain(Action.HANDOVER, Handover),
-    "dm_approval": _approval,
-    "resolved": _plain(Action.RESOLVE, Resolve),
-    "progress_update": _plain(Action.UPDATE, ProgressUpdate),
-    "join": _plain(Action.JOIN, Command),
-    "leave": _plain(Action.LEAVE, Command),
-    "acknowledge": _plain(Action.ACK, Command),
-}
 
 
 def sender_of(body: object) -> str | None:
@@ -67,7 +41,11 @@ def read_signal(name: str, body: object) -> tuple[Action, Command, str | None]:
         raise SignalRefused(f"The {name} signal's request_id must be a string.")
     fields = {k: v for k, v in body.items() if k != "request_id"}
     try:
-        action, command = SIGNALS[name](fields)
+        spec = SIGNALS[name]
+        if spec.read_signal is not None:
+            action, command = spec.read_signal(fields)
+        else:
+            action, command = spec.action, spec.model.model_validate(fields)
     except ValidationError as error:
         raise SignalRefused(
             f"The {name} signal's body is not valid: {_first_problem(error)}."

@@ -1,0 +1,95 @@
+"""Who works on an incident: the lead hands over explicitly, anyone may join, and says when
+they stop."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from workflows.commands.spec import LEAD_OR_DM, WORKING, CommandSpec, rule
+from workflows.model import Command, EntryKind, Handover, NoticeKind, Status
+from workflows.rules import Action, Role
+
+if TYPE_CHECKING:
+    from workflows.process import Incident
+
+
+def handover(incident: Incident, cmd: Handover, now: datetime) -> str:
+    s = incident.state
+    previous = s.lead
+    s.supporters = [p for p in s.supporters if p != cmd.to]
+    if previous and previous not in s.supporters:
+        s.supporters.append(previous)
+    s.lead = cmd.to
+    text = f"{cmd.actor} handed the lead of {s.id} from {previous} to {cmd.to}"
+    incident.record(now, cmd.actor, EntryKind.HANDOVER, text)
+    incident.to_channel(
+        NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[cmd.to], invite=[cmd.to]
+    )
+    incident.direct(NoticeKind.TRANSITION, [cmd.to], f"You now lead {s.id}: {s.title}.")
+    if s.status is Status.ACTIVE:
+        incident.restart_stale_clock(now)
+    return text + "."
+
+
+def check_handover(incident: Incident, cmd: Handover, now: datetime) -> str | None:
+    if cmd.to == incident.state.lead:
+        return f"{cmd.to} is already the lead of {incident.state.id}."
+    return None
+
+
+def join(incident: Incident, cmd: Command, now: datetime) -> str:
+    incident.state.supporters.append(cmd.actor)
+    text = f"{cmd.actor} joined {incident.state.id} to help"
+    incident.record(now, cmd.actor, EntryKind.JOINED, text)
+    incident.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor, invite=[cmd.actor])
+    return text + "."
+
+
+def check_join(incident: Incident, cmd: Command, now: datetime) -> str | None:
+    s = incident.state
+    if cmd.actor == s.lead:
+        return f"{cmd.actor} leads {s.id} already."
+    if cmd.actor in s.supporters:
+        return f"{cmd.actor} is already helping on {s.id}."
+    return None
+
+
+def leave(incident: Incident, cmd: Command, now: datetime) -> str:
+    incident.state.supporters.remove(cmd.actor)
+    text = f"{cmd.actor} is no longer working on {incident.state.id}"
+    incident.record(now, cmd.actor, EntryKind.LEFT, text)
+    incident.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
+    return text + "."
+
+
+COMMANDS = [
+    # The lead stays lead until they pass the role on explicitly (or a DM reassigns it).
+    CommandSpec(
+        Action.HANDOVER,
+        Handover,
+        rule(LEAD_OR_DM, WORKING, "hand over the lead"),
+        "Lead or DM: pass the lead to someone else.",
+        handover,
+        check=check_handover,
+        signal="lead_handover",
+    ),
+    # Anyone may offer help, and must say when they stop.
+    CommandSpec(
+        Action.JOIN,
+        Command,
+        rule({Role.ANYONE}, WORKING, "join an incident"),
+        "Join an incident as a supporter.",
+        join,
+        check=check_join,
+        signal="join",
+    ),
+    CommandSpec(
+        Action.LEAVE,
+        Command,
+        rule({Role.SUPPORTER}, WORKING, "leave an incident"),
+        "Stop working on an incident.",
+        leave,
+        signal="leave",
+    ),
+]

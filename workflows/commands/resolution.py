@@ -1,0 +1,113 @@
+"""Ending an incident: the lead asks and a delivery manager resolves ("it's up to a delivery
+manager to declare/approve an incident resolved"), then the retro closes it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from workflows.commands.spec import DM, LEAD_OR_DM, CommandSpec, rule
+from workflows.model import Command, EntryKind, NoticeKind, Reject, Resolve, Retro, Status, Timer
+from workflows.rules import Action
+
+if TYPE_CHECKING:
+    from workflows.process import Incident
+
+
+def resolve(incident: Incident, cmd: Resolve, now: datetime) -> str:
+    s = incident.state
+    s.resolution_summary = cmd.summary or s.resolution_summary
+    if cmd.actor in incident.policy.delivery_managers:
+        return incident.mark_resolved(cmd.actor, now)
+    s.status, s.resolution_requested_at = Status.AWAITING_APPROVAL, now
+    s.timers.pop(Timer.STALE_PROGRESS, None)
+    summary = f": {cmd.summary}" if cmd.summary else ""
+    text = f"{cmd.actor} asked the delivery managers to resolve {s.id}{summary}"
+    incident.record(now, cmd.actor, EntryKind.RESOLUTION_REQUESTED, text)
+    incident.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
+    incident.direct(
+        NoticeKind.RESOLUTION_REQUEST,
+        incident.policy.delivery_managers,
+        f"{cmd.actor} asks to resolve {s.id}: {s.title}{summary}. "
+        f"`incident approve {s.id}` or `incident reject {s.id} --reason R`.",
+        actor=cmd.actor,
+    )
+    incident.set_dm_timer(Timer.APPROVAL, now)
+    return text + "."
+
+
+def approve(incident: Incident, cmd: Command, now: datetime) -> str:
+    return incident.mark_resolved(cmd.actor, now)
+
+
+def reject(incident: Incident, cmd: Reject, now: datetime) -> str:
+    s = incident.state
+    s.status, s.rejection_reason = Status.ACTIVE, cmd.reason
+    s.timers.pop(Timer.APPROVAL, None)
+    text = f"{cmd.actor} rejected resolving {s.id}: {cmd.reason}"
+    incident.record(now, cmd.actor, EntryKind.REJECTED, text)
+    incident.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[s.lead or ""])
+    incident.restart_stale_clock(now)
+    return text + "."
+
+
+def retro(incident: Incident, cmd: Retro, now: datetime) -> str:
+    s = incident.state
+    s.status, s.closed_at = Status.CLOSED, now
+    s.retro_notes, s.retro_skipped_reason = cmd.notes, cmd.skip_reason
+    s.retro_actions = list(cmd.actions)
+    s.timers.clear()
+    if cmd.notes:
+        text = f"{cmd.actor} recorded the retro of {s.id}: {cmd.notes}"
+    else:
+        text = f"{cmd.actor} closed {s.id} without a retro: {cmd.skip_reason}"
+    incident.record(now, cmd.actor, EntryKind.CLOSED, text)
+    actions = "".join(f"\n- {action}" for action in cmd.actions)
+    closing = f"{text}.\nActions:{actions}" if actions else f"{text}."
+    archive = incident.policy.archive_on_close and s.channel_thread_ts is None
+    incident.to_channel(NoticeKind.CLOSED, closing, actor=cmd.actor, archive_channel=archive)
+    return closing
+
+
+def read_dm_approval(body: dict[str, Any]) -> tuple[Action, Command]:
+    """``dm_approval`` carries both answers: ``"approved": false`` (with a reason) rejects."""
+    fields = {k: v for k, v in body.items() if k != "approved"}
+    if body.get("approved", True) is True:
+        return Action.APPROVE, Command.model_validate(fields)
+    return Action.REJECT, Reject.model_validate(fields)
+
+
+COMMANDS = [
+    # A DM declares or approves an incident resolved; the lead asks.
+    CommandSpec(
+        Action.RESOLVE,
+        Resolve,
+        rule(LEAD_OR_DM, {Status.ACTIVE}, "resolve an incident"),
+        "Lead: ask the delivery managers to resolve. Delivery manager: resolve.",
+        resolve,
+        signal="resolved",
+    ),
+    CommandSpec(
+        Action.APPROVE,
+        Command,
+        rule(DM, {Status.AWAITING_APPROVAL}, "approve a resolution"),
+        "Delivery manager: approve a resolution request.",
+        approve,
+        signal="dm_approval",
+        read_signal=read_dm_approval,
+    ),
+    CommandSpec(
+        Action.REJECT,
+        Reject,
+        rule(DM, {Status.AWAITING_APPROVAL}, "reject a resolution"),
+        "Delivery manager: reject a resolution request; the incident is active again.",
+        reject,
+    ),
+    CommandSpec(
+        Action.RETRO,
+        Retro,
+        rule(LEAD_OR_DM, {Status.RESOLVED}, "record the retro"),
+        "Lead or DM: close a resolved incident with retro notes, or skip the retro with a reason.",
+        retro,
+    ),
+]

@@ -1,0 +1,53 @@
+"""What declaring a command takes: one :class:`CommandSpec` beside the function that applies it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from workflows.model import Command, Status
+from workflows.rules import Action, Role, Rule
+
+if TYPE_CHECKING:
+    from workflows.process import Incident
+
+Apply = Callable[["Incident", Any, datetime], str]
+Check = Callable[["Incident", Any, datetime], "str | None"]
+ReadSignal = Callable[[dict[str, Any]], "tuple[Action, Command]"]
+
+LEAD_OR_DM = frozenset({Role.LEAD, Role.DELIVERY_MANAGER})
+DM = frozenset({Role.DELIVERY_MANAGER})
+WORKING = frozenset({Status.ACTIVE, Status.AWAITING_APPROVAL})
+OPEN = frozenset({Status.TRIAGE, Status.ACTIVE, Status.AWAITING_APPROVAL, Status.RESOLVED})
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command an incident takes.
+
+    ``action`` names it everywhere: the Update (Web UI, ``temporal workflow update``), the CLI
+    and Slack. ``model`` is its input; ``rule`` says who may send it in which statuses; ``help``
+    is its one line in the CLI, Slack's help and the Web UI; ``check`` refuses values the rule
+    cannot see (one sentence); ``slack`` says whether `/incident` may send it; ``signal`` names
+    the signal that carries it for fire-and-forget senders (its body read by ``read_signal``,
+    or as ``model``).
+    """
+
+    action: Action
+    model: type[Command]
+    rule: Rule
+    help: str
+    apply: Apply
+    check: Check | None = None
+    slack: bool = True
+    signal: str | None = None
+    read_signal: ReadSignal | None = None
+
+
+def rule(
+    roles: frozenset[Role] | set[Role], statuses: frozenset[Status] | set[Status], doing: str
+) -> Rule:
+    """Who may do it (any of ``roles``), when (``statuses``), and ``doing``: "… may {doing}"."""
+    return Rule(frozenset(roles), frozenset(statuses), doing)

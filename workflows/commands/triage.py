@@ -1,0 +1,98 @@
+"""Deciding what a report is: a delivery manager accepts or declines it, and acknowledges an
+incident someone declared without one ("the DM must be informed and agree to continue")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from workflows.commands.spec import DM, OPEN, CommandSpec, rule
+from workflows.model import Accept, Command, Decline, EntryKind, NoticeKind, Status, Timer
+from workflows.rules import Action
+
+if TYPE_CHECKING:
+    from workflows.process import Incident
+
+
+def accept(incident: Incident, cmd: Accept, now: datetime) -> str:
+    s = incident.state
+    s.lead, s.severity, s.delivery_manager, s.acknowledged_at = (
+        cmd.lead,
+        cmd.severity,
+        cmd.actor,
+        now,
+    )
+    s.timers.pop(Timer.TRIAGE, None)
+    text = f"{cmd.actor} accepted {s.id} as a {s.severity} incident, led by {s.lead}"
+    incident.record(now, cmd.actor, EntryKind.ACCEPTED, text)
+    incident.direct(NoticeKind.ACCEPTED, [s.reporter, s.lead], text + ".", actor=cmd.actor)
+    incident.activate(now, cmd.actor)
+    return text + "."
+
+
+def decline(incident: Incident, cmd: Decline, now: datetime) -> str:
+    s = incident.state
+    s.status, s.decline_reason, s.revisit_at = Status.DECLINED, cmd.reason, cmd.revisit_at
+    s.timers.clear()
+    text = f"{cmd.actor} declined {s.id}: {cmd.reason}"
+    if cmd.revisit_at:
+        s.timers[Timer.REVISIT] = cmd.revisit_at
+        text += f" (to be revisited {cmd.revisit_at:%Y-%m-%d %H:%M} UTC)"
+    incident.record(now, cmd.actor, EntryKind.DECLINED, text)
+    incident.direct(NoticeKind.DECLINED, [s.reporter], text + ".", actor=cmd.actor)
+    return text + "."
+
+
+def check_decline(incident: Incident, cmd: Decline, now: datetime) -> str | None:
+    if cmd.revisit_at and cmd.revisit_at <= now:
+        return "The revisit date must be in the future."
+    return None
+
+
+def ack(incident: Incident, cmd: Command, now: datetime) -> str:
+    s = incident.state
+    s.delivery_manager, s.acknowledged_at = cmd.actor, now
+    s.timers.pop(Timer.ACK, None)
+    text = f"{cmd.actor} acknowledged {s.id} and agrees to continue"
+    incident.record(now, cmd.actor, EntryKind.ACKNOWLEDGED, text)
+    incident.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
+    return text + "."
+
+
+def check_ack(incident: Incident, cmd: Command, now: datetime) -> str | None:
+    s = incident.state
+    if s.acknowledged_at:
+        return f"{s.id} is already acknowledged by {s.delivery_manager}."
+    if not s.self_initiated:
+        return f"{s.id} was not self-initiated, so there is nothing to acknowledge."
+    return None
+
+
+COMMANDS = [
+    # A delivery manager decides whether a report is an incident ("deal with this later").
+    CommandSpec(
+        Action.ACCEPT,
+        Accept,
+        rule(DM, {Status.TRIAGE}, "accept a report"),
+        "Delivery manager: accept a report as an incident.",
+        accept,
+    ),
+    CommandSpec(
+        Action.DECLINE,
+        Decline,
+        rule(DM, {Status.TRIAGE}, "decline a report"),
+        'Delivery manager: "we can deal with this later".',
+        decline,
+        check=check_decline,
+    ),
+    # Self-initiated incidents: the DM must be informed and agree to continue.
+    CommandSpec(
+        Action.ACK,
+        Command,
+        rule(DM, OPEN, "acknowledge an incident"),
+        "Delivery manager: acknowledge a self-initiated incident.",
+        ack,
+        check=check_ack,
+        signal="acknowledge",
+    ),
+]
