@@ -68,27 +68,27 @@ MUTANTS: list[Mutant] = [
         "at resolution the platform channel hears before the incident channel (deliveries reordered)",
     ),
     Mutant(
-        "handover_to_current_lead_accepted", "workflows/process.py",
+        "handover_to_current_lead_accepted", "workflows/commands/people.py",
         "    if cmd.to == incident.state.lead:\n",
         "    if cmd.to == cmd.actor:\n",
         "a delivery manager can 'hand over' the lead to the person who already leads",
     ),
     Mutant(
-        "supporter_may_resolve", "workflows/rules.py",
-        '    Action.RESOLVE: _rule(_LEAD_OR_DM, {Status.ACTIVE}, "resolve an incident"),\n',
-        '    Action.RESOLVE: _rule(_LEAD_OR_DM | {Role.SUPPORTER}, {Status.ACTIVE}, "resolve an incident"),\n',
+        "supporter_may_resolve", "workflows/commands/resolution.py",
+        '        rule(LEAD_OR_DM, {Status.ACTIVE}, "resolve an incident"),\n',
+        '        rule(LEAD_OR_DM | {"supporter"}, {Status.ACTIVE}, "resolve an incident"),\n',
         "any supporter can ask to resolve an incident, not only the lead or a delivery manager",
     ),
     Mutant(
-        "lead_may_approve", "workflows/rules.py",
-        '    Action.APPROVE: _rule(_DM, {Status.AWAITING_APPROVAL}, "approve a resolution"),\n',
-        '    Action.APPROVE: _rule(_LEAD_OR_DM, {Status.AWAITING_APPROVAL}, "approve a resolution"),\n',
+        "lead_may_approve", "workflows/commands/resolution.py",
+        '        rule(DM, {Status.AWAITING_APPROVAL}, "approve a resolution"),\n',
+        '        rule(LEAD_OR_DM, {Status.AWAITING_APPROVAL}, "approve a resolution"),\n',
         "the lead approves their own request to resolve, bypassing the delivery managers",
     ),
     Mutant(
-        "retro_before_resolution", "workflows/rules.py",
-        '    Action.RETRO: _rule(_LEAD_OR_DM, {Status.RESOLVED}, "record the retro"),\n',
-        '    Action.RETRO: _rule(_LEAD_OR_DM, _WORKING | {Status.RESOLVED}, "record the retro"),\n',
+        "retro_before_resolution", "workflows/commands/resolution.py",
+        '        rule(LEAD_OR_DM, {Status.RESOLVED}, "record the retro"),\n',
+        '        rule(LEAD_OR_DM, {Status.ACTIVE, Status.AWAITING_APPROVAL, Status.RESOLVED}, "record the retro"),\n',
         "the retro can close an incident nobody resolved (still active, or awaiting approval)",
     ),
     Mutant(
@@ -98,16 +98,16 @@ MUTANTS: list[Mutant] = [
         "a redelivered signal with the same request_id is applied twice (two updates, two posts)",
     ),
     Mutant(
-        "handover_drops_previous_lead", "workflows/process.py",
-        "        if previous and previous not in s.supporters:\n"
-        "            s.supporters.append(previous)\n",
+        "handover_drops_previous_lead", "workflows/commands/people.py",
+        "    if previous and previous not in s.supporters:\n"
+        "        s.supporters.append(previous)\n",
         "",
         "the lead who hands over is no longer a supporter, so cannot post updates or leave",
     ),
     Mutant(
-        "only_engaged_dm_resolves_directly", "workflows/process.py",
-        "        if cmd.actor in self.policy.delivery_managers:\n",
-        "        if cmd.actor == s.delivery_manager:\n",
+        "only_engaged_dm_resolves_directly", "workflows/commands/resolution.py",
+        "    if cmd.actor in incident.policy.delivery_managers:\n",
+        "    if cmd.actor == s.delivery_manager:\n",
         "a delivery manager other than the engaged one who resolves is asked to approve themselves",
     ),
     Mutant(
@@ -125,10 +125,10 @@ MUTANTS: list[Mutant] = [
         "the public resolution post of a security incident names its title and who resolved it",
     ),
     Mutant(
-        "security_leaves_page_open", "workflows/process.py",
-        "        self.resolve_public_page()\n"
-        "        self.tell_infosec(cmd.actor, now)\n",
-        "        self.tell_infosec(cmd.actor, now)\n",
+        "security_leaves_page_open", "workflows/commands/progress.py",
+        "    incident.resolve_public_page()\n"
+        "    incident.tell_infosec(cmd.actor, now)\n",
+        "    incident.tell_infosec(cmd.actor, now)\n",
         "an incident marked confidential keeps its public page incident open",
     ),
     Mutant(
@@ -138,9 +138,9 @@ MUTANTS: list[Mutant] = [
         "the platform channel offers everyone a Join button on a confidential incident",
     ),
     Mutant(
-        "shared_channel_archived_at_close", "workflows/process.py",
-        "        archive = self.policy.archive_on_close and s.channel_thread_ts is None\n",
-        "        archive = self.policy.archive_on_close\n",
+        "shared_channel_archived_at_close", "workflows/commands/resolution.py",
+        "    archive = incident.policy.archive_on_close and s.channel_thread_ts is None\n",
+        "    archive = incident.policy.archive_on_close\n",
         "in shared mode, closing one incident archives the shared response channel",
     ),
     # --- Timers, reminders, clock, continue-as-new, search attributes --------------------------
@@ -157,11 +157,11 @@ MUTANTS: list[Mutant] = [
         "after each update the next reminder comes in 30 minutes whatever the severity",
     ),
     Mutant(
-        "update_does_not_reset_reminder", "workflows/process.py",
-        "        self.to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)\n"
-        "        if s.status is Status.ACTIVE:\n"
-        "            self.restart_stale_clock(now)\n",
-        "        self.to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)\n",
+        "update_does_not_reset_reminder", "workflows/commands/progress.py",
+        "    incident.to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)\n"
+        "    if s.status is Status.ACTIVE:\n"
+        "        incident.restart_stale_clock(now)\n",
+        "    incident.to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)\n",
         "the lead is reminded to post progress right after posting it, and escalated",
     ),
     Mutant(
@@ -197,24 +197,21 @@ MUTANTS: list[Mutant] = [
         "delivery managers are nudged once about a report or approval, then never again",
     ),
     Mutant(
-        "snooze_ignores_office_hours", "workflows/process.py",
-        "        due = self.in_hours(now + cmd.duration)\n",
-        "        due = now + cmd.duration\n",
+        "snooze_ignores_office_hours", "workflows/commands/progress.py",
+        "    due = incident.in_hours(now + cmd.duration)\n",
+        "    due = now + cmd.duration\n",
         "a sev2 snoozed in the evening reminds in the night",
     ),
     Mutant(
-        "severity_change_restarts_interval", "workflows/process.py",
-        "            due = max(now, s.stale_since + s.reminder_interval)\n",
-        "            due = now + s.reminder_interval\n",
+        "severity_change_restarts_interval", "workflows/commands/progress.py",
+        "        due = max(now, s.stale_since + s.reminder_interval)\n",
+        "        due = now + s.reminder_interval\n",
         "raising to sev1 an incident quiet for hours waits another 30 minutes to remind",
     ),
     Mutant(
-        "rejection_restarts_no_reminders", "workflows/process.py",
-        '            NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[s.lead or ""]\n'
-        "        )\n"
-        "        self.restart_stale_clock(now)\n",
-        '            NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[s.lead or ""]\n'
-        "        )\n",
+        "rejection_restarts_no_reminders", "workflows/commands/resolution.py",
+        "    incident.restart_stale_clock(now)\n    return text + \".\"\n",
+        "    return text + \".\"\n",
         "an incident whose resolution was rejected is active again but never reminds",
     ),
     Mutant(

@@ -31,7 +31,7 @@ def test_each_signal_name_is_a_handler_carrying_its_commands_help() -> None:
     signals = {name: d for name, d in DEFINITION.signals.items() if name is not None}
     # The names are a public contract (README, "Signals"): never renamed.
     public = {"lead_handover", "dm_approval", "resolved", "progress_update", "join", "leave"}
-    assert signals.keys() == SIGNALS.keys() == public | {"acknowledge"}
+    assert signals.keys() == SIGNALS.keys() == {*public, "acknowledge"}
     for name, signal in signals.items():
         assert signal.description == SIGNALS[name].help
 
