@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from workflows.model import Command, Status
+from workflows.model import OPEN_STATUSES, WORKING_STATUSES, Command, Status
 from workflows.rules import Action, Role, Rule
 
 if TYPE_CHECKING:
@@ -19,8 +19,8 @@ ReadSignal = Callable[[dict[str, Any]], "tuple[Action, Command]"]
 
 LEAD_OR_DM = frozenset({Role.LEAD, Role.DELIVERY_MANAGER})
 DM = frozenset({Role.DELIVERY_MANAGER})
-WORKING = frozenset({Status.ACTIVE, Status.AWAITING_APPROVAL})
-OPEN = frozenset({Status.TRIAGE, Status.ACTIVE, Status.AWAITING_APPROVAL, Status.RESOLVED})
+WORKING = WORKING_STATUSES
+OPEN = OPEN_STATUSES
 
 
 @dataclass(frozen=True)
