@@ -752,7 +752,7 @@ def grown(start: IncidentStart, updates: int) -> Iterator[tuple[int, Callable[[]
     incident = Incident.open(start, now)
 
     def deliver_all() -> None:
-        for effect in list(incident.outbox):
+        for effect in list(incident.outbox.effects):
             result = None
             if isinstance(effect, ChannelRequest):
                 result = ChannelRef(channel_id=f"#{effect.name}", name=f"#{effect.name}")

@@ -61,10 +61,10 @@ MUTANTS: list[Mutant] = [
     # --- Process rules and decisions ----------------------------------------------------------
     Mutant(
         "resolution_order_swapped", "workflows/process.py",
-        '        self.to_channel(NoticeKind.RESOLVED, text + ".", actor=actor)\n'
-        '        self.announce(NoticeKind.RESOLVED, f"Resolved: {s.title}.", actor=actor)\n',
-        '        self.announce(NoticeKind.RESOLVED, f"Resolved: {s.title}.", actor=actor)\n'
-        '        self.to_channel(NoticeKind.RESOLVED, text + ".", actor=actor)\n',
+        '        self.notices.to_channel(NoticeKind.RESOLVED, text + ".", actor=actor)\n'
+        '        self.notices.announce(NoticeKind.RESOLVED, f"Resolved: {s.title}.", actor=actor)\n',
+        '        self.notices.announce(NoticeKind.RESOLVED, f"Resolved: {s.title}.", actor=actor)\n'
+        '        self.notices.to_channel(NoticeKind.RESOLVED, text + ".", actor=actor)\n',
         "at resolution the platform channel hears before the incident channel (deliveries reordered)",
     ),
     Mutant(
@@ -117,16 +117,16 @@ MUTANTS: list[Mutant] = [
         "a page incident 'identified' or 'monitoring' stays open on the status page after resolution",
     ),
     Mutant(
-        "security_resolution_leaks_title", "workflows/outbox.py",
-        "        if self.state.security:\n"
+        "security_resolution_leaks_title", "workflows/notices.py",
+        "        if self._state.security:\n"
         "            text = sealed_announcement(resolved=kind is NoticeKind.RESOLVED)\n",
-        "        if self.state.security and kind is NoticeKind.DECLARED:\n"
+        "        if self._state.security and kind is NoticeKind.DECLARED:\n"
         "            text = sealed_announcement(resolved=False)\n",
         "the public resolution post of a security incident names its title and who resolved it",
     ),
     Mutant(
         "security_leaves_page_open", "workflows/commands/progress.py",
-        "    incident.resolve_public_page()\n"
+        "    incident.notices.resolve_public_page()\n"
         "    incident.tell_infosec(cmd.actor, now)\n",
         "    incident.tell_infosec(cmd.actor, now)\n",
         "an incident marked confidential keeps its public page incident open",
@@ -146,8 +146,8 @@ MUTANTS: list[Mutant] = [
     # --- Timers, reminders, clock, continue-as-new, search attributes --------------------------
     Mutant(
         "escalation_one_reminder_late", "workflows/reminders.py",
-        "        if s.reminders_unanswered % self.policy.escalate_after_reminders == 0:\n",
-        "        if s.reminders_unanswered > self.policy.escalate_after_reminders:\n",
+        "        if s.reminders_unanswered % self._policy.escalate_after_reminders == 0:\n",
+        "        if s.reminders_unanswered > self._policy.escalate_after_reminders:\n",
         "the DMs hear of a quiet incident after the third unanswered reminder, then at every one",
     ),
     Mutant(
@@ -158,10 +158,10 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "update_does_not_reset_reminder", "workflows/commands/progress.py",
-        "    incident.to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)\n"
+        "    incident.notices.to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)\n"
         "    if s.status is Status.ACTIVE:\n"
-        "        incident.restart_stale_clock(now)\n",
-        "    incident.to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)\n",
+        "        incident.reminders.restart_stale_clock(now)\n",
+        "    incident.notices.to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)\n",
         "the lead is reminded to post progress right after posting it, and escalated",
     ),
     Mutant(
@@ -191,14 +191,14 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "dm_nudged_once", "workflows/reminders.py",
-        '        self.direct(kind, self.policy.delivery_managers, f"Reminder: {text}")\n'
+        '        self._notices.direct(kind, self._policy.delivery_managers, f"Reminder: {text}")\n'
         "        self.set_dm_timer(timer, now)\n",
-        '        self.direct(kind, self.policy.delivery_managers, f"Reminder: {text}")\n',
+        '        self._notices.direct(kind, self._policy.delivery_managers, f"Reminder: {text}")\n',
         "delivery managers are nudged once about a report or approval, then never again",
     ),
     Mutant(
         "snooze_ignores_office_hours", "workflows/commands/progress.py",
-        "    due = incident.in_hours(now + cmd.duration)\n",
+        "    due = incident.reminders.in_hours(now + cmd.duration)\n",
         "    due = now + cmd.duration\n",
         "a sev2 snoozed in the evening reminds in the night",
     ),
@@ -210,12 +210,12 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "rejection_restarts_no_reminders", "workflows/commands/resolution.py",
-        "    incident.restart_stale_clock(now)\n    return text + \".\"\n",
+        "    incident.reminders.restart_stale_clock(now)\n    return text + \".\"\n",
         "    return text + \".\"\n",
         "an incident whose resolution was rejected is active again but never reminds",
     ),
     Mutant(
-        "carried_timeline_truncated", "workflows/outbox.py",
+        "carried_timeline_truncated", "workflows/process.py",
         "        return CarriedState.packing(\n"
         "            self.timeline,\n",
         "        return CarriedState.packing(\n"
@@ -223,14 +223,14 @@ MUTANTS: list[Mutant] = [
         "a long incident's timeline (and retro draft) loses its start at continue-as-new",
     ),
     Mutant(
-        "carried_request_ids_dropped", "workflows/outbox.py",
+        "carried_request_ids_dropped", "workflows/process.py",
         "            request_ids=self.request_ids,\n",
         "",
         "a signal redelivered across continue-as-new is applied twice",
     ),
     Mutant(
-        "carried_outbox_dropped", "workflows/outbox.py",
-        "            outbox=self.outbox,\n",
+        "carried_outbox_dropped", "workflows/process.py",
+        "            outbox=self.outbox.effects,\n",
         "            outbox=[],\n",
         "messages decided but not yet delivered are lost at continue-as-new",
     ),
@@ -311,8 +311,8 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "delivery_keys_repeat", "workflows/outbox.py",
-        '        return f"{self.state.id}/{self.effects_issued}"\n',
-        '        return f"{self.state.id}/{len(self.outbox) + 1}"\n',
+        '        return f"{self._state.id}/{self.issued}"\n',
+        '        return f"{self._state.id}/{len(self.effects) + 1}"\n',
         "deliveries share keys, so a retry finds another message's key and skips its own post",
     ),
     Mutant(

@@ -58,7 +58,7 @@ from workflows.model import (
     Timer,
     parse_user,
 )
-from workflows.process import Incident
+from workflows.process import Incident, Patches
 from workflows.rules import Action, Role
 
 # 10:00 on Monday 23 November 2026, London (GMT): inside office hours.
@@ -106,9 +106,9 @@ def reported(*, security: bool = False) -> Incident:
     return Incident.open(_start(declare=False, security=security), NOW)
 
 
-def declared(*, security: bool = False) -> Incident:
+def declared(*, security: bool = False, patches: Patches | None = None) -> Incident:
     """Declared by the lead (self-initiated, not yet acknowledged), with a supporter."""
-    incident = Incident.open(_start(declare=True, security=security), NOW)
+    incident = Incident.open(_start(declare=True, security=security), NOW, patches)
     _do(incident, Action.JOIN, Command(actor=HELPER))
     return incident
 
@@ -477,7 +477,7 @@ def test_report_tells_the_dms_and_accept_makes_it_active_with_a_channel() -> Non
         Severity.SEV1,
         DM,
     )
-    channels = [e for e in incident.outbox if isinstance(e, ChannelRequest)]
+    channels = [e for e in incident.outbox.effects if isinstance(e, ChannelRequest)]
     assert len(channels) == 1
     assert channels[0].name == "inc-test"
     assert not channels[0].private
@@ -501,7 +501,7 @@ def test_every_effect_key_is_unique() -> None:
     incident = declared(security=True)
     _do(incident, Action.UPDATE, ProgressUpdate(actor=LEAD, text="Keys rotated"))
     _do(incident, Action.RESOLVE, Resolve(actor=DM))
-    keys = [effect.key for effect in incident.outbox]
+    keys = [effect.key for effect in incident.outbox.effects]
     assert len(keys) == len(set(keys))
 
 
@@ -516,7 +516,7 @@ def _notices(
 ) -> list[Notice]:
     return [
         e
-        for e in incident.outbox
+        for e in incident.outbox.effects
         if isinstance(e, Notice)
         and (kind is None or e.kind is kind)
         and (audience is None or e.audience is audience)
@@ -561,9 +561,9 @@ def test_declared_security_incident_never_describes_itself_in_public() -> None:
     for notice in public:
         _assert_sealed(notice)
         assert NEW_LEAD not in notice.text
-    assert not [e for e in incident.outbox if isinstance(e, StatusPagePost)]
+    assert not [e for e in incident.outbox.effects if isinstance(e, StatusPagePost)]
 
-    channels = [e for e in incident.outbox if isinstance(e, ChannelRequest)]
+    channels = [e for e in incident.outbox.effects if isinstance(e, ChannelRequest)]
     assert len(channels) == 1
     assert channels[0].private
     assert channels[0].name == "inc-test-private"
@@ -586,7 +586,7 @@ def test_reported_security_incident_accepted_later_is_announced_sealed() -> None
     public = _notices(incident, audience=Audience.PLATFORM_CHANNEL)
     assert len(public) == 1
     _assert_sealed(public[0])
-    channels = [e for e in incident.outbox if isinstance(e, ChannelRequest)]
+    channels = [e for e in incident.outbox.effects if isinstance(e, ChannelRequest)]
     assert [c.private for c in channels] == [True]
 
 
@@ -599,7 +599,7 @@ def test_security_marked_later_seals_what_follows_and_skips_the_status_page() ->
     )
     _do(incident, Action.ACK, Command(actor=DM))
     _do(incident, Action.STATUSPAGE, valid_command(Action.STATUSPAGE, DM))
-    posts_before = [e for e in incident.outbox if isinstance(e, StatusPagePost)]
+    posts_before = [e for e in incident.outbox.effects if isinstance(e, StatusPagePost)]
     assert len(posts_before) == 1
 
     _do(incident, Action.SECURITY, Command(actor=LEAD))
@@ -607,25 +607,29 @@ def test_security_marked_later_seals_what_follows_and_skips_the_status_page() ->
 
     # Nothing had gone out yet: the queued status page post is dropped, the queued public
     # announcements are sealed, and the channel not yet opened is opened private instead.
-    assert not [e for e in incident.outbox if isinstance(e, StatusPagePost)]
+    assert not [e for e in incident.outbox.effects if isinstance(e, StatusPagePost)]
     public = [
         e
-        for e in incident.outbox
+        for e in incident.outbox.effects
         if isinstance(e, Notice) and e.audience is Audience.PLATFORM_CHANNEL
     ]
     assert [n.kind for n in public] == [NoticeKind.DECLARED, NoticeKind.RESOLVED]
     for notice in public:
         _assert_sealed(notice)
-    channels = [e for e in incident.outbox if isinstance(e, ChannelRequest)]
+    channels = [e for e in incident.outbox.effects if isinstance(e, ChannelRequest)]
     assert [(c.private, c.name) for c in channels] == [(True, "inc-test-private")]
     assert INFOSEC in channels[0].invite
-    told = [e for e in incident.outbox if isinstance(e, Notice) and e.kind is NoticeKind.SECURITY]
+    told = [
+        e
+        for e in incident.outbox.effects
+        if isinstance(e, Notice) and e.kind is NoticeKind.SECURITY
+    ]
     assert any(n.recipients == [INFOSEC] for n in told)
 
 
 def test_security_marked_after_the_channel_opened_moves_to_a_new_private_one() -> None:
     incident = declared()
-    for effect in list(incident.outbox):
+    for effect in list(incident.outbox.effects):
         result = (
             ChannelRef(channel_id="C0PUBLIC", name="inc-test")
             if isinstance(effect, ChannelRequest)
@@ -633,9 +637,13 @@ def test_security_marked_after_the_channel_opened_moves_to_a_new_private_one() -
         )
         incident.effect_done(effect, result, NOW)
     _do(incident, Action.SECURITY, Command(actor=LEAD))
-    moved = [e for e in incident.outbox if isinstance(e, Notice) and e.kind is NoticeKind.SECURITY]
+    moved = [
+        e
+        for e in incident.outbox.effects
+        if isinstance(e, Notice) and e.kind is NoticeKind.SECURITY
+    ]
     assert any("new private channel" in n.text for n in moved)
-    channels = [e for e in incident.outbox if isinstance(e, ChannelRequest)]
+    channels = [e for e in incident.outbox.effects if isinstance(e, ChannelRequest)]
     assert [(c.private, c.name) for c in channels] == [(True, "inc-test-private")]
 
 
@@ -643,7 +651,7 @@ def test_non_security_resolution_resolves_the_open_status_page_incident() -> Non
     incident = declared()
     _do(incident, Action.STATUSPAGE, valid_command(Action.STATUSPAGE, DM))
     _do(incident, Action.RESOLVE, Resolve(actor=DM))
-    posts = [e for e in incident.outbox if isinstance(e, StatusPagePost)]
+    posts = [e for e in incident.outbox.effects if isinstance(e, StatusPagePost)]
     assert [p.status for p in posts] == [StatusPageStatus.INVESTIGATING, StatusPageStatus.RESOLVED]
 
 
@@ -651,8 +659,8 @@ def test_shared_channel_mode_uses_the_response_channel_but_never_for_security() 
     shared = Policy(delivery_managers=[DM], infosec_head=INFOSEC, channel_mode="shared")
     normal = Incident.open(_start(declare=True, policy=shared), NOW)
     secret = Incident.open(_security_start(declare=True, policy=shared), NOW)
-    [normal_channel] = [e for e in normal.outbox if isinstance(e, ChannelRequest)]
-    [secret_channel] = [e for e in secret.outbox if isinstance(e, ChannelRequest)]
+    [normal_channel] = [e for e in normal.outbox.effects if isinstance(e, ChannelRequest)]
+    [secret_channel] = [e for e in secret.outbox.effects if isinstance(e, ChannelRequest)]
     assert (normal_channel.name, normal_channel.private) == ("#wc-incident-response", False)
     assert (secret_channel.name, secret_channel.private) == ("inc-test-private", True)
     for notice in _notices(secret, audience=Audience.PLATFORM_CHANNEL):
@@ -975,8 +983,8 @@ def test_notice_line_names_where_who_and_what() -> None:
 
 def _deliver_all(incident: Incident) -> None:
     """Deliver everything queued, the way the activities answer (channels, standing posts)."""
-    while incident.outbox:
-        effect = incident.outbox[0]
+    while incident.outbox.effects:
+        effect = incident.outbox.effects[0]
         result: ChannelRef | PostedRef | StatusPageRef | None = None
         if isinstance(effect, ChannelRequest):
             result = ChannelRef(channel_id=f"C-{effect.name}", name=effect.name)
@@ -984,35 +992,34 @@ def _deliver_all(incident: Incident) -> None:
             result = effect.replaces or PostedRef(channel_id="C0", ts=effect.key)
         elif isinstance(effect, StatusPagePost):
             result = StatusPageRef(page_incident_id="page-1")
-        incident.effect_done(incident.prepared(effect), result, NOW)
-        incident.keep_standing_messages_current()
+        incident.effect_done(incident.notices.prepared(effect), result, NOW)
+        incident.notices.keep_standing_messages_current()
 
 
 def _standing(incident: Incident) -> list[Notice]:
-    return [e for e in incident.outbox if isinstance(e, Notice) and e.standing]
+    return [e for e in incident.outbox.effects if isinstance(e, Notice) and e.standing]
 
 
 def test_the_announcement_and_pinned_summary_are_edited_in_place_once_per_change() -> None:
-    incident = declared()
-    incident.keeps_standing_messages = True
+    incident = declared(patches=Patches(keeps_standing_messages=True))
     _deliver_all(incident)
     assert incident.state.standing.keys() == {Standing.ANNOUNCEMENT, Standing.SUMMARY}
     announcement = incident.state.standing[Standing.ANNOUNCEMENT]
 
     _do(incident, Action.UPDATE, ProgressUpdate(actor=LEAD, text="Rolled back"))
-    incident.keep_standing_messages_current()
+    incident.notices.keep_standing_messages_current()
     assert _standing(incident) == []  # an update changes no fact on either
 
     _do(incident, Action.SEVERITY, ChangeSeverity(actor=LEAD, severity=Severity.SEV1))
-    incident.keep_standing_messages_current()
+    incident.notices.keep_standing_messages_current()
     _do(incident, Action.HANDOVER, Handover(actor=LEAD, to=NEW_LEAD))
-    incident.keep_standing_messages_current()
+    incident.notices.keep_standing_messages_current()
     edits = _standing(incident)
     # Two changes, one pending edit each: the second rewrote the first rather than queueing.
     assert sorted(str(n.standing) for n in edits) == [Standing.ANNOUNCEMENT, Standing.SUMMARY]
     [edit] = [n for n in edits if n.standing is Standing.ANNOUNCEMENT]
     assert edit.text == f"Incident declared: Search API returns 500s (sev1), led by {NEW_LEAD}."
-    prepared = incident.prepared(edit)
+    prepared = incident.notices.prepared(edit)
     assert isinstance(prepared, Notice) and prepared.replaces == announcement
     [summary] = [n for n in edits if n.standing is Standing.SUMMARY]
     assert f"Lead: {NEW_LEAD}" in summary.text and f"Supporters: {HELPER}, {LEAD}" in summary.text
@@ -1022,38 +1029,46 @@ def test_without_the_patch_no_standing_message_is_edited() -> None:
     incident = declared()
     _deliver_all(incident)
     _do(incident, Action.HANDOVER, Handover(actor=LEAD, to=NEW_LEAD))
-    incident.keep_standing_messages_current()
+    incident.notices.keep_standing_messages_current()
     assert _standing(incident) == []
 
 
 def test_joining_and_taking_the_lead_invite_people_to_the_channel() -> None:
     incident = declared()  # HELPER joined
     _do(incident, Action.HANDOVER, Handover(actor=LEAD, to=NEW_LEAD))
-    invites = [e.invite for e in incident.outbox if isinstance(e, Notice) and e.invite]
+    invites = [e.invite for e in incident.outbox.effects if isinstance(e, Notice) and e.invite]
     assert invites == [[HELPER], [NEW_LEAD]]
 
 
 def test_closing_archives_the_channel_unless_told_not_to() -> None:
-    closing = [e for e in closed().outbox if isinstance(e, Notice) and e.kind is NoticeKind.CLOSED]
+    closing = [
+        e for e in closed().outbox.effects if isinstance(e, Notice) and e.kind is NoticeKind.CLOSED
+    ]
     assert [n.archive_channel for n in closing] == [True]
     keep = Policy(delivery_managers=[DM], archive_on_close=False)
     incident = Incident.open(_start(declare=True, policy=keep), NOW)
     _do(incident, Action.RESOLVE, Resolve(actor=DM))
     _do(incident, Action.RETRO, Retro(actor=DM, notes="n"))
-    assert not any(isinstance(e, Notice) and e.archive_channel for e in incident.outbox)
+    assert not any(isinstance(e, Notice) and e.archive_channel for e in incident.outbox.effects)
 
 
 def test_marked_security_while_its_public_channel_was_being_opened() -> None:
     incident = declared()
-    incident.outbox[:] = [e for e in incident.outbox if isinstance(e, ChannelRequest)]
-    in_flight = incident.outbox[0]
+    incident.outbox.effects[:] = [
+        e for e in incident.outbox.effects if isinstance(e, ChannelRequest)
+    ]
+    in_flight = incident.outbox.effects[0]
     assert isinstance(in_flight, ChannelRequest) and not in_flight.private
     _do(incident, Action.SECURITY, Command(actor=LEAD))  # seals the outbox copy meanwhile
     incident.effect_done(in_flight, ChannelRef(channel_id="C0PUB", name="inc-test"), NOW)
-    assert in_flight.key not in [e.key for e in incident.outbox]
-    moved = [e for e in incident.outbox if isinstance(e, Notice) and e.kind is NoticeKind.SECURITY]
+    assert in_flight.key not in [e.key for e in incident.outbox.effects]
+    moved = [
+        e
+        for e in incident.outbox.effects
+        if isinstance(e, Notice) and e.kind is NoticeKind.SECURITY
+    ]
     assert any("#inc-test-private" in n.text for n in moved)
-    assert [c.private for c in incident.outbox if isinstance(c, ChannelRequest)] == [True]
+    assert [c.private for c in incident.outbox.effects if isinstance(c, ChannelRequest)] == [True]
 
 
 def test_an_open_page_incident_is_resolved_without_details_when_marked_security() -> None:
@@ -1061,13 +1076,13 @@ def test_an_open_page_incident_is_resolved_without_details_when_marked_security(
     _do(incident, Action.STATUSPAGE, valid_command(Action.STATUSPAGE, DM))
     _deliver_all(incident)
     _do(incident, Action.SECURITY, Command(actor=LEAD))
-    [post] = [e for e in incident.outbox if isinstance(e, StatusPagePost)]
+    [post] = [e for e in incident.outbox.effects if isinstance(e, StatusPagePost)]
     assert (post.status, post.body, post.name) == (
         StatusPageStatus.RESOLVED,
         "This incident has been resolved.",
         "",
     )
-    prepared = incident.prepared(post)
+    prepared = incident.notices.prepared(post)
     assert isinstance(prepared, StatusPagePost) and prepared.page_incident_id == "page-1"
 
 
@@ -1095,7 +1110,7 @@ def test_a_long_timeline_travels_packed_across_continue_as_new() -> None:
             Action.UPDATE,
             ProgressUpdate(actor=LEAD, text=f"Still rolling back, step {n}"),
         )
-    incident.outbox.clear()  # delivered
+    incident.outbox.effects.clear()  # delivered
     carried = incident.carried()
     assert carried.timeline == [] and carried.timeline_packed is not None
     plain = carried.model_copy(update={"timeline": incident.timeline, "timeline_packed": None})
@@ -1111,12 +1126,14 @@ def test_a_long_timeline_travels_packed_across_continue_as_new() -> None:
 def test_closing_a_shared_mode_incident_never_archives_the_shared_channel() -> None:
     shared = Policy(delivery_managers=[DM], channel_mode="shared")
     incident = Incident.open(_start(declare=True, policy=shared), NOW)
-    [request] = [e for e in incident.outbox if isinstance(e, ChannelRequest)]
+    [request] = [e for e in incident.outbox.effects if isinstance(e, ChannelRequest)]
     thread = ChannelRef(channel_id="C0RESPONSE", name="#wc-incident-response", thread_ts="1.1")
     incident.effect_done(request, thread, NOW)
     _do(incident, Action.RESOLVE, Resolve(actor=DM))
     _do(incident, Action.RETRO, Retro(actor=DM, notes="n"))
-    closing = [e for e in incident.outbox if isinstance(e, Notice) and e.kind is NoticeKind.CLOSED]
+    closing = [
+        e for e in incident.outbox.effects if isinstance(e, Notice) and e.kind is NoticeKind.CLOSED
+    ]
     assert [n.archive_channel for n in closing] == [False]
 
 
@@ -1131,8 +1148,8 @@ def test_a_snooze_ending_out_of_hours_waits_for_office_hours() -> None:
 def test_messages_not_yet_delivered_travel_across_continue_as_new() -> None:
     incident = declared()
     _do(incident, Action.UPDATE, ProgressUpdate(actor=LEAD, text="Rolled back"))
-    queued = [e.key for e in incident.outbox]
+    queued = [e.key for e in incident.outbox.effects]
     assert queued
     carried = incident.carried()
     continued = Incident.open(_start(declare=True).model_copy(update={"carried": carried}), NOW)
-    assert [e.key for e in continued.outbox] == queued
+    assert [e.key for e in continued.outbox.effects] == queued

@@ -339,9 +339,9 @@ def holdings(incident: Incident) -> tuple[object, ...]:
     state and the pending messages as JSON, the timeline's entries, the counters."""
     return (
         incident.state.model_dump_json(),
-        OUTBOX.dump_json(incident.outbox),
+        OUTBOX.dump_json(incident.outbox.effects),
         incident.timeline[:],
-        incident.effects_issued,
+        incident.outbox.issued,
         incident.request_ids[:],
     )
 
@@ -379,7 +379,7 @@ class IncidentLifecycle(RuleBasedStateMachine):
         rng = self.rng(seed)
         open_now = self.model.open_now(self.now)
         if not open_now or rng.random() < WAITS:  # nobody may act: declined till a revisit date
-            deliveries = rng.randint(0, len(self.incident.outbox))
+            deliveries = rng.randint(0, len(self.incident.outbox.effects))
             self.meanwhile(deliveries, rng.choice([0, rng.randint(1, 3 * 24 * 60)]))
             open_now = self.model.open_now(self.now)
         self.check_command(*steered_command(self.model, open_now, self.now, rng))
@@ -414,11 +414,11 @@ class IncidentLifecycle(RuleBasedStateMachine):
 
     def meanwhile(self, deliveries: int, minutes: int) -> None:
         """A few messages are delivered, and time passes: the timers that fall due fire."""
-        for effect in self.incident.outbox[:deliveries]:  # the oldest first
+        for effect in self.incident.outbox.effects[:deliveries]:  # the oldest first
             self.incident.effect_done(effect, None, self.now)
-            assert effect not in self.incident.outbox
+            assert effect not in self.incident.outbox.effects
         self.now += timedelta(minutes=minutes)
-        self.incident.fire_due_timers(self.now)
+        self.incident.reminders.fire_due_timers(self.now)
         self.model.time_passes(self.now)
         self.model.check(self.incident.state)
         assert all(due > self.now for due in self.incident.state.timers.values())
@@ -444,7 +444,7 @@ class IncidentLifecycle(RuleBasedStateMachine):
         self.was_security = state.security
         if not state.security:
             return
-        for effect in self.incident.outbox:
+        for effect in self.incident.outbox.effects:
             if isinstance(effect, Notice) and effect.audience is Audience.PLATFORM_CHANNEL:
                 assert effect.incident.title is None and "Secret" not in effect.text
                 assert effect.actor is None
@@ -452,12 +452,12 @@ class IncidentLifecycle(RuleBasedStateMachine):
     @invariant()
     def the_status_page_never_hears_of_a_security_incident(self) -> None:
         if self.incident.state.security and self.was_security:
-            fresh = [e for e in self.incident.outbox if isinstance(e, StatusPagePost)]
+            fresh = [e for e in self.incident.outbox.effects if isinstance(e, StatusPagePost)]
             assert all("Secret" not in post.body for post in fresh)
 
     @invariant()
     def effect_keys_are_unique(self) -> None:
-        keys = [effect.key for effect in self.incident.outbox]
+        keys = [effect.key for effect in self.incident.outbox.effects]
         assert len(keys) == len(set(keys))
 
     @invariant()

@@ -169,7 +169,7 @@ class SwapsTwoMessages(IncidentWorkflow):
         return await super().run(start)
 
     async def _deliver_next_effect(self) -> None:
-        outbox = self._incident.outbox
+        outbox = self._incident.outbox.effects
         if len(outbox) > 1 and all(isinstance(effect, Notice) for effect in outbox[:2]):
             outbox[0], outbox[1] = outbox[1], outbox[0]
         await super()._deliver_next_effect()

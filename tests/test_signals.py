@@ -85,7 +85,9 @@ def test_a_refused_signal_changes_nothing_is_recorded_and_the_sender_is_told() -
     assert incident.state == before
     assert _refusals(incident) == [f"Refused the lead_handover signal: {reason}"]
     assert incident.timeline[-1].actor == "U0OUT"
-    [told] = [e for e in incident.outbox if isinstance(e, Notice) and e.kind is NoticeKind.REFUSED]
+    [told] = [
+        e for e in incident.outbox.effects if isinstance(e, Notice) and e.kind is NoticeKind.REFUSED
+    ]
     assert told.recipients == ["U0OUT"] and reason in told.text
 
 

@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
         StatusPageRef,
         TimelineEntry,
     )
-    from workflows.process import Incident
+    from workflows.process import Incident, Patches
     from workflows.rules import Action
     from workflows.search_attributes import (
         published_at_start,
@@ -103,10 +103,12 @@ class IncidentWorkflow:
     @workflow.init
     def __init__(self, start: IncidentStart) -> None:
         self._start = start
-        self._incident = Incident.open(start, workflow.now())
-        self._incident.posts_retro_draft = workflow.patched(RETRO_DRAFT_AT_RESOLUTION)
-        self._incident.keeps_standing_messages = workflow.patched(STANDING_MESSAGES)
-        self._incident.delivers_in_lanes = workflow.patched(DELIVERY_LANES)
+        patches = Patches(
+            posts_retro_draft=workflow.patched(RETRO_DRAFT_AT_RESOLUTION),
+            keeps_standing_messages=workflow.patched(STANDING_MESSAGES),
+            delivers_in_lanes=workflow.patched(DELIVERY_LANES),
+        )
+        self._incident = Incident.open(start, workflow.now(), patches)
         self._lanes: dict[str, asyncio.Task[None]] = {}  # effect key → its delivery
         self._lane_failure: Exception | None = None
         self._draining_since: datetime | None = None
@@ -130,9 +132,9 @@ class IncidentWorkflow:
         incident = self._incident
         return incident.state.model_copy(
             update={
-                "undelivered": len(incident.outbox),
-                "waiting": incident.backlog(),
-                "deliveries_decided": incident.effects_issued,
+                "undelivered": len(incident.outbox.effects),
+                "waiting": incident.outbox.backlog(),
+                "deliveries_decided": incident.outbox.issued,
             }
         )
 
@@ -169,7 +171,7 @@ class IncidentWorkflow:
     @workflow.run
     async def run(self, start: IncidentStart) -> IncidentState:
         self._publish()
-        if self._incident.delivers_in_lanes:
+        if self._incident.patches.delivers_in_lanes:
             return await self._run_in_lanes(start)
         return await self._run_serially(start)
 
@@ -179,9 +181,9 @@ class IncidentWorkflow:
         while True:
             if self._lane_failure is not None:
                 raise self._lane_failure  # fails the workflow task: visible, retried, not lost
-            if self._incident.fire_due_timers(workflow.now()):
+            if self._incident.reminders.fire_due_timers(workflow.now()):
                 self._publish()
-            if self._incident.finished and not self._incident.outbox and not self._lanes:
+            if self._incident.finished and not self._incident.outbox.effects and not self._lanes:
                 break
             drain_until = None
             if self._should_continue_as_new():
@@ -198,13 +200,13 @@ class IncidentWorkflow:
                         start.model_copy(update={"carried": self._incident.carried()})
                     )
             else:
-                for effect in self._incident.ready_to_deliver():
-                    self._incident.delivery_started(effect)
+                for effect in self._incident.outbox.ready_to_deliver():
+                    self._incident.outbox.delivery_started(effect)
                     self._lanes[effect.key] = asyncio.create_task(self._deliver_in_lane(effect))
-            for key in self._incident.to_cancel & self._lanes.keys():
+            for key in self._incident.outbox.to_cancel & self._lanes.keys():
                 self._lanes[key].cancel()  # superseded while retrying: its lane moves on
-            self._incident.to_cancel.clear()
-            deadlines = [d for d in (self._incident.next_deadline(), drain_until) if d]
+            self._incident.outbox.to_cancel.clear()
+            deadlines = [d for d in (self._incident.reminders.next_deadline(), drain_until) if d]
             await self._wait_for_change_or(min(deadlines, default=None))
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._incident.state
@@ -212,15 +214,15 @@ class IncidentWorkflow:
     async def _deliver_in_lane(self, effect: Effect) -> None:
         """Deliver one effect; the lane moves on once it is done, refused for good, superseded
         or cut short by continue-as-new (then the next run delivers it, looking first)."""
-        sent = self._incident.prepared(effect)
+        sent = self._incident.notices.prepared(effect)
         try:
             result = await self._run_effect(sent)
         except (asyncio.CancelledError, CancelledError):
-            self._incident.delivery_cancelled(effect)
+            self._incident.outbox.delivery_cancelled(effect)
         except ActivityError as error:
             cause = error.cause
             if isinstance(cause, CancelledError):
-                self._incident.delivery_cancelled(effect)
+                self._incident.outbox.delivery_cancelled(effect)
             elif isinstance(cause, ApplicationError) and cause.non_retryable:
                 self._incident.effect_failed(effect, cause.message, workflow.now())
             else:
@@ -248,7 +250,7 @@ class IncidentWorkflow:
         # Cut short by continue-as-new or superseded: queued or dropped as any cancelled one.
         with contextlib.suppress(asyncio.CancelledError, CancelledError):
             await workflow.sleep(DELIVER_AGAIN_AFTER)
-        self._incident.delivery_cancelled(effect)
+        self._incident.outbox.delivery_cancelled(effect)
 
     async def _wait_for_change_or(self, deadline: datetime | None) -> None:
         """Wait for a command, a delivery's end or ``deadline``. One timer serves a deadline
@@ -283,16 +285,16 @@ class IncidentWorkflow:
     async def _run_serially(self, start: IncidentStart) -> IncidentState:
         """Incidents started before delivery lanes: one effect at a time, timers between."""
         while True:
-            if self._incident.fire_due_timers(workflow.now()):
+            if self._incident.reminders.fire_due_timers(workflow.now()):
                 self._publish()
-            if self._incident.finished and not self._incident.outbox:
+            if self._incident.finished and not self._incident.outbox.effects:
                 break
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
                     start.model_copy(update={"carried": self._incident.carried()})
                 )
-            if self._incident.outbox:
+            if self._incident.outbox.effects:
                 await self._deliver_next_effect()
             else:
                 await self._sleep_until_next_change()
@@ -303,7 +305,8 @@ class IncidentWorkflow:
         """Wait for a command, a delivery's end or the next due timer, whichever comes first."""
         self._changed = False
         deadline = min(
-            (d for d in (self._incident.next_deadline(), also_at) if d is not None), default=None
+            (d for d in (self._incident.reminders.next_deadline(), also_at) if d is not None),
+            default=None,
         )
         timeout = None if deadline is None else deadline - workflow.now()
         if timeout is not None and timeout <= timedelta(0):
@@ -314,9 +317,9 @@ class IncidentWorkflow:
     async def _deliver_next_effect(self) -> None:
         """Deliver the oldest effect; it leaves the outbox once its activity succeeded, or once
         the transport refused it for good (recorded in the timeline: the incident carries on)."""
-        effect = self._incident.outbox[0]
+        effect = self._incident.outbox.effects[0]
         try:
-            result = await self._run_effect(self._incident.prepared(effect))
+            result = await self._run_effect(self._incident.notices.prepared(effect))
         except ActivityError as error:
             cause = error.cause
             if not (isinstance(cause, ApplicationError) and cause.non_retryable):
@@ -345,17 +348,17 @@ class IncidentWorkflow:
     def _publish(self) -> None:
         """After any change: keep the standing Slack messages, the search attributes (only when
         changed) and the Web UI's details panel current."""
-        self._incident.keep_standing_messages_current()
+        self._incident.notices.keep_standing_messages_current()
         state = self._incident.state
         values = search_attribute_values(state)
         updates = search_attribute_updates(values, self._published)
         if updates:
             workflow.upsert_search_attributes(updates)
             self._published = values
-        if self._incident.delivers_in_lanes:
-            self._incident.note_queued(workflow.now())
+        if self._incident.patches.delivers_in_lanes:
+            self._incident.outbox.note_queued(workflow.now())
         # No "ago": the panel is written only when something changes, so an age would go stale.
-        workflow.set_current_details(current_details(state, self._incident.backlog()))
+        workflow.set_current_details(current_details(state, self._incident.outbox.backlog()))
         self._observed = measure(state, self._observed)
 
     def _should_continue_as_new(self) -> bool:

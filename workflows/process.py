@@ -1,11 +1,15 @@
 """The incident process as plain state transitions: decisions only, no I/O, no clock.
 
-:class:`Incident` is what :class:`workflows.incident.IncidentWorkflow` keeps; every method takes
-``now`` from the caller, so the same code runs in the workflow and in plain unit tests.
+:class:`Incident` is what :class:`workflows.incident.IncidentWorkflow` keeps: its facts and
+timeline, with three parts: the outbox (``workflows/outbox.py``: what waits to be delivered, in
+lanes), the notices (``workflows/notices.py``: what is said where) and the reminders
+(``workflows/reminders.py``: its timers). Every method takes ``now`` from the caller, so the same
+code runs in the workflow and in plain unit tests. The commands are in ``workflows/commands/``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,37 +19,84 @@ from workflows import rules
 from workflows.commands import COMMANDS
 from workflows.model import (
     CarriedState,
+    ChannelRef,
+    ChannelRequest,
     Command,
+    Effect,
     EntryKind,
     IncidentStart,
     IncidentState,
+    Notice,
     NoticeKind,
+    Policy,
+    PostedRef,
     Severity,
+    Standing,
     Status,
-    StatusPageImpact,
-    StatusPagePost,
+    StatusPageRef,
     StatusPageStatus,
+    TimelineEntry,
     Timer,
     parse_user,
 )
+from workflows.notices import Notices
+from workflows.outbox import Outbox
 from workflows.reminders import Reminders
 from workflows.rules import Action
 from workflows.signals import REQUEST_IDS_KEPT, SignalRefused, read_signal, sender_of
 
 
-class Incident(Reminders):
+@dataclass(frozen=True)
+class Patches:
+    """What `workflow.patched` answered when the run began: an incident started before a change
+    replays as it ran (see README, "Changing the workflow"). All off: the oldest behaviour."""
+
+    posts_retro_draft: bool = False  # the retro draft posted at resolution
+    keeps_standing_messages: bool = False  # the announcement and summary edited as things change
+    delivers_in_lanes: bool = False  # a lane per destination, rather than one effect at a time
+
+
+class Incident:
     """One incident, changed only through the process: opening, commands, refusals."""
 
-    # Set by the workflow from `workflow.patched`: incidents started before the retro draft was
-    # posted at resolution must replay without it (see README, "Changing the workflow").
-    posts_retro_draft = False
+    def __init__(self, carried: CarriedState, policy: Policy, patches: Patches) -> None:
+        self.state = carried.state
+        self.timeline = carried.entries()
+        self.request_ids = carried.request_ids
+        self.policy = policy
+        self.patches = patches
+        self.outbox = Outbox(self.state, carried, in_lanes=patches.delivers_in_lanes)
+        self.notices = Notices(
+            self.state, policy, self.outbox, keeps_standing=patches.keeps_standing_messages
+        )
+        self.reminders = Reminders(self.state, policy, self.notices, self.record)
+
+    @property
+    def finished(self) -> bool:
+        s = self.state
+        return s.status is Status.CLOSED or (s.status is Status.DECLINED and s.revisit_at is None)
+
+    def record(self, now: datetime, actor: str, kind: EntryKind, text: str) -> None:
+        self.timeline.append(TimelineEntry(at=now, actor=actor, kind=kind, text=text))
+
+    def carried(self) -> CarriedState:
+        """Everything the next run needs after continue-as-new."""
+        return CarriedState.packing(
+            self.timeline,
+            state=self.state,
+            outbox=self.outbox.effects,
+            effects_issued=self.outbox.issued,
+            request_ids=self.request_ids,
+            queued_at=self.outbox.queued_at,
+        )
 
     # --- Opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, start: IncidentStart, now: datetime) -> Incident:
+    def open(cls, start: IncidentStart, now: datetime, patches: Patches | None = None) -> Incident:
+        patches = patches or Patches()
         if start.carried is not None:
-            incident = cls(start.carried, start.policy)
+            incident = cls(start.carried, start.policy, patches)
             incident.state.runs += 1
             return incident
         state = IncidentState(
@@ -59,7 +110,9 @@ class Incident(Reminders):
             created_at=now,
         )
         incident = cls(
-            CarriedState(state=state, timeline=[], outbox=[], effects_issued=0), start.policy
+            CarriedState(state=state, timeline=[], outbox=[], effects_issued=0),
+            start.policy,
+            patches,
         )
         if start.declare:
             incident._declare(start, now)
@@ -71,7 +124,7 @@ class Incident(Reminders):
 
     def _report(self, start: IncidentStart, now: datetime) -> None:
         self.record(now, start.actor, EntryKind.REPORTED, f"Reported: {start.title}")
-        self.direct(
+        self.notices.direct(
             NoticeKind.REPORTED,
             self.policy.delivery_managers,
             f"{start.actor} reported a possible incident: {start.title}. "
@@ -79,7 +132,7 @@ class Incident(Reminders):
             f"or `incident decline {start.id} --reason R`.",
             actor=start.actor,
         )
-        self.set_dm_timer(Timer.TRIAGE, now)
+        self.reminders.set_dm_timer(Timer.TRIAGE, now)
 
     def _declare(self, start: IncidentStart, now: datetime) -> None:
         s = self.state
@@ -93,14 +146,14 @@ class Incident(Reminders):
             f"Declared {s.severity} incident: {s.title}; lead {s.lead}",
         )
         if s.self_initiated:
-            self.direct(
+            self.notices.direct(
                 NoticeKind.ACK_REQUEST,
                 self.policy.delivery_managers,
                 f"{start.actor} declared an incident without a delivery manager: {s.title} "
                 f"({s.severity}, lead {s.lead}). Please acknowledge: `incident ack {s.id}`.",
                 actor=start.actor,
             )
-            self.set_dm_timer(Timer.ACK, now)
+            self.reminders.set_dm_timer(Timer.ACK, now)
         else:
             s.delivery_manager = start.actor
             s.acknowledged_at = now
@@ -110,18 +163,18 @@ class Incident(Reminders):
         s = self.state
         s.status = Status.ACTIVE
         s.active_at = now
-        self._open_channel(private=s.security)
-        self.announce(
+        self.notices.open_channel(private=s.security)
+        self.notices.announce(
             NoticeKind.DECLARED,
             f"Incident declared: {s.title} ({s.severity}), led by {s.lead}.",
             actor=actor,
         )
-        self.restart_stale_clock(now)
+        self.reminders.restart_stale_clock(now)
 
     def tell_infosec(self, actor: str, now: datetime) -> None:
         head = self.policy.infosec_head
         if head:
-            self.direct(
+            self.notices.direct(
                 NoticeKind.SECURITY,
                 [head],
                 f"Security incident {self.state.id}: {self.state.title}. "
@@ -172,7 +225,7 @@ class Incident(Reminders):
             f"Refused the {name} signal: {reason}",
         )
         if sender:
-            self.direct(
+            self.notices.direct(
                 NoticeKind.REFUSED,
                 [sender],
                 f"Your {name} signal to {self.state.id} was refused: {reason}",
@@ -182,40 +235,66 @@ class Incident(Reminders):
         """Carry out an allowed command and return the sentence that records it."""
         return COMMANDS[action].apply(self, command, now)
 
-    def post_status_page(
-        self, status: StatusPageStatus, body: str, *, impact: StatusPageImpact | None = None
-    ) -> None:
-        s = self.state
-        s.statuspage_status = status
-        self._issue(
-            StatusPagePost(
-                key=self._next_key(),
-                incident_id=s.id,
-                page_incident_id=None,
-                name=s.title,
-                status=status,
-                body=body,
-                impact_override=impact,
-            )
-        )
-
     def mark_resolved(self, actor: str, now: datetime) -> str:
         s = self.state
         s.status, s.resolved_at = Status.RESOLVED, now
         s.delivery_manager = s.delivery_manager or actor
         s.timers.clear()
-        s.timers[Timer.RETRO_DUE] = self.retro_due_at(now)
+        s.timers[Timer.RETRO_DUE] = self.reminders.retro_due_at(now)
         text = f"{actor} resolved {s.id}"
         if s.resolution_summary:
             text += f": {s.resolution_summary}"
         self.record(now, actor, EntryKind.RESOLVED, text)
-        self.to_channel(NoticeKind.RESOLVED, text + ".", actor=actor)
-        self.announce(NoticeKind.RESOLVED, f"Resolved: {s.title}.", actor=actor)
+        self.notices.to_channel(NoticeKind.RESOLVED, text + ".", actor=actor)
+        self.notices.announce(NoticeKind.RESOLVED, f"Resolved: {s.title}.", actor=actor)
         if s.statuspage_status not in (None, StatusPageStatus.RESOLVED) and not s.security:
-            self.post_status_page(StatusPageStatus.RESOLVED, "This incident has been resolved.")
-        self.to_channel(NoticeKind.TIMELINE, timeline_markdown(s, self.timeline))
-        if self.posts_retro_draft:
+            self.notices.post_status_page(
+                StatusPageStatus.RESOLVED, "This incident has been resolved."
+            )
+        self.notices.to_channel(NoticeKind.TIMELINE, timeline_markdown(s, self.timeline))
+        if self.patches.posts_retro_draft:
             zone = ZoneInfo(self.policy.office_hours.timezone)
             draft = retro_draft(s, self.timeline, zone=zone)
-            self.to_channel(NoticeKind.RETRO_DRAFT, f"{retro_file_name(s, zone)}\n\n{draft}")
+            self.notices.to_channel(
+                NoticeKind.RETRO_DRAFT, f"{retro_file_name(s, zone)}\n\n{draft}"
+            )
         return text + "."
+
+    # --- Deliveries ------------------------------------------------------------------------
+
+    def effect_done(
+        self, effect: Effect, result: ChannelRef | StatusPageRef | PostedRef | None, now: datetime
+    ) -> None:
+        """Record an effect's outcome and drop it from the outbox."""
+        s = self.state
+        self.outbox.drop(effect)
+        if isinstance(result, ChannelRef):
+            if s.channel_id != result.channel_id:  # a new channel gets its own pinned summary
+                s.standing.pop(Standing.SUMMARY, None)
+                s.standing_texts.pop(Standing.SUMMARY, None)
+            s.channel_id, s.channel_name = result.channel_id, result.name
+            s.channel_thread_ts = result.thread_ts
+            self.record(now, "incident-bot", EntryKind.CHANNEL, f"Incident channel: {result.name}")
+            if isinstance(effect, ChannelRequest) and not effect.private and s.security:
+                # Marked confidential while its public channel was being opened: move on.
+                self.notices.move_to_private_channel()
+        elif isinstance(result, StatusPageRef):
+            s.statuspage_incident_id = result.page_incident_id
+            if s.security:  # created while the incident was being marked confidential
+                self.notices.resolve_public_page()
+        elif isinstance(result, PostedRef) and isinstance(effect, Notice) and effect.standing:
+            s.standing[effect.standing] = result
+            if self.patches.delivers_in_lanes and effect.incident.channel_id:
+                s.standing_links[effect.standing] = effect.incident.channel_id
+
+    def effect_failed(self, effect: Effect, reason: str, now: datetime) -> None:
+        """Record an effect the transport refused for good, and drop it from the outbox."""
+        self.state.failed_deliveries += 1
+        what = {"notice": "message", "channel": "channel", "statuspage": "status page post"}
+        self.record(
+            now,
+            "incident-bot",
+            EntryKind.DELIVERY_FAILED,
+            f"Could not deliver {what[effect.kind_of_effect]} {effect.key}: {reason}",
+        )
+        self.outbox.drop(effect)

@@ -11,56 +11,96 @@ from datetime import datetime, timedelta
 from workflows import clock
 from workflows.model import (
     EntryKind,
+    IncidentState,
     NoticeKind,
+    Policy,
     Severity,
     Status,
     Timer,
 )
-from workflows.outbox import IncidentRecord
+from workflows.notices import Notices
+
+Record = Callable[[datetime, str, EntryKind, str], None]
+BOT = "incident-bot"
 
 
-class Reminders(IncidentRecord):
-    """Timers of one incident: stale progress, DM nudges, retro due, revisit."""
+class Reminders:
+    """The timers of one incident (stale progress, DM nudges, retro due, revisit): when each is
+    due and what it does when it fires."""
 
-    # --- Timers ----------------------------------------------------------------------------
+    def __init__(
+        self, state: IncidentState, policy: Policy, notices: Notices, record: Record
+    ) -> None:
+        self._state = state
+        self._policy = policy
+        self._notices = notices
+        self._record = record
 
     def next_deadline(self) -> datetime | None:
-        return min(self.state.timers.values(), default=None)
+        return min(self._state.timers.values(), default=None)
 
     def fire_due_timers(self, now: datetime) -> bool:
         """Act on every timer that is due; True when any was."""
-        due_timers = sorted((due, timer) for timer, due in self.state.timers.items() if due <= now)
+        timers = self._state.timers
+        due_timers = sorted((due, timer) for timer, due in timers.items() if due <= now)
         for due, timer in due_timers:
-            if self.state.timers.get(timer) == due:  # an earlier one may have replaced it
-                del self.state.timers[timer]
+            if timers.get(timer) == due:  # an earlier one may have replaced it
+                del timers[timer]
                 _FIRE[timer](self, now)
         return bool(due_timers)
 
+    # --- Setting them ----------------------------------------------------------------------------
+
+    def restart_stale_clock(self, now: datetime) -> None:
+        s = self._state
+        s.stale_since, s.reminders_unanswered = now, 0
+        s.reminder_interval = self._policy.reminder_intervals[s.severity or Severity.SEV2]
+        s.timers[Timer.STALE_PROGRESS] = self.in_hours(now + s.reminder_interval)
+
+    def set_dm_timer(self, timer: Timer, now: datetime) -> None:
+        if self._policy.delivery_managers:
+            self._state.timers[timer] = self.in_hours(now + self._policy.dm_reminder_interval)
+
+    def in_hours(self, due: datetime) -> datetime:
+        """Sev1 reminds around the clock; anything else waits for office hours."""
+        if self._state.severity is Severity.SEV1:
+            return due
+        return clock.next_office_time(due, self._policy.office_hours)
+
+    def retro_due_at(self, now: datetime) -> datetime:
+        due = self._policy.retro_due[self._state.severity or Severity.SEV2]
+        if due.working_days:
+            working = clock.add_working_days(now, due.days, self._policy.office_hours)
+            return clock.next_office_time(working, self._policy.office_hours)
+        return now + timedelta(days=due.days)
+
+    # --- When they fire ----------------------------------------------------------------------------
+
     def _stale_reminder(self, now: datetime) -> None:
-        s = self.state
+        s = self._state
         s.reminders_unanswered += 1
         s.reminders_sent += 1
         quiet = clock.format_duration(now - (s.stale_since or now))
         text = f"No progress update on {s.id} for {quiet}. {s.lead}, please post one."
-        self.record(now, "incident-bot", EntryKind.REMINDER, text)
-        self.to_channel(NoticeKind.REMINDER, text, mentions=[s.lead or ""])
-        if s.reminders_unanswered % self.policy.escalate_after_reminders == 0:
+        self._record(now, BOT, EntryKind.REMINDER, text)
+        self._notices.to_channel(NoticeKind.REMINDER, text, mentions=[s.lead or ""])
+        if s.reminders_unanswered % self._policy.escalate_after_reminders == 0:
             s.escalations_sent += 1
             esc = f"{s.id} has had no progress update for {quiet} despite {s.reminders_unanswered} reminders."
-            self.record(now, "incident-bot", EntryKind.ESCALATION, esc)
-            self.direct(NoticeKind.ESCALATION, self.policy.delivery_managers, esc)
+            self._record(now, BOT, EntryKind.ESCALATION, esc)
+            self._notices.direct(NoticeKind.ESCALATION, self._policy.delivery_managers, esc)
         interval = (
-            s.reminder_interval or self.policy.reminder_intervals[s.severity or Severity.SEV2]
+            s.reminder_interval or self._policy.reminder_intervals[s.severity or Severity.SEV2]
         )
         s.timers[Timer.STALE_PROGRESS] = self.in_hours(now + interval)
 
     def _dm_reminder(self, timer: Timer, kind: NoticeKind, text: str, now: datetime) -> None:
-        self.state.reminders_sent += 1
-        self.direct(kind, self.policy.delivery_managers, f"Reminder: {text}")
+        self._state.reminders_sent += 1
+        self._notices.direct(kind, self._policy.delivery_managers, f"Reminder: {text}")
         self.set_dm_timer(timer, now)
 
     def _triage_reminder(self, now: datetime) -> None:
-        s = self.state
+        s = self._state
         self._dm_reminder(
             Timer.TRIAGE,
             NoticeKind.REPORTED,
@@ -69,7 +109,7 @@ class Reminders(IncidentRecord):
         )
 
     def _ack_reminder(self, now: datetime) -> None:
-        s = self.state
+        s = self._state
         self._dm_reminder(
             Timer.ACK,
             NoticeKind.ACK_REQUEST,
@@ -78,7 +118,7 @@ class Reminders(IncidentRecord):
         )
 
     def _approval_reminder(self, now: datetime) -> None:
-        s = self.state
+        s = self._state
         self._dm_reminder(
             Timer.APPROVAL,
             NoticeKind.RESOLUTION_REQUEST,
@@ -87,45 +127,24 @@ class Reminders(IncidentRecord):
         )
 
     def _retro_reminder(self, now: datetime) -> None:
-        s = self.state
+        s = self._state
         text = (
             f"The retro of {s.id} is due: `incident retro {s.id} --notes N` or `--skip --reason R`."
         )
-        self.record(now, "incident-bot", EntryKind.RETRO_DUE, text)
-        self.direct(NoticeKind.RETRO_DUE, [*self.policy.delivery_managers, s.lead or ""], text)
-        next_day = clock.add_working_days(now, 1, self.policy.office_hours)
-        s.timers[Timer.RETRO_DUE] = clock.next_office_time(next_day, self.policy.office_hours)
+        self._record(now, BOT, EntryKind.RETRO_DUE, text)
+        self._notices.direct(
+            NoticeKind.RETRO_DUE, [*self._policy.delivery_managers, s.lead or ""], text
+        )
+        next_day = clock.add_working_days(now, 1, self._policy.office_hours)
+        s.timers[Timer.RETRO_DUE] = clock.next_office_time(next_day, self._policy.office_hours)
 
     def _revisit(self, now: datetime) -> None:
-        s = self.state
+        s = self._state
         s.status, s.revisit_at = Status.TRIAGE, None
         text = f"{s.id} was declined ({s.decline_reason}) to be revisited now: accept or decline it again."
-        self.record(now, "incident-bot", EntryKind.REVISITED, text)
-        self.direct(NoticeKind.REVISIT, self.policy.delivery_managers, text)
+        self._record(now, BOT, EntryKind.REVISITED, text)
+        self._notices.direct(NoticeKind.REVISIT, self._policy.delivery_managers, text)
         self.set_dm_timer(Timer.TRIAGE, now)
-
-    def restart_stale_clock(self, now: datetime) -> None:
-        s = self.state
-        s.stale_since, s.reminders_unanswered = now, 0
-        s.reminder_interval = self.policy.reminder_intervals[s.severity or Severity.SEV2]
-        s.timers[Timer.STALE_PROGRESS] = self.in_hours(now + s.reminder_interval)
-
-    def set_dm_timer(self, timer: Timer, now: datetime) -> None:
-        if self.policy.delivery_managers:
-            self.state.timers[timer] = self.in_hours(now + self.policy.dm_reminder_interval)
-
-    def in_hours(self, due: datetime) -> datetime:
-        """Sev1 reminds around the clock; anything else waits for office hours."""
-        if self.state.severity is Severity.SEV1:
-            return due
-        return clock.next_office_time(due, self.policy.office_hours)
-
-    def retro_due_at(self, now: datetime) -> datetime:
-        due = self.policy.retro_due[self.state.severity or Severity.SEV2]
-        if due.working_days:
-            working = clock.add_working_days(now, due.days, self.policy.office_hours)
-            return clock.next_office_time(working, self.policy.office_hours)
-        return now + timedelta(days=due.days)
 
 
 _FIRE: dict[Timer, Callable[[Reminders, datetime], None]] = {

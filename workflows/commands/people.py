@@ -23,12 +23,12 @@ def handover(incident: Incident, cmd: Handover, now: datetime) -> str:
     s.lead = cmd.to
     text = f"{cmd.actor} handed the lead of {s.id} from {previous} to {cmd.to}"
     incident.record(now, cmd.actor, EntryKind.HANDOVER, text)
-    incident.to_channel(
+    incident.notices.to_channel(
         NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[cmd.to], invite=[cmd.to]
     )
-    incident.direct(NoticeKind.TRANSITION, [cmd.to], f"You now lead {s.id}: {s.title}.")
+    incident.notices.direct(NoticeKind.TRANSITION, [cmd.to], f"You now lead {s.id}: {s.title}.")
     if s.status is Status.ACTIVE:
-        incident.restart_stale_clock(now)
+        incident.reminders.restart_stale_clock(now)
     return text + "."
 
 
@@ -42,7 +42,9 @@ def join(incident: Incident, cmd: Command, now: datetime) -> str:
     incident.state.supporters.append(cmd.actor)
     text = f"{cmd.actor} joined {incident.state.id} to help"
     incident.record(now, cmd.actor, EntryKind.JOINED, text)
-    incident.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor, invite=[cmd.actor])
+    incident.notices.to_channel(
+        NoticeKind.TRANSITION, text + ".", actor=cmd.actor, invite=[cmd.actor]
+    )
     return text + "."
 
 
@@ -59,7 +61,7 @@ def leave(incident: Incident, cmd: Command, now: datetime) -> str:
     incident.state.supporters.remove(cmd.actor)
     text = f"{cmd.actor} is no longer working on {incident.state.id}"
     incident.record(now, cmd.actor, EntryKind.LEFT, text)
-    incident.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
+    incident.notices.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
     return text + "."
 
 

@@ -30,9 +30,9 @@ def update(incident: Incident, cmd: ProgressUpdate, now: datetime) -> str:
     s.first_update_at = s.first_update_at or now
     s.last_update_at, s.last_update = now, cmd.text
     incident.record(now, cmd.actor, EntryKind.UPDATE, cmd.text)
-    incident.to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)
+    incident.notices.to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)
     if s.status is Status.ACTIVE:
-        incident.restart_stale_clock(now)
+        incident.reminders.restart_stale_clock(now)
     return f"Update posted to {s.id}."
 
 
@@ -41,11 +41,11 @@ def severity(incident: Incident, cmd: ChangeSeverity, now: datetime) -> str:
     previous, s.severity = s.severity, cmd.severity
     text = f"{cmd.actor} changed the severity of {s.id} from {previous} to {cmd.severity}"
     incident.record(now, cmd.actor, EntryKind.SEVERITY, text)
-    incident.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
+    incident.notices.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
     if s.status is Status.ACTIVE and s.stale_since:
         s.reminder_interval = incident.policy.reminder_intervals[cmd.severity]
         due = max(now, s.stale_since + s.reminder_interval)
-        s.timers[Timer.STALE_PROGRESS] = incident.in_hours(due)
+        s.timers[Timer.STALE_PROGRESS] = incident.reminders.in_hours(due)
     return text + "."
 
 
@@ -57,11 +57,11 @@ def check_severity(incident: Incident, cmd: ChangeSeverity, now: datetime) -> st
 
 def snooze(incident: Incident, cmd: Snooze, now: datetime) -> str:
     s = incident.state
-    due = incident.in_hours(now + cmd.duration)
+    due = incident.reminders.in_hours(now + cmd.duration)
     s.timers[Timer.STALE_PROGRESS] = due
     text = f"{cmd.actor} snoozed reminders on {s.id} until {due:%Y-%m-%d %H:%M} UTC"
     incident.record(now, cmd.actor, EntryKind.SNOOZED, text)
-    incident.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
+    incident.notices.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
     return text + "."
 
 
@@ -70,10 +70,10 @@ def security(incident: Incident, cmd: Command, now: datetime) -> str:
     s.security = True
     text = f"{cmd.actor} marked {s.id} as a security incident"
     incident.record(now, cmd.actor, EntryKind.SECURITY, text)
-    channel_sealed = incident.seal_outbox()
+    channel_sealed = incident.notices.seal_outbox()
     if s.status in (Status.ACTIVE, Status.AWAITING_APPROVAL) and not channel_sealed:
-        incident.move_to_private_channel(now)
-    incident.resolve_public_page()
+        incident.notices.move_to_private_channel()
+    incident.notices.resolve_public_page()
     incident.tell_infosec(cmd.actor, now)
     return text + "."
 
@@ -88,15 +88,15 @@ def criteria(incident: Incident, cmd: SetCriteria, now: datetime) -> str:
     incident.state.resolution_criteria = cmd.text
     text = f"{cmd.actor}: we can call {incident.state.id} resolved when {cmd.text}"
     incident.record(now, cmd.actor, EntryKind.CRITERIA, text)
-    incident.to_channel(NoticeKind.TRANSITION, text, actor=cmd.actor)
+    incident.notices.to_channel(NoticeKind.TRANSITION, text, actor=cmd.actor)
     return text
 
 
 def statuspage(incident: Incident, cmd: PostStatusPage, now: datetime) -> str:
-    incident.post_status_page(cmd.status, cmd.text, impact=cmd.impact)
+    incident.notices.post_status_page(cmd.status, cmd.text, impact=cmd.impact)
     text = f"{cmd.actor} posted to the status page ({cmd.status}): {cmd.text}"
     incident.record(now, cmd.actor, EntryKind.STATUSPAGE, text)
-    incident.to_channel(NoticeKind.TRANSITION, text, actor=cmd.actor)
+    incident.notices.to_channel(NoticeKind.TRANSITION, text, actor=cmd.actor)
     return text
 
 

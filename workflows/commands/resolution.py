@@ -24,15 +24,15 @@ def resolve(incident: Incident, cmd: Resolve, now: datetime) -> str:
     summary = f": {cmd.summary}" if cmd.summary else ""
     text = f"{cmd.actor} asked the delivery managers to resolve {s.id}{summary}"
     incident.record(now, cmd.actor, EntryKind.RESOLUTION_REQUESTED, text)
-    incident.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
-    incident.direct(
+    incident.notices.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
+    incident.notices.direct(
         NoticeKind.RESOLUTION_REQUEST,
         incident.policy.delivery_managers,
         f"{cmd.actor} asks to resolve {s.id}: {s.title}{summary}. "
         f"`incident approve {s.id}` or `incident reject {s.id} --reason R`.",
         actor=cmd.actor,
     )
-    incident.set_dm_timer(Timer.APPROVAL, now)
+    incident.reminders.set_dm_timer(Timer.APPROVAL, now)
     return text + "."
 
 
@@ -46,8 +46,10 @@ def reject(incident: Incident, cmd: Reject, now: datetime) -> str:
     s.timers.pop(Timer.APPROVAL, None)
     text = f"{cmd.actor} rejected resolving {s.id}: {cmd.reason}"
     incident.record(now, cmd.actor, EntryKind.REJECTED, text)
-    incident.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[s.lead or ""])
-    incident.restart_stale_clock(now)
+    incident.notices.to_channel(
+        NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[s.lead or ""]
+    )
+    incident.reminders.restart_stale_clock(now)
     return text + "."
 
 
@@ -65,7 +67,9 @@ def retro(incident: Incident, cmd: Retro, now: datetime) -> str:
     actions = "".join(f"\n- {action}" for action in cmd.actions)
     closing = f"{text}.\nActions:{actions}" if actions else f"{text}."
     archive = incident.policy.archive_on_close and s.channel_thread_ts is None
-    incident.to_channel(NoticeKind.CLOSED, closing, actor=cmd.actor, archive_channel=archive)
+    incident.notices.to_channel(
+        NoticeKind.CLOSED, closing, actor=cmd.actor, archive_channel=archive
+    )
     return closing
 
 

@@ -25,7 +25,7 @@ def accept(incident: Incident, cmd: Accept, now: datetime) -> str:
     s.timers.pop(Timer.TRIAGE, None)
     text = f"{cmd.actor} accepted {s.id} as a {s.severity} incident, led by {s.lead}"
     incident.record(now, cmd.actor, EntryKind.ACCEPTED, text)
-    incident.direct(NoticeKind.ACCEPTED, [s.reporter, s.lead], text + ".", actor=cmd.actor)
+    incident.notices.direct(NoticeKind.ACCEPTED, [s.reporter, s.lead], text + ".", actor=cmd.actor)
     incident.activate(now, cmd.actor)
     return text + "."
 
@@ -39,7 +39,7 @@ def decline(incident: Incident, cmd: Decline, now: datetime) -> str:
         s.timers[Timer.REVISIT] = cmd.revisit_at
         text += f" (to be revisited {cmd.revisit_at:%Y-%m-%d %H:%M} UTC)"
     incident.record(now, cmd.actor, EntryKind.DECLINED, text)
-    incident.direct(NoticeKind.DECLINED, [s.reporter], text + ".", actor=cmd.actor)
+    incident.notices.direct(NoticeKind.DECLINED, [s.reporter], text + ".", actor=cmd.actor)
     return text + "."
 
 
@@ -55,7 +55,7 @@ def ack(incident: Incident, cmd: Command, now: datetime) -> str:
     s.timers.pop(Timer.ACK, None)
     text = f"{cmd.actor} acknowledged {s.id} and agrees to continue"
     incident.record(now, cmd.actor, EntryKind.ACKNOWLEDGED, text)
-    incident.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
+    incident.notices.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
     return text + "."
 
 
