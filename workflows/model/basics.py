@@ -1,0 +1,89 @@
+"""The incident's basic vocabulary: statuses, severities, people, the limits on text."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+TITLE_MAX = 200
+TEXT_MAX = 3000
+REASON_MAX = 1000
+
+
+class Status(StrEnum):
+    TRIAGE = "triage"
+    DECLINED = "declined"
+    ACTIVE = "active"
+    AWAITING_APPROVAL = "awaiting_approval"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = frozenset({Status.TRIAGE, Status.ACTIVE, Status.AWAITING_APPROVAL, Status.RESOLVED})
+WORKING_STATUSES = frozenset({Status.ACTIVE, Status.AWAITING_APPROVAL})
+
+
+class Severity(StrEnum):
+    SEV1 = "sev1"
+    SEV2 = "sev2"
+    SEV3 = "sev3"
+
+
+class StatusPageImpact(StrEnum):
+    """Statuspage's impact levels, for ``impact_override``."""
+
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
+class StatusPageStatus(StrEnum):
+    """The incident states Atlassian Statuspage knows."""
+
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+
+_SLACK_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def parse_user(text: str) -> str:
+    """Return the canonical form of a person: a Slack user id, or a lower-cased email.
+
+    Accepts Slack's escaped mentions (``<@U123|name>``, ``<@U123>``) and a leading ``@``.
+    """
+    raw = text.strip()
+    mention = _SLACK_MENTION.match(raw)
+    if mention:
+        return mention.group(1)
+    bare = raw.removeprefix("@")
+    if _SLACK_ID.match(bare):
+        return bare
+    if _EMAIL.match(bare):
+        return bare.lower()
+    raise ValueError(f"{text!r} is not a Slack user id (like U012ABC) or an email address")
+
+
+def _one_line(text: str) -> str:
+    stripped = text.strip()
+    if not stripped:
+        raise ValueError("must not be empty")
+    return stripped
+
+
+User = Annotated[str, AfterValidator(parse_user)]
+Title = Annotated[str, Field(max_length=TITLE_MAX), AfterValidator(_one_line)]
+Text = Annotated[str, Field(max_length=TEXT_MAX), AfterValidator(_one_line)]
+Reason = Annotated[str, Field(max_length=REASON_MAX), AfterValidator(_one_line)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=False, extra="forbid")

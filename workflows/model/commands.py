@@ -1,0 +1,79 @@
+"""The Updates' inputs: every command names who acts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import Field, model_validator
+
+from workflows.model.basics import (
+    Model,
+    Reason,
+    Severity,
+    StatusPageImpact,
+    StatusPageStatus,
+    Text,
+    User,
+)
+
+# --- Update inputs (every one names who acts) ----------------------------------------------------
+
+
+class Command(Model):
+    actor: User
+
+
+class Accept(Command):
+    lead: User
+    severity: Severity
+
+
+class Decline(Command):
+    reason: Reason
+    revisit_at: datetime | None = None
+
+
+class Handover(Command):
+    to: User
+
+
+class ProgressUpdate(Command):
+    text: Text
+
+
+class ChangeSeverity(Command):
+    severity: Severity
+
+
+class Snooze(Command):
+    duration: timedelta = Field(gt=timedelta(0), le=timedelta(days=7))
+
+
+class SetCriteria(Command):
+    text: Text
+
+
+class PostStatusPage(Command):
+    status: StatusPageStatus
+    text: Text
+    impact: StatusPageImpact | None = None
+
+
+class Resolve(Command):
+    summary: Text | None = None
+
+
+class Reject(Command):
+    reason: Reason
+
+
+class Retro(Command):
+    notes: Text | None = None
+    skip_reason: Reason | None = None
+    actions: list[Text] = Field(default=[], max_length=50)
+
+    @model_validator(mode="after")
+    def _notes_or_skip(self) -> Retro:
+        if (self.notes is None) == (self.skip_reason is None):
+            raise ValueError("give either retro notes or a reason to skip the retro, not both")
+        return self

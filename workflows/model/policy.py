@@ -1,0 +1,63 @@
+"""The organisation's settings in force when an incident started (recorded in it)."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from typing import Literal
+
+from pydantic import Field
+
+from workflows.model.basics import Model, Severity
+
+# --- Policy: the organisation's settings in force when the incident started ---------------------
+
+
+class OfficeHours(Model):
+    """When people are expected to answer; sev2/sev3 reminders wait for these hours."""
+
+    weekdays: list[int] = Field(default=[0, 1, 2, 3, 4], description="0 = Monday")
+    opens: time = time(9, 0)
+    closes: time = time(17, 30)
+    timezone: str = "Europe/London"
+
+
+class RetroDue(Model):
+    """How long after resolution the retro is due: calendar days or working days."""
+
+    days: int = Field(ge=1, le=60)
+    working_days: bool = False
+
+
+def _default_intervals() -> dict[Severity, timedelta]:
+    return {
+        Severity.SEV1: timedelta(minutes=30),
+        Severity.SEV2: timedelta(hours=1),
+        Severity.SEV3: timedelta(hours=4),
+    }
+
+
+def _default_retro_due() -> dict[Severity, RetroDue]:
+    return {
+        Severity.SEV1: RetroDue(days=3),
+        Severity.SEV2: RetroDue(days=5, working_days=True),
+        Severity.SEV3: RetroDue(days=5, working_days=True),
+    }
+
+
+class Policy(Model):
+    """Settings recorded in the workflow input, so a running incident never reads the environment."""
+
+    delivery_managers: list[str] = []
+    infosec_head: str | None = None
+    reminder_intervals: dict[Severity, timedelta] = Field(default_factory=_default_intervals)
+    dm_reminder_interval: timedelta = timedelta(minutes=30)
+    escalate_after_reminders: int = Field(default=2, ge=1)
+    office_hours: OfficeHours = OfficeHours()
+    retro_due: dict[Severity, RetroDue] = Field(default_factory=_default_retro_due)
+    channel_mode: Literal["per_incident", "shared"] = "per_incident"
+    platform_channel: str = "#wc-platform"
+    response_channel: str = "#wc-incident-response"
+    archive_on_close: bool = True
+    history_events_limit: int | None = Field(
+        default=None, description="continue-as-new after this many events (tests lower it)"
+    )

@@ -1,0 +1,201 @@
+"""An incident's recorded state and timeline, its start, and what continue-as-new carries."""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, TypeAdapter
+
+from workflows.model.basics import Model, Severity, Status, StatusPageStatus, Text, Title, User
+from workflows.model.effects import Effect, PostedRef, Standing
+from workflows.model.policy import Policy
+
+# --- Timeline -----------------------------------------------------------------------------------
+
+
+class EntryKind(StrEnum):
+    REPORTED = "reported"
+    DECLARED = "declared"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    REVISITED = "revisited"
+    ACKNOWLEDGED = "acknowledged"
+    HANDOVER = "handover"
+    JOINED = "joined"
+    LEFT = "left"
+    UPDATE = "update"
+    SEVERITY = "severity"
+    SNOOZED = "snoozed"
+    SECURITY = "security"
+    CRITERIA = "criteria"
+    STATUSPAGE = "statuspage"
+    RESOLUTION_REQUESTED = "resolution_requested"
+    REJECTED = "rejected"
+    RESOLVED = "resolved"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    RETRO_DUE = "retro_due"
+    CLOSED = "closed"
+    CHANNEL = "channel"
+    DELIVERY_FAILED = "delivery_failed"
+    REFUSED = "refused"
+
+
+class TimelineEntry(Model):
+    at: datetime
+    actor: str
+    kind: EntryKind
+    text: str
+
+
+class Timer(StrEnum):
+    STALE_PROGRESS = "stale_progress"
+    TRIAGE = "triage"
+    ACK = "ack"
+    APPROVAL = "approval"
+    RETRO_DUE = "retro_due"
+    REVISIT = "revisit"
+
+
+class LaneBacklog(Model):
+    """What waits in one delivery lane (a destination: a channel, someone's direct messages,
+    the status page)."""
+
+    lane: str
+    waiting: int = Field(description="messages not yet delivered, the one in flight included")
+    oldest_since: datetime = Field(description="when the oldest of them was decided")
+    in_flight: bool
+
+
+class IncidentState(Model):
+    """The facts of one incident: what `show` prints and what the Web UI summarises."""
+
+    id: str
+    title: str
+    description: str | None = None
+    status: Status
+    severity: Severity | None = None
+    lead: str | None = None
+    supporters: list[str] = []
+    reporter: str
+    self_initiated: bool = False
+    delivery_manager: str | None = Field(default=None, description="the DM engaged with it")
+    delivery_managers: list[str] = []
+    acknowledged_at: datetime | None = None
+    security: bool = False
+    channel_id: str | None = None
+    channel_name: str | None = None
+    channel_thread_ts: str | None = None
+    resolution_criteria: str | None = None
+    resolution_summary: str | None = None
+    decline_reason: str | None = None
+    revisit_at: datetime | None = None
+    rejection_reason: str | None = None
+    retro_notes: str | None = None
+    retro_skipped_reason: str | None = None
+    retro_actions: list[str] = []
+    statuspage_incident_id: str | None = None
+    statuspage_status: StatusPageStatus | None = None
+    created_at: datetime
+    active_at: datetime | None = None
+    first_update_at: datetime | None = None
+    last_update_at: datetime | None = None
+    last_update: str | None = None
+    stale_since: datetime | None = None
+    resolution_requested_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    reminders_unanswered: int = 0
+    reminders_sent: int = 0
+    escalations_sent: int = 0
+    timers: dict[Timer, datetime] = {}
+    reminder_interval: timedelta | None = None
+    runs: int = 1
+    undelivered: int = Field(default=0, description="messages decided but not yet delivered")
+    failed_deliveries: int = Field(
+        default=0, description="messages refused for good (see timeline)"
+    )
+    deliveries_decided: int = Field(
+        default=0, description="every message, channel and page post decided so far"
+    )
+    superseded_deliveries: int = Field(
+        default=0,
+        description="stale messages replaced by a newer one before delivery (still in the timeline)",
+    )
+    waiting: list[LaneBacklog] = Field(
+        default=[], description="per delivery lane: what is not yet delivered, and since when"
+    )
+    standing: dict[Standing, PostedRef] = Field(
+        default={}, description="standing messages posted, to edit in place"
+    )
+    standing_texts: dict[Standing, str] = Field(
+        default={}, description="what each standing message was last set to say"
+    )
+    standing_links: dict[Standing, str] = Field(
+        default={}, description="the incident channel each posted standing message links to"
+    )
+
+
+_TIMELINE = TypeAdapter(list[TimelineEntry])
+
+
+class CarriedState(Model):
+    """Everything a new run needs after continue-as-new: the facts, the timeline, the outbox.
+
+    The timeline travels compressed (``timeline_packed``): carried as a list it grew by about
+    170 bytes an update and passed Temporal's 2 MB payload limit near 12,000 updates, and every
+    replay of the next run decoded it. Runs carried before packing hold the plain ``timeline``.
+    """
+
+    state: IncidentState
+    timeline: list[TimelineEntry] = []
+    timeline_packed: str | None = Field(
+        default=None, description="the timeline as zlib-compressed JSON, base64-encoded"
+    )
+    outbox: list[Effect]
+    effects_issued: int
+    request_ids: list[str] = Field(default=[], description="recent signals' ids, applied once")
+    queued_at: dict[str, datetime] = Field(
+        default={}, description="when each undelivered effect was decided, by key"
+    )
+
+    @classmethod
+    def packing(cls, timeline: list[TimelineEntry], **fields: Any) -> CarriedState:
+        packed = base64.b64encode(zlib.compress(_TIMELINE.dump_json(timeline), 6)).decode()
+        return cls(timeline=[], timeline_packed=packed, **fields)
+
+    def entries(self) -> list[TimelineEntry]:
+        """The whole timeline, however it was carried."""
+        if self.timeline_packed is None:
+            return self.timeline
+        return _TIMELINE.validate_json(zlib.decompress(base64.b64decode(self.timeline_packed)))
+
+
+class Receipt(Model):
+    """An Update's answer: what happened, in one sentence, and the resulting status."""
+
+    incident_id: str
+    status: Status
+    text: str
+
+
+class IncidentStart(Model):
+    """The workflow input: a new report or declaration, or the state carried by continue-as-new."""
+
+    id: str
+    title: Title
+    description: Text | None = None
+    security: bool = False
+    actor: User
+    lead: User | None = None
+    severity: Severity | None = None
+    declare: bool = False
+    policy: Policy
+    carried: CarriedState | None = None
+    # The starter set the incident's search attributes with the start (incident.client does),
+    # so the first workflow task need not upsert them: one visibility write less per incident.
+    search_attributes_given: bool = False
