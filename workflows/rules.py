@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from workflows.model import IncidentState, Policy, Status
+from workflows.model import Action, IncidentState, Policy, Status
+
+# Action is declared in workflows.model (with the commands' inputs); importable here as well.
+__all__ = ["Action", "Role", "Rule", "describe_status", "refusal", "roles_of"]
 
 
 class Role(StrEnum):
@@ -17,28 +20,6 @@ class Role(StrEnum):
     LEAD = "lead"
     SUPPORTER = "supporter"
     DELIVERY_MANAGER = "delivery manager"
-
-
-class Action(StrEnum):
-    """The name of each command that changes an incident: its Update's, the CLI's and Slack's.
-    Each has one declaration in ``workflows/commands/`` (checked when the table is built)."""
-
-    ACCEPT = "accept"
-    DECLINE = "decline"
-    ACK = "ack"
-    HANDOVER = "handover"
-    JOIN = "join"
-    LEAVE = "leave"
-    UPDATE = "update"
-    SEVERITY = "severity"
-    SNOOZE = "snooze"
-    SECURITY = "security"
-    CRITERIA = "criteria"
-    STATUSPAGE = "statuspage"
-    RESOLVE = "resolve"
-    APPROVE = "approve"
-    REJECT = "reject"
-    RETRO = "retro"
 
 
 @dataclass(frozen=True)

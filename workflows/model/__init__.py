@@ -28,6 +28,7 @@ from workflows.model.basics import (
 )
 from workflows.model.commands import (
     Accept,
+    Action,
     ChangeSeverity,
     Command,
     Decline,
@@ -73,6 +74,7 @@ __all__ = [
     "TITLE_MAX",
     "WORKING_STATUSES",
     "Accept",
+    "Action",
     "ActivityName",
     "Audience",
     "CarriedState",

@@ -1,8 +1,9 @@
-"""The Updates' inputs: every command names who acts."""
+"""The commands: their names (the Updates') and their inputs; every input names who acts."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from pydantic import Field, model_validator
 
@@ -15,6 +16,30 @@ from workflows.model.basics import (
     Text,
     User,
 )
+
+
+class Action(StrEnum):
+    """The name of each command that changes an incident: its Update's, the CLI's and Slack's.
+    Each has one declaration in ``workflows/commands/`` (checked when the table is built), and
+    its input is one of the models below."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    ACK = "ack"
+    HANDOVER = "handover"
+    JOIN = "join"
+    LEAVE = "leave"
+    UPDATE = "update"
+    SEVERITY = "severity"
+    SNOOZE = "snooze"
+    SECURITY = "security"
+    CRITERIA = "criteria"
+    STATUSPAGE = "statuspage"
+    RESOLVE = "resolve"
+    APPROVE = "approve"
+    REJECT = "reject"
+    RETRO = "retro"
+
 
 # --- Update inputs (every one names who acts) ----------------------------------------------------
 
