@@ -364,6 +364,18 @@ def reject(
 
 
 @app.command()
+def reopen(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    reason: Annotated[str, typer.Option(help="Why: what came back.")],
+) -> None:
+    """Lead or DM: reopen a resolved incident (before its retro); reminders resume."""
+    from workflows.model import Action, Reopen
+
+    _send(ctx, incident_id, Action.REOPEN, Reopen, reason=reason)
+
+
+@app.command()
 def retro(
     ctx: typer.Context,
     incident_id: IncidentId,

@@ -43,6 +43,7 @@ from workflows.model import (
     PostStatusPage,
     ProgressUpdate,
     Reject,
+    Reopen,
     Resolve,
     Retro,
     RetroDue,
@@ -175,6 +176,7 @@ def valid_command(action: Action, actor: str) -> Command:
         Action.RESOLVE: Resolve(actor=actor, summary="Rolled back"),
         Action.APPROVE: Command(actor=actor),
         Action.REJECT: Reject(actor=actor, reason="Errors are still at 20%"),
+        Action.REOPEN: Reopen(actor=actor, reason="The errors are back"),
         Action.RETRO: Retro(actor=actor, notes="Add a canary stage"),
     }
     return commands[action]
@@ -265,6 +267,7 @@ def test_rules_match_the_design_contract() -> None:
         Action.RESOLVE: lead_or_dm,
         Action.APPROVE: dm,
         Action.REJECT: dm,
+        Action.REOPEN: lead_or_dm,
         Action.RETRO: lead_or_dm,
     }
     assert {action: set(rule.roles) for action, rule in RULES.items()} == expected
@@ -295,6 +298,7 @@ def test_rules_follow_the_lifecycle() -> None:
         Action.RESOLVE: {active},
         Action.APPROVE: {awaiting},
         Action.REJECT: {awaiting},
+        Action.REOPEN: {resolved},
         Action.RETRO: {resolved},
     }
     assert {action: set(rule.statuses) for action, rule in RULES.items()} == expected

@@ -53,6 +53,7 @@ from workflows.model import (
     PostStatusPage,
     ProgressUpdate,
     Reject,
+    Reopen,
     Resolve,
     Retro,
     SetCriteria,
@@ -98,6 +99,7 @@ TABLE: dict[Action, tuple[set[str], set[Status]]] = {  # command: (who, when)
     Action.RESOLVE: ({LEAD, DM}, {ACTIVE}),
     Action.APPROVE: ({DM}, {AWAITING}),
     Action.REJECT: ({DM}, {AWAITING}),
+    Action.REOPEN: ({LEAD, DM}, {RESOLVED}),
     Action.RETRO: ({LEAD, DM}, {RESOLVED}),
 }
 
@@ -198,7 +200,7 @@ class Handbook:
                 self.status = RESOLVED if cmd.actor in DMS else AWAITING
             case Action.APPROVE:
                 self.status = RESOLVED
-            case Action.REJECT:
+            case Action.REJECT | Action.REOPEN:
                 self.status = ACTIVE
             case Action.RETRO:
                 self.status = CLOSED
@@ -316,6 +318,8 @@ def command_for(action: Action, actor: str, now: datetime, rng: random.Random) -
             return Resolve(actor=actor, summary="Rolled back" if given else None)
         case Action.REJECT:
             return Reject(actor=actor, reason="Errors are back")
+        case Action.REOPEN:
+            return Reopen(actor=actor, reason="It came back")
         case Action.RETRO if given:
             return Retro(actor=actor, notes="Alert on 5xx")
         case Action.RETRO:

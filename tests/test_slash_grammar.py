@@ -67,6 +67,7 @@ EXAMPLES = {
     "resolve": 'resolve inc-1 --summary "Bad deploy rolled back"',
     "approve": "approve inc-1",
     "reject": 'reject inc-1 --reason "Errors are back"',
+    "reopen": 'reopen inc-1 --reason "The 500s are back"',
     "retro": 'retro inc-1 --notes "Add an alert on search 5xx" --action "alert on 5xx"',
     "show": "show inc-1",
     "timeline": "timeline inc-1 --format json",

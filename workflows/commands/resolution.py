@@ -7,7 +7,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from workflows.commands.spec import DM, LEAD_OR_DM, CommandSpec, rule
-from workflows.model import Command, EntryKind, NoticeKind, Reject, Resolve, Retro, Status, Timer
+from workflows.model import (
+    Command,
+    EntryKind,
+    NoticeKind,
+    Reject,
+    Reopen,
+    Resolve,
+    Retro,
+    Status,
+    StatusPageStatus,
+    Timer,
+)
 from workflows.rules import Action
 
 if TYPE_CHECKING:
@@ -49,6 +60,32 @@ def reject(incident: Incident, cmd: Reject, now: datetime) -> str:
     incident.notices.to_channel(
         NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[s.lead or ""]
     )
+    incident.reminders.restart_stale_clock(now)
+    return text + "."
+
+
+def reopen(incident: Incident, cmd: Reopen, now: datetime) -> str:
+    """It came back before the retro: active again, reminders resume, the page says so."""
+    s = incident.state
+    s.status, s.resolved_at = Status.ACTIVE, None
+    s.timers.pop(Timer.RETRO_DUE, None)
+    text = f"{cmd.actor} reopened {s.id}: {cmd.reason}"
+    incident.record(now, cmd.actor, EntryKind.REOPENED, text)
+    incident.notices.to_channel(
+        NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[s.lead or ""]
+    )
+    incident.notices.direct(NoticeKind.TRANSITION, incident.policy.delivery_managers, text + ".")
+    if not s.security:  # the platform channel heard it resolved; never a confidential one's title
+        incident.notices.announce(NoticeKind.TRANSITION, f"Reopened: {s.title}.", actor=cmd.actor)
+    if (
+        s.statuspage_status is StatusPageStatus.RESOLVED
+        and s.statuspage_incident_id
+        and not s.security
+    ):
+        incident.notices.post_status_page(
+            StatusPageStatus.INVESTIGATING,
+            "This incident has reopened: we are investigating again.",
+        )
     incident.reminders.restart_stale_clock(now)
     return text + "."
 
@@ -106,6 +143,14 @@ COMMANDS = [
         rule(DM, {Status.AWAITING_APPROVAL}, "reject a resolution"),
         "Delivery manager: reject a resolution request; the incident is active again.",
         reject,
+    ),
+    # Incidents recur: reopened before the retro closes it.
+    CommandSpec(
+        Action.REOPEN,
+        Reopen,
+        rule(LEAD_OR_DM, {Status.RESOLVED}, "reopen an incident"),
+        "Lead or DM: reopen a resolved incident (before its retro); reminders resume.",
+        reopen,
     ),
     CommandSpec(
         Action.RETRO,

@@ -38,6 +38,7 @@ class Action(StrEnum):
     RESOLVE = "resolve"
     APPROVE = "approve"
     REJECT = "reject"
+    REOPEN = "reopen"
     RETRO = "retro"
 
 
@@ -89,6 +90,10 @@ class Resolve(Command):
 
 
 class Reject(Command):
+    reason: Reason
+
+
+class Reopen(Command):
     reason: Reason
 
 

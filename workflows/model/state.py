@@ -35,6 +35,7 @@ class EntryKind(StrEnum):
     STATUSPAGE = "statuspage"
     RESOLUTION_REQUESTED = "resolution_requested"
     REJECTED = "rejected"
+    REOPENED = "reopened"
     RESOLVED = "resolved"
     REMINDER = "reminder"
     ESCALATION = "escalation"
