@@ -1,74 +1,36 @@
-"""The delivery lanes' figures: reminders in a burst here, Slack while the status page is down in
-``bench/page_outage.py``; and what both use to wait for incidents, each wait bounded.
+"""Reminders of sev1 incidents declared in one burst: fired by the workflow, and received by Slack,
+after they fell due.
 
-    python -m bench --only burst_reminders [--burst-sizes 20,200]
+    python -m bench --only burst_reminders [--burst-sizes 20,200] [--burst-interval 3]
 
-Each figure runs a bench worker of its own that delivers over HTTP (``SlackMessenger``,
-``AtlassianStatusPage``) to the stand-ins of ``bench/standins.py``, served by this process, which
-note when each message reached them. What did not happen in time is reported in the figure, which
-is then not met.
+Each burst size runs a bench worker of its own that delivers through ``SlackMessenger`` to the
+Slack stand-in of ``bench/standins.py``, served by this process, which notes when each message
+reached it. Beside the incidents, a burst of as many bare workflows whose timers fall due as
+theirs do. What did not happen in time is reported in the figure, which is then not met.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from bench.baseline import BareStart
-from bench.figures import Bench, Figure, quartiles
-from bench.harness import WorkerProcess, declaration, sev1_every, summary, utc_from_epoch
+from bench.figure import Bench, Figure
+from bench.harness import (
+    WorkerProcess,
+    declaration,
+    quartiles,
+    sev1_every,
+    summary,
+    utc_from_epoch,
+)
 from bench.standins import Post, TimedSlack
+from bench.waits import GRACE_SECONDS, bounded, facts_of
 from messages.slack_blocks import neutralise
-from workflows.incident import IncidentWorkflow
 from workflows.model import EntryKind, IncidentState, TimelineEntry
-
-GRACE_SECONDS = 2.0  # after the last expected event: a late duplicate or straggler shows here
-
-
-async def bounded(wait: Awaitable[None]) -> str | None:
-    """None once ``wait`` is over; if it timed out, what it waited for (the figure says so)."""
-    try:
-        await wait
-    except TimeoutError as error:
-        return str(error)
-    return None
-
-
-async def until_every(
-    bench: Bench,
-    ids: Sequence[str],
-    condition: Callable[[IncidentState], bool],
-    *,
-    timeout: float,
-    what: str,
-) -> str | None:
-    """Poll the incidents' state until ``condition`` holds for each; None, or what did not."""
-    waiting = list(ids)
-    deadline = time.monotonic() + timeout
-    while waiting:
-        states = await bench.map(lambda i: state_of(bench, i), waiting)
-        waiting = [i for i, state in zip(waiting, states, strict=True) if not condition(state)]
-        if waiting and time.monotonic() > deadline:
-            return f"waited {timeout:g} s for {what}: {len(waiting)} of {len(ids)} never did"
-        await asyncio.sleep(0.3 if waiting else 0)
-    return None
-
-
-async def state_of(bench: Bench, incident_id: str) -> IncidentState:
-    handle = bench.client.get_workflow_handle_for(IncidentWorkflow.run, incident_id)
-    return await handle.query(IncidentWorkflow.state)
-
-
-async def facts_of(bench: Bench, incident_id: str) -> tuple[IncidentState, list[TimelineEntry]]:
-    handle = bench.client.get_workflow_handle_for(IncidentWorkflow.run, incident_id)
-    return await handle.query(IncidentWorkflow.state), await handle.query(IncidentWorkflow.timeline)
-
-
-# --- Reminders in a burst ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
