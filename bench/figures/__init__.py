@@ -3,5 +3,6 @@
 Each module's figure function takes the :class:`bench.figure.Bench` and returns a
 :class:`bench.figure.Figure`; ``bench/run.py`` runs them in its ``ORDER``. What they share:
 ``bench/figure.py`` (sizes, Bench, Figure), ``bench/harness.py`` (statistics, the worker process,
-the incidents' inputs) and ``bench/waits.py`` (bounded waits on the incidents).
+the incidents' inputs), ``bench/waits.py`` (bounded waits on the incidents) and
+``bench/side_by_side.py`` (the bare baseline and the incidents measured side by side).
 """

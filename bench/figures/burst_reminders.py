@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bench.baseline import BareStart
 from bench.figure import Bench, Figure
 from bench.harness import (
     WorkerProcess,
@@ -25,8 +24,8 @@ from bench.harness import (
     quartiles,
     sev1_every,
     summary,
-    utc_from_epoch,
 )
+from bench.side_by_side import BareTimers, Reminded
 from bench.standins import Post, TimedSlack
 from bench.waits import GRACE_SECONDS, bounded, facts_of
 from messages.slack_blocks import neutralise
@@ -115,31 +114,20 @@ async def one_burst(bench: Bench, n: int, interval: float) -> dict[str, Any]:
 async def bare_burst(
     bench: Bench, worker: WorkerProcess, n: int, interval: float, queue: str
 ) -> dict[str, Any]:
-    due: dict[str, float] = {}
-    seen = worker.count("bare")
-
-    async def start(workflow_id: str) -> object:
-        due[workflow_id] = time.time() + interval
-        wake = [utc_from_epoch(due[workflow_id])]
-        return await bench.start_bare(
-            workflow_id, BareStart(due=wake, announce=True, hold=False), queue
-        )
-
-    await bench.map(start, [bench.name("bare-burst") for _ in range(n)])
+    bare = BareTimers(bench, worker, queue, announce=True)
+    # Each due the interval after its own start call, as an incident's first reminder is.
+    ids = [bench.name("bare-burst") for _ in range(n)]
+    await bare.start(ids, lambda _workflow_id: time.time() + interval)
     waited_in_vain = await bounded(
         worker.wait_for(
-            lambda: worker.count("bare") >= seen + 2 * n,
+            bare.all_fired,
             timeout=interval + 60 + n / 2,
             what="the bare workflows' timers",
         )
     )
-    late = [
-        event["t"] - due[event["workflow_id"]]
-        for event in worker.events
-        if event["event"] == "bare" and event["index"] == 0 and event["workflow_id"] in due
-    ]
+    late = bare.lateness()
     if waited_in_vain:
-        await bench.terminate(list(due))
+        await bench.terminate(list(bare.due))
     return {"late": summary(late, unit="s"), "missing": n - len(late), "problem": waited_in_vain}
 
 
@@ -148,16 +136,7 @@ async def incident_burst(
 ) -> dict[str, Any]:
     ids = [bench.name("inc-burst") for _ in range(n)]
     every = sev1_every(timedelta(seconds=interval))
-    waiting, scanned = set(ids), len(worker.events)
-
-    def each_reminded() -> bool:
-        nonlocal scanned
-        for event in worker.events[scanned:]:
-            if event["event"] == "notice" and event["kind"] == "reminder":
-                waiting.discard(event["incident"])
-        scanned = len(worker.events)
-        return not waiting
-
+    reminded = Reminded(worker, ids)
     began = time.time()
     await bench.map(
         lambda i: bench.start_incident(declaration(i, reminder_intervals=every), queue), ids
@@ -165,7 +144,7 @@ async def incident_burst(
     started_in = time.time() - began
     waited_in_vain = await bounded(
         worker.wait_for(
-            each_reminded,
+            reminded.every_incident,
             timeout=interval + 60 + n / 2,
             what=f"Slack to have a reminder of each of the {n} incidents",
         )

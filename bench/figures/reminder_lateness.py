@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import UTC, timedelta
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType, TaskQueueKind
 from temporalio.client import Client
 
-from bench.baseline import BareStart
 from bench.figure import Bench, Figure
 from bench.harness import (
     WorkerProcess,
@@ -27,11 +27,10 @@ from bench.harness import (
     ratio,
     sev1_every,
     summary,
-    utc_from_epoch,
 )
-from bench.waits import announced
-from workflows.incident import IncidentWorkflow
-from workflows.model import EntryKind, IncidentState, TimelineEntry
+from bench.side_by_side import BareTimers, Reminded
+from bench.waits import announced, facts_of
+from workflows.model import EntryKind
 
 
 async def reminder_lateness(bench: Bench, worker: WorkerProcess, queues: tuple[str, str]) -> Figure:
@@ -50,28 +49,13 @@ async def reminder_lateness(bench: Bench, worker: WorkerProcess, queues: tuple[s
     lead = min_lead + 1.5 * n / bench.rates.get("bare_start", 20)
     first = time.time() + lead
     bare_due = {bench.name("bare-late"): first + spread * i / n for i in range(n)}
-    fired = worker.count("bare")
-
-    async def start_bare(workflow_id: str) -> object:
-        due = [utc_from_epoch(bare_due[workflow_id])]
-        return await bench.start_bare(workflow_id, BareStart(due=due, hold=False), bare_queue)
-
-    await bench.map(start_bare, bare_due)
+    bare = BareTimers(bench, worker, bare_queue, announce=False)
+    await bare.start(bare_due, bare_due.__getitem__)
     bench.log(f"  bare timers: {n} started, first due in {first - time.time():.1f} s")
-    await asyncio.sleep(max(0.0, first - time.time()))
-    meter = bench.cpu(worker)
-    await worker.wait_for(
-        lambda: worker.count("bare") >= fired + n,
-        timeout=first + spread - time.time() + 120,
-        what="the bare timers",
+    cpu_bare = await cpu_while_due(
+        bench, worker, (first, first + spread), bare.all_fired, grace=120, what="the bare timers"
     )
-    cpu_bare = {k: round(v, 1) for k, v in meter.spent().items()}
-    cpu_bare["wall"] = round(time.time() - first, 1)
-    bare_late = [
-        event["t"] - bare_due[event["workflow_id"]]
-        for event in worker.events
-        if event["event"] == "bare" and event["workflow_id"] in bare_due
-    ]
+    bare_late = bare.lateness()
     bare_fired = await bench.map(lambda w: timer_fired_at(bench.client, w), bare_due)
     bare_server = [at - due for at, due in zip(bare_fired, bare_due.values(), strict=True) if at]
 
@@ -87,7 +71,7 @@ async def reminder_lateness(bench: Bench, worker: WorkerProcess, queues: tuple[s
             declaration(incident_id, reminder_intervals=sev1_every(interval)), incident_queue
         )
 
-    scanned = len(worker.events)  # the reminders are looked for from here
+    reminded = Reminded(worker, planned)  # the reminders are looked for from here
     declared = announced(worker)
     await bench.map(start, planned)
     await worker.wait_for(
@@ -102,34 +86,15 @@ async def reminder_lateness(bench: Bench, worker: WorkerProcess, queues: tuple[s
             f"The worker was still busy starting incidents {-margin:.1f} s after the first "
             "reminder fell due."
         )
-    await asyncio.sleep(max(0.0, first - time.time()))
-    meter = bench.cpu(worker)
-    reminded: set[str] = set()
-
-    def every_incident_reminded() -> bool:
-        # By incident, not by count: one due early in the minute may remind twice within it.
-        nonlocal scanned
-        for event in worker.events[scanned:]:
-            if event["event"] == "notice" and event["kind"] == "reminder":
-                reminded.add(event["incident"])
-        scanned = len(worker.events)
-        return reminded >= planned.keys()
-
-    await worker.wait_for(
-        every_incident_reminded,
-        timeout=first + spread - time.time() + 300,
+    cpu_incident = await cpu_while_due(
+        bench,
+        worker,
+        (first, first + spread),
+        reminded.every_incident,
+        grace=300,
         what="the reminders",
     )
-    cpu_incident = {k: round(v, 1) for k, v in meter.spent().items()}
-    cpu_incident["wall"] = round(time.time() - first, 1)
-
-    async def facts(incident_id: str) -> tuple[IncidentState, list[TimelineEntry]]:
-        handle = bench.client.get_workflow_handle_for(IncidentWorkflow.run, incident_id)
-        return await handle.query(IncidentWorkflow.state), await handle.query(
-            IncidentWorkflow.timeline
-        )
-
-    answers = await bench.map(facts, planned)
+    answers = await bench.map(lambda i: facts_of(bench, i), planned)
     on_server = await bench.map(lambda i: timer_fired_at(bench.client, i), planned)
     arrived: dict[str, float] = {}
     for event in worker.events:
@@ -173,6 +138,26 @@ async def reminder_lateness(bench: Bench, worker: WorkerProcess, queues: tuple[s
     )
     await bench.terminate(list(planned))
     return figure
+
+
+async def cpu_while_due(
+    bench: Bench,
+    worker: WorkerProcess,
+    due: tuple[float, float],
+    done: Callable[[], bool],
+    *,
+    grace: float,
+    what: str,
+) -> dict[str, float]:
+    """From the first due instant until ``done`` (at most ``grace`` s after the last is due): the
+    CPU seconds each process spent meanwhile, and the wall time."""
+    first, last = due
+    await asyncio.sleep(max(0.0, first - time.time()))
+    meter = bench.cpu(worker)
+    await worker.wait_for(done, timeout=last - time.time() + grace, what=what)
+    spent = {k: round(v, 1) for k, v in meter.spent().items()}
+    spent["wall"] = round(time.time() - first, 1)
+    return spent
 
 
 async def timer_fired_at(client: Client, workflow_id: str) -> float | None:

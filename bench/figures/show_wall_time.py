@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from functools import partial
 
 from bench.figure import Bench, Figure
 from bench.harness import (
@@ -25,6 +26,7 @@ from bench.harness import (
     run_process,
     summary,
 )
+from bench.side_by_side import in_turns
 from workflows.model import ProgressUpdate
 from workflows.rules import Action
 
@@ -58,16 +60,15 @@ async def show_wall_time(bench: Bench, worker: WorkerProcess, incident_queue: st
         "--type",
         "state",
     ]
-    samples: dict[str, list[float]] = {"show": [], "python_import": [], "go_query": []}
     commands = {"show": show, "python_import": python_import, "go_query": go_query}
     with tempfile.TemporaryDirectory() as empty:  # no stray .env is read
         for command in commands.values() if bench.sizes.show_reps > 2 else ():
             await run_process(command, env, cwd=empty)  # warm the page cache
-        for rep in range(bench.sizes.show_reps):
-            names = list(commands)
-            names = names[rep % 3 :] + names[: rep % 3]
-            for name in names:
-                samples[name].append(await run_process(commands[name], env, cwd=empty))
+        runs = {
+            name: partial(run_process, command, env, cwd=empty)
+            for name, command in commands.items()
+        }
+        samples = await in_turns(bench.sizes.show_reps, runs)
     baseline = [a + b for a, b in zip(samples["python_import"], samples["go_query"], strict=True)]
     figure.product = summary(millis(samples["show"]), unit="ms")
     figure.baseline = summary(millis(baseline), unit="ms")

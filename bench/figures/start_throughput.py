@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
+from functools import partial
 
 from bench.baseline import BareStart, BareWorkflow
 from bench.figure import Bench, Figure
 from bench.harness import WorkerProcess, declaration, ratio, summary, timed
+from bench.side_by_side import in_turns
 from bench.waits import announced
 from incident.client import IncidentClient
 
@@ -65,13 +68,12 @@ async def start_throughput(bench: Bench, worker: WorkerProcess, queues: tuple[st
         cpu["incident"].append(meter.spent())
         return ids
 
-    for round_ in range(bench.sizes.start_rounds):
-        first, second = (
-            (bare_round, incident_round) if round_ % 2 == 0 else (incident_round, bare_round)
-        )
-        for run in (first, second):
-            await bench.terminate(await run())
-            await asyncio.sleep(0.5)
+    async def then_end(run: Callable[[], Awaitable[list[str]]]) -> None:
+        await bench.terminate(await run())
+        await asyncio.sleep(0.5)
+
+    rounds = {"bare": partial(then_end, bare_round), "incident": partial(then_end, incident_round)}
+    await in_turns(bench.sizes.start_rounds, rounds)
     figure.product = summary(rates["incident"], unit="starts/s")
     figure.baseline = summary(rates["bare"], unit="starts/s")
     figure.value = ratio(figure.product["median"], figure.baseline["median"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from bench.baseline import BareStart, BareWorkflow
 from bench.figure import Bench, Figure
@@ -23,6 +24,7 @@ from bench.harness import (
     summary,
     timed,
 )
+from bench.side_by_side import in_turns
 from incident.client import IncidentClient
 from workflows.incident import IncidentWorkflow
 from workflows.model import ProgressUpdate
@@ -71,22 +73,15 @@ async def update_latency(bench: Bench, worker: WorkerProcess, queues: tuple[str,
         "incident": incident_update,
         "incident_client": client_update,
     }
-    quiet: dict[str, list[float]] = {name: [] for name in kinds}
     for warmup in range(3):
         for call in kinds.values():
             await call()
             await delivered()
         del warmup
-    for rep in range(reps):
-        names = list(kinds)
-        names = names[rep % 3 :] + names[: rep % 3]
-        for name in names:
-            quiet[name].append(await timed(kinds[name]))
-            await delivered()
-    back_to_back: dict[str, list[float]] = {"bare": [], "incident": []}
-    for rep in range(reps):
-        for name in ("bare", "incident") if rep % 2 else ("incident", "bare"):
-            back_to_back[name].append(await timed(kinds[name]))
+    timings = {name: partial(timed, call) for name, call in kinds.items()}
+    quiet = await in_turns(reps, timings, after_each=delivered)
+    # No delivery awaited in between, and the incident first on even repetitions.
+    back_to_back = await in_turns(reps, {name: timings[name] for name in ("incident", "bare")})
     await delivered()
     figure.product = summary(millis(quiet["incident"]), unit="ms")
     figure.baseline = summary(millis(quiet["bare"]), unit="ms")
