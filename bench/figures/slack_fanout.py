@@ -2,10 +2,11 @@
 
     python -m bench --only slack_fanout
 
-One worker delivers through ``SlackMessenger`` to the stand-in of ``tests/standins/slack.py``. The
-value is the highest rate any channel got over a stretch of at least ``RATE_WINDOW`` seconds,
-which must never exceed Slack's one message a second; the total time is shown beside its lower
-bound (the busiest channel's messages at exactly one a second), and no message may be posted twice.
+One worker delivers through ``SlackMessenger`` to the timed Slack stand-in of
+``bench/standins.py``. The value is the highest rate any channel got over a stretch of at least
+``RATE_WINDOW`` seconds, which must never exceed Slack's one message a second; the total time is
+shown beside its lower bound (the busiest channel's messages at exactly one a second), and no
+message may be posted twice.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from typing import Any
 
 from bench.figure import Bench, Figure
 from bench.harness import LEAD, UPDATE_TEXT, WorkerProcess, declaration, ratio
@@ -31,36 +31,21 @@ async def slack_fanout(bench: Bench) -> Figure:
     )
     try:
         from activities.slack import SlackMessenger  # noqa: F401
-        from messages.slack_blocks import posted_key
-        from tests.standins.slack import BOT_USER, SlackStandIn
+        from bench.standins import PLATFORM_CHANNEL, TimedSlack
     except ImportError as error:
         figure.notes.append(f"Not measured: the Slack transport is not there ({error}).")
         return figure
 
-    posts: list[tuple[float, str, str | None]] = []
-
-    class TimedSlack(SlackStandIn):
-        """The stand-in, noting when each message was posted and in which channel."""
-
-        def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-            answer = super()._chat_postMessage(params)
-            if answer.get("ok"):
-                posts.append((time.time(), str(answer["channel"]), posted_key(params)))
-            return answer
-
     n = bench.sizes.fanout_incidents
     updates_each = bench.sizes.fanout_updates
-    slack = TimedSlack(token="xoxb-bench")
-    url = await slack.start()
-    slack.add_channel("wc-platform", members={BOT_USER})
+    slack = TimedSlack()
+    await slack.start()
     queue = bench.name("slack")
     ids = [bench.name("inc-fanout") for _ in range(n)]
     expected = n * (2 + updates_each)  # channel intro, announcement, updates
     try:
         async with WorkerProcess(
-            bench.address,
-            incident_queue=queue,
-            extra=["--slack-url", url, "--slack-token", slack.token],
+            bench.address, incident_queue=queue, extra=slack.worker_args()
         ) as worker:
             began = time.time()
             await bench.map(lambda i: bench.start_incident(declaration(i), queue), ids)
@@ -76,7 +61,7 @@ async def slack_fanout(bench: Bench) -> Figure:
                 await bench.map(update, ids)
             sent = time.time()
             await worker.wait_for(
-                lambda: len(posts) >= expected,
+                lambda: len(slack.posts) >= expected,
                 timeout=30 + 5 * expected,
                 what="every post",
                 poll=0.5,
@@ -85,24 +70,25 @@ async def slack_fanout(bench: Bench) -> Figure:
     finally:
         await slack.stop()
     await bench.terminate(ids)
+    posts = slack.posts
     by_channel: dict[str, list[float]] = {}
-    for at, channel, _key in posts:
-        by_channel.setdefault(channel, []).append(at)
-    keys = [key for _at, _channel, key in posts]
+    for post in posts:
+        by_channel.setdefault(post.channel, []).append(post.at)
+    keys = [post.key for post in posts]
     duplicates = len(keys) - len(set(keys))
     repeated = sorted({key for key in keys if keys.count(key) > 1}, key=str)
     figure.extra["duplicate_posts"] = [
         {
             "key": key,
-            "channel": next(c for _a, c, k in posts if k == key),
-            "posted_at_seconds": [round(a - began, 2) for a, _c, k in posts if k == key],
+            "channel": next(post.channel for post in posts if post.key == key),
+            "posted_at_seconds": [round(post.at - began, 2) for post in posts if post.key == key],
         }
         for key in repeated[:10]
     ]
     rates = {channel: sustained_rate(times) for channel, times in by_channel.items()}
-    platform = slack.by_name("wc-platform").id
+    platform = slack.by_name(PLATFORM_CHANNEL).id
     busiest = max(len(times) for times in by_channel.values())
-    total = max(at for at, _c, _k in posts) - began
+    total = max(post.at for post in posts) - began
     gaps = [b - a for times in by_channel.values() for a, b in itertools.pairwise(times)]
     worst = max(rates.values())
     figure.value = round(worst, 3)
