@@ -3,5 +3,6 @@
     python -m bench            # every figure of issue 6, about 12 minutes on 2 cores
     python -m bench --quick    # tiny sizes, seconds: proves the harness works, measures nothing
 
-See ``bench/run.py`` for what each figure measures and the README's "Performance" section.
+Each figure is a module of ``bench/figures/`` saying what it measures; ``bench/run.py`` runs them.
+See the README's "Performance" section for the results.
 """

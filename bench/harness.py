@@ -1,4 +1,5 @@
-"""What every figure needs: statistics, the worker process, its memory, the incidents' inputs."""
+"""What every figure needs: statistics and timing, the worker process, its memory, the incidents'
+inputs."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from workflows.model import IncidentStart, Policy, Severity
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DM, LEAD = "U0BENCHDM", "U0BENCHLEAD"
+UPDATE_TEXT = "Restarted the search pods; error rate is falling, still watching the dashboards"
 
 Event = dict[str, Any]
 
@@ -66,6 +68,23 @@ def ratio(numerator: float, denominator: float) -> float:
 
 def _round(value: float) -> float:
     return float(f"{value:.4g}")
+
+
+def quartiles(samples: list[float]) -> list[float]:
+    """Median lateness of the first, second, third and last quarter of the reminders by due time:
+    growing from one quarter to the next means the worker fell behind."""
+    size = max(1, len(samples) // 4)
+    return [round(percentile(samples[i : i + size], 50), 3) for i in range(0, size * 4, size)]
+
+
+def millis(samples: list[float]) -> list[float]:
+    return [s * 1000 for s in samples]
+
+
+async def timed(call: Callable[[], Awaitable[object]]) -> float:
+    began = time.perf_counter()
+    await call()
+    return time.perf_counter() - began
 
 
 # --- Incidents ------------------------------------------------------------------------------------

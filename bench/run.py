@@ -28,8 +28,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench import figures, harness, lanes_figures, page_outage
-from bench.figures import Bench, Figure, Sizes
+from bench import harness
+from bench.figure import FULL, QUICK, Bench, Figure, Sizes
+from bench.figures.burst_reminders import burst_reminders
+from bench.figures.long_incident import long_incident
+from bench.figures.reminder_lateness import reminder_lateness
+from bench.figures.show_wall_time import show_wall_time
+from bench.figures.slack_during_page_outage import slack_during_page_outage
+from bench.figures.slack_fanout import slack_fanout
+from bench.figures.start_throughput import start_throughput
+from bench.figures.update_latency import update_latency
+from bench.figures.worker_memory import worker_memory
 from bench.harness import ROOT, RUNNERS, WorkerProcess
 from bench.server import DevServer
 
@@ -100,15 +109,15 @@ async def measure(sizes: Sizes, only: set[str]) -> tuple[list[Figure], dict[str,
         async with WorkerProcess(
             server.address, incident_queue=queues[0], bare_queue=queues[1]
         ) as worker:
-            await run("update_latency", lambda: figures.update_latency(bench, worker, queues))
-            await run("show_wall_time", lambda: figures.show_wall_time(bench, worker, queues[0]))
-            await run("start_throughput", lambda: figures.start_throughput(bench, worker, queues))
-            await run("reminder_lateness", lambda: figures.reminder_lateness(bench, worker, queues))
-            await run("long_incident", lambda: figures.long_incident(bench, worker, queues[0]))
-        await run("worker_memory", lambda: figures.worker_memory(bench))
-        await run("slack_fanout", lambda: figures.slack_fanout(bench))
-        await run("burst_reminders", lambda: lanes_figures.burst_reminders(bench))
-        await run("slack_during_page_outage", lambda: page_outage.slack_during_page_outage(bench))
+            await run("update_latency", lambda: update_latency(bench, worker, queues))
+            await run("show_wall_time", lambda: show_wall_time(bench, worker, queues[0]))
+            await run("start_throughput", lambda: start_throughput(bench, worker, queues))
+            await run("reminder_lateness", lambda: reminder_lateness(bench, worker, queues))
+            await run("long_incident", lambda: long_incident(bench, worker, queues[0]))
+        await run("worker_memory", lambda: worker_memory(bench))
+        await run("slack_fanout", lambda: slack_fanout(bench))
+        await run("burst_reminders", lambda: burst_reminders(bench))
+        await run("slack_during_page_outage", lambda: slack_during_page_outage(bench))
         about = machine(server)
     return [results[key] for key in ORDER if key in results], about
 
@@ -183,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
-    sizes = figures.QUICK if args.quick else figures.FULL
+    sizes = QUICK if args.quick else FULL
     for name in (
         "memory_incidents",
         "reminder_incidents",

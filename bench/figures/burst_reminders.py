@@ -1,74 +1,35 @@
-"""The delivery lanes' figures: reminders in a burst here, Slack while the status page is down in
-``bench/page_outage.py``; and what both use to wait for incidents, each wait bounded.
+"""Reminders of sev1 incidents declared in one burst: fired by the workflow, and received by Slack,
+after they fell due.
 
-    python -m bench --only burst_reminders [--burst-sizes 20,200]
+    python -m bench --only burst_reminders [--burst-sizes 20,200] [--burst-interval 3]
 
-Each figure runs a bench worker of its own that delivers over HTTP (``SlackMessenger``,
-``AtlassianStatusPage``) to the stand-ins of ``bench/standins.py``, served by this process, which
-note when each message reached them. What did not happen in time is reported in the figure, which
-is then not met.
+Each burst size runs a bench worker of its own that delivers through ``SlackMessenger`` to the
+Slack stand-in of ``bench/standins.py``, served by this process, which notes when each message
+reached it. Beside the incidents, a burst of as many bare workflows whose timers fall due as
+theirs do. What did not happen in time is reported in the figure, which is then not met.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bench.baseline import BareStart
-from bench.figures import Bench, Figure, quartiles
-from bench.harness import WorkerProcess, declaration, sev1_every, summary, utc_from_epoch
+from bench.figure import Bench, Figure
+from bench.harness import (
+    WorkerProcess,
+    declaration,
+    quartiles,
+    sev1_every,
+    summary,
+)
+from bench.side_by_side import BareTimers, Reminded
 from bench.standins import Post, TimedSlack
+from bench.waits import GRACE_SECONDS, bounded, facts_of
 from messages.slack_blocks import neutralise
-from workflows.incident import IncidentWorkflow
 from workflows.model import EntryKind, IncidentState, TimelineEntry
-
-GRACE_SECONDS = 2.0  # after the last expected event: a late duplicate or straggler shows here
-
-
-async def bounded(wait: Awaitable[None]) -> str | None:
-    """None once ``wait`` is over; if it timed out, what it waited for (the figure says so)."""
-    try:
-        await wait
-    except TimeoutError as error:
-        return str(error)
-    return None
-
-
-async def until_every(
-    bench: Bench,
-    ids: Sequence[str],
-    condition: Callable[[IncidentState], bool],
-    *,
-    timeout: float,
-    what: str,
-) -> str | None:
-    """Poll the incidents' state until ``condition`` holds for each; None, or what did not."""
-    waiting = list(ids)
-    deadline = time.monotonic() + timeout
-    while waiting:
-        states = await bench.map(lambda i: state_of(bench, i), waiting)
-        waiting = [i for i, state in zip(waiting, states, strict=True) if not condition(state)]
-        if waiting and time.monotonic() > deadline:
-            return f"waited {timeout:g} s for {what}: {len(waiting)} of {len(ids)} never did"
-        await asyncio.sleep(0.3 if waiting else 0)
-    return None
-
-
-async def state_of(bench: Bench, incident_id: str) -> IncidentState:
-    handle = bench.client.get_workflow_handle_for(IncidentWorkflow.run, incident_id)
-    return await handle.query(IncidentWorkflow.state)
-
-
-async def facts_of(bench: Bench, incident_id: str) -> tuple[IncidentState, list[TimelineEntry]]:
-    handle = bench.client.get_workflow_handle_for(IncidentWorkflow.run, incident_id)
-    return await handle.query(IncidentWorkflow.state), await handle.query(IncidentWorkflow.timeline)
-
-
-# --- Reminders in a burst ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -153,31 +114,20 @@ async def one_burst(bench: Bench, n: int, interval: float) -> dict[str, Any]:
 async def bare_burst(
     bench: Bench, worker: WorkerProcess, n: int, interval: float, queue: str
 ) -> dict[str, Any]:
-    due: dict[str, float] = {}
-    seen = worker.count("bare")
-
-    async def start(workflow_id: str) -> object:
-        due[workflow_id] = time.time() + interval
-        wake = [utc_from_epoch(due[workflow_id])]
-        return await bench.start_bare(
-            workflow_id, BareStart(due=wake, announce=True, hold=False), queue
-        )
-
-    await bench.map(start, [bench.name("bare-burst") for _ in range(n)])
+    bare = BareTimers(bench, worker, queue, announce=True)
+    # Each due the interval after its own start call, as an incident's first reminder is.
+    ids = [bench.name("bare-burst") for _ in range(n)]
+    await bare.start(ids, lambda _workflow_id: time.time() + interval)
     waited_in_vain = await bounded(
         worker.wait_for(
-            lambda: worker.count("bare") >= seen + 2 * n,
+            bare.all_fired,
             timeout=interval + 60 + n / 2,
             what="the bare workflows' timers",
         )
     )
-    late = [
-        event["t"] - due[event["workflow_id"]]
-        for event in worker.events
-        if event["event"] == "bare" and event["index"] == 0 and event["workflow_id"] in due
-    ]
+    late = bare.lateness()
     if waited_in_vain:
-        await bench.terminate(list(due))
+        await bench.terminate(list(bare.due))
     return {"late": summary(late, unit="s"), "missing": n - len(late), "problem": waited_in_vain}
 
 
@@ -186,16 +136,7 @@ async def incident_burst(
 ) -> dict[str, Any]:
     ids = [bench.name("inc-burst") for _ in range(n)]
     every = sev1_every(timedelta(seconds=interval))
-    waiting, scanned = set(ids), len(worker.events)
-
-    def each_reminded() -> bool:
-        nonlocal scanned
-        for event in worker.events[scanned:]:
-            if event["event"] == "notice" and event["kind"] == "reminder":
-                waiting.discard(event["incident"])
-        scanned = len(worker.events)
-        return not waiting
-
+    reminded = Reminded(worker, ids)
     began = time.time()
     await bench.map(
         lambda i: bench.start_incident(declaration(i, reminder_intervals=every), queue), ids
@@ -203,7 +144,7 @@ async def incident_burst(
     started_in = time.time() - began
     waited_in_vain = await bounded(
         worker.wait_for(
-            each_reminded,
+            reminded.every_incident,
             timeout=interval + 60 + n / 2,
             what=f"Slack to have a reminder of each of the {n} incidents",
         )

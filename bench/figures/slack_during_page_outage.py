@@ -5,7 +5,7 @@
 A bench worker delivers through ``SlackMessenger`` and ``AtlassianStatusPage`` to the stand-ins of
 ``bench/standins.py``; progress updates are timed into Slack while the page is healthy, then while
 it answers 500 to every call with a post of each incident retrying; then the page comes back and
-every post must be on it exactly once.
+every post must be on it exactly once. The value is the ratio of the medians, outage / healthy.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.figures import UPDATE_TEXT, Bench, Figure, millis, workflow_task_failures
-from bench.harness import DM, LEAD, WorkerProcess, declaration, ratio, summary
-from bench.lanes_figures import GRACE_SECONDS, bounded, state_of, until_every
+from bench.figure import Bench, Figure
+from bench.harness import DM, LEAD, UPDATE_TEXT, WorkerProcess, declaration, millis, ratio, summary
 from bench.standins import FailingStatusPage, TimedSlack, page_post_of
+from bench.waits import GRACE_SECONDS, bounded, state_of, until_every, workflow_task_failures
 from workflows.incident import IncidentWorkflow
 from workflows.lanes import INCIDENT_CHANNEL
 from workflows.model import PostStatusPage, ProgressUpdate, StatusPageStatus
