@@ -53,6 +53,7 @@ from workflows.model import (
     ProgressUpdate,
     Receipt,
     Reject,
+    Reopen,
     Resolve,
     Retro,
     SetCriteria,
@@ -911,6 +912,11 @@ async def test_every_refused_update_says_why_in_one_sentence_and_changes_nothing
             Action.REJECT,
             Reject(actor=DM, reason="No"),
             f"Incident {i} is active, so nobody can reject a resolution now.",
+        ),
+        (
+            Action.REOPEN,
+            Reopen(actor=DM, reason="It is not resolved"),
+            f"Incident {i} is active, so nobody can reopen an incident now.",
         ),
         (
             Action.RETRO,

@@ -6,6 +6,7 @@ security incident. Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+from messages import sentences as say
 from messages.summary import (
     announcement_text,
     channel_topic,
@@ -260,8 +261,7 @@ class Notices:
         private_name = channel_name(s.id, private=True)
         self.to_channel(
             NoticeKind.SECURITY,
-            f"{s.id} is now a security incident: work goes on in a new private channel, "
-            f"#{private_name}. Please post nothing more about it here.",
+            say.moved_to_private_channel(s, private_name),
         )
         self.open_channel(private=True)
 
@@ -278,7 +278,7 @@ class Notices:
                     page_incident_id=None,
                     name="",
                     status=StatusPageStatus.RESOLVED,
-                    body="This incident has been resolved.",
+                    body=say.PAGE_RESOLVED,
                 )
             )
 

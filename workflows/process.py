@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from messages import sentences as say
 from messages.retro import retro_draft, retro_file_name
 from messages.timeline import timeline_markdown
 from workflows import rules
@@ -123,13 +124,11 @@ class Incident:
         return incident
 
     def _report(self, start: IncidentStart, now: datetime) -> None:
-        self.record(now, start.actor, EntryKind.REPORTED, f"Reported: {start.title}")
+        self.record(now, start.actor, EntryKind.REPORTED, say.reported(start.title))
         self.notices.direct(
             NoticeKind.REPORTED,
             self.policy.delivery_managers,
-            f"{start.actor} reported a possible incident: {start.title}. "
-            f"Is it an incident? `incident accept {start.id} --lead USER --severity S` "
-            f"or `incident decline {start.id} --reason R`.",
+            say.report_to_triage(start.actor, start.title, start.id),
             actor=start.actor,
         )
         self.reminders.set_dm_timer(Timer.TRIAGE, now)
@@ -143,14 +142,13 @@ class Incident:
             now,
             start.actor,
             EntryKind.DECLARED,
-            f"Declared {s.severity} incident: {s.title}; lead {s.lead}",
+            say.declared(s),
         )
         if s.self_initiated:
             self.notices.direct(
                 NoticeKind.ACK_REQUEST,
                 self.policy.delivery_managers,
-                f"{start.actor} declared an incident without a delivery manager: {s.title} "
-                f"({s.severity}, lead {s.lead}). Please acknowledge: `incident ack {s.id}`.",
+                say.ack_request(start.actor, s),
                 actor=start.actor,
             )
             self.reminders.set_dm_timer(Timer.ACK, now)
@@ -166,7 +164,7 @@ class Incident:
         self.notices.open_channel(private=s.security)
         self.notices.announce(
             NoticeKind.DECLARED,
-            f"Incident declared: {s.title} ({s.severity}), led by {s.lead}.",
+            say.announcement(s),
             actor=actor,
         )
         self.reminders.restart_stale_clock(now)
@@ -177,8 +175,7 @@ class Incident:
             self.notices.direct(
                 NoticeKind.SECURITY,
                 [head],
-                f"Security incident {self.state.id}: {self.state.title}. "
-                "It is handled in a private channel.",
+                say.infosec_told(self.state),
                 actor=actor,
             )
 
@@ -222,13 +219,13 @@ class Incident:
             now,
             sender or "unknown sender",
             EntryKind.REFUSED,
-            f"Refused the {name} signal: {reason}",
+            say.signal_refused(name, reason),
         )
         if sender:
             self.notices.direct(
                 NoticeKind.REFUSED,
                 [sender],
-                f"Your {name} signal to {self.state.id} was refused: {reason}",
+                say.your_signal_refused(name, self.state, reason),
             )
 
     def apply(self, action: Action, command: Command, now: datetime) -> str:
@@ -241,22 +238,18 @@ class Incident:
         s.delivery_manager = s.delivery_manager or actor
         s.timers.clear()
         s.timers[Timer.RETRO_DUE] = self.reminders.retro_due_at(now)
-        text = f"{actor} resolved {s.id}"
-        if s.resolution_summary:
-            text += f": {s.resolution_summary}"
+        text = say.resolved(actor, s)
         self.record(now, actor, EntryKind.RESOLVED, text)
         self.notices.to_channel(NoticeKind.RESOLVED, text + ".", actor=actor)
-        self.notices.announce(NoticeKind.RESOLVED, f"Resolved: {s.title}.", actor=actor)
+        self.notices.announce(NoticeKind.RESOLVED, say.resolved_announcement(s), actor=actor)
         if s.statuspage_status not in (None, StatusPageStatus.RESOLVED) and not s.security:
-            self.notices.post_status_page(
-                StatusPageStatus.RESOLVED, "This incident has been resolved."
-            )
+            self.notices.post_status_page(StatusPageStatus.RESOLVED, say.PAGE_RESOLVED)
         self.notices.to_channel(NoticeKind.TIMELINE, timeline_markdown(s, self.timeline))
         if self.patches.posts_retro_draft:
             zone = ZoneInfo(self.policy.office_hours.timezone)
             draft = retro_draft(s, self.timeline, zone=zone)
             self.notices.to_channel(
-                NoticeKind.RETRO_DRAFT, f"{retro_file_name(s, zone)}\n\n{draft}"
+                NoticeKind.RETRO_DRAFT, say.retro_draft_message(retro_file_name(s, zone), draft)
             )
         return text + "."
 
@@ -274,7 +267,7 @@ class Incident:
                 s.standing_texts.pop(Standing.SUMMARY, None)
             s.channel_id, s.channel_name = result.channel_id, result.name
             s.channel_thread_ts = result.thread_ts
-            self.record(now, "incident-bot", EntryKind.CHANNEL, f"Incident channel: {result.name}")
+            self.record(now, "incident-bot", EntryKind.CHANNEL, say.channel_opened(result.name))
             if isinstance(effect, ChannelRequest) and not effect.private and s.security:
                 # Marked confidential while its public channel was being opened: move on.
                 self.notices.move_to_private_channel()
@@ -295,6 +288,6 @@ class Incident:
             now,
             "incident-bot",
             EntryKind.DELIVERY_FAILED,
-            f"Could not deliver {what[effect.kind_of_effect]} {effect.key}: {reason}",
+            say.delivery_failed(what[effect.kind_of_effect], effect.key, reason),
         )
         self.outbox.drop(effect)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from messages import sentences as say
 from workflows import clock
 from workflows.model import (
     EntryKind,
@@ -81,12 +82,12 @@ class Reminders:
         s.reminders_unanswered += 1
         s.reminders_sent += 1
         quiet = clock.format_duration(now - (s.stale_since or now))
-        text = f"No progress update on {s.id} for {quiet}. {s.lead}, please post one."
+        text = say.stale_progress(s, quiet)
         self._record(now, BOT, EntryKind.REMINDER, text)
         self._notices.to_channel(NoticeKind.REMINDER, text, mentions=[s.lead or ""])
         if s.reminders_unanswered % self._policy.escalate_after_reminders == 0:
             s.escalations_sent += 1
-            esc = f"{s.id} has had no progress update for {quiet} despite {s.reminders_unanswered} reminders."
+            esc = say.escalation(s, quiet)
             self._record(now, BOT, EntryKind.ESCALATION, esc)
             self._notices.direct(NoticeKind.ESCALATION, self._policy.delivery_managers, esc)
         interval = (
@@ -96,7 +97,7 @@ class Reminders:
 
     def _dm_reminder(self, timer: Timer, kind: NoticeKind, text: str, now: datetime) -> None:
         self._state.reminders_sent += 1
-        self._notices.direct(kind, self._policy.delivery_managers, f"Reminder: {text}")
+        self._notices.direct(kind, self._policy.delivery_managers, say.dm_reminder(text))
         self.set_dm_timer(timer, now)
 
     def _triage_reminder(self, now: datetime) -> None:
@@ -104,7 +105,7 @@ class Reminders:
         self._dm_reminder(
             Timer.TRIAGE,
             NoticeKind.REPORTED,
-            f"{s.id} ({s.title}) waits for a delivery manager to accept or decline it.",
+            say.waits_for_triage(s),
             now,
         )
 
@@ -113,7 +114,7 @@ class Reminders:
         self._dm_reminder(
             Timer.ACK,
             NoticeKind.ACK_REQUEST,
-            f"{s.id} ({s.title}) was declared without a delivery manager; `incident ack {s.id}`.",
+            say.waits_for_ack(s),
             now,
         )
 
@@ -122,15 +123,13 @@ class Reminders:
         self._dm_reminder(
             Timer.APPROVAL,
             NoticeKind.RESOLUTION_REQUEST,
-            f"{s.lead} asked to resolve {s.id} ({s.title}); approve or reject it.",
+            say.waits_for_approval(s),
             now,
         )
 
     def _retro_reminder(self, now: datetime) -> None:
         s = self._state
-        text = (
-            f"The retro of {s.id} is due: `incident retro {s.id} --notes N` or `--skip --reason R`."
-        )
+        text = say.retro_due(s)
         self._record(now, BOT, EntryKind.RETRO_DUE, text)
         self._notices.direct(
             NoticeKind.RETRO_DUE, [*self._policy.delivery_managers, s.lead or ""], text
@@ -141,7 +140,7 @@ class Reminders:
     def _revisit(self, now: datetime) -> None:
         s = self._state
         s.status, s.revisit_at = Status.TRIAGE, None
-        text = f"{s.id} was declined ({s.decline_reason}) to be revisited now: accept or decline it again."
+        text = say.revisit(s)
         self._record(now, BOT, EntryKind.REVISITED, text)
         self._notices.direct(NoticeKind.REVISIT, self._policy.delivery_managers, text)
         self.set_dm_timer(Timer.TRIAGE, now)

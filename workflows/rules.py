@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from messages import sentences as say
 from workflows.model import Action, IncidentState, Policy, Status
 
 # Action is declared in workflows.model (with the commands' inputs); importable here as well.
@@ -64,15 +65,9 @@ def _who(roles: frozenset[Role]) -> str:
 def refusal(rule: Rule, person: str, state: IncidentState, policy: Policy) -> str | None:
     """Why ``person`` may not act under ``rule`` on the incident now, or None when they may."""
     if state.status not in rule.statuses:
-        return (
-            f"Incident {state.id} is {describe_status(state.status)}, "
-            f"so nobody can {rule.doing} now."
-        )
+        return say.nobody_can_now(state, describe_status(state.status), rule.doing)
     if rule.roles & roles_of(person, state, policy):
         return None
     if Role.DELIVERY_MANAGER in rule.roles and not policy.delivery_managers:
-        return (
-            f"Only a delivery manager may {rule.doing}, and none is configured "
-            "(set INCIDENT_DELIVERY_MANAGERS)."
-        )
-    return f"Only {_who(rule.roles)} may {rule.doing} on {state.id}; {person} is not."
+        return say.no_delivery_manager_configured(rule.doing)
+    return say.only(_who(rule.roles), rule.doing, state, person)

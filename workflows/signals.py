@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from messages import sentences as say
 from workflows.commands import SIGNALS
 from workflows.model import Command
 from workflows.rules import Action
@@ -35,10 +36,10 @@ def sender_of(body: object) -> str | None:
 def read_signal(name: str, body: object) -> tuple[Action, Command, str | None]:
     """The command a signal carries and its request id, or SignalRefused with one sentence."""
     if not isinstance(body, dict):
-        raise SignalRefused(f"The {name} signal needs a JSON object body with at least an actor.")
+        raise SignalRefused(say.signal_needs_an_object(name))
     request_id = body.get("request_id")
     if request_id is not None and not isinstance(request_id, str):
-        raise SignalRefused(f"The {name} signal's request_id must be a string.")
+        raise SignalRefused(say.signal_request_id_not_text(name))
     fields = {k: v for k, v in body.items() if k != "request_id"}
     try:
         spec = SIGNALS[name]
@@ -47,9 +48,7 @@ def read_signal(name: str, body: object) -> tuple[Action, Command, str | None]:
         else:
             action, command = spec.action, spec.model.model_validate(fields)
     except ValidationError as error:
-        raise SignalRefused(
-            f"The {name} signal's body is not valid: {_first_problem(error)}."
-        ) from None
+        raise SignalRefused(say.signal_body_invalid(name, _first_problem(error))) from None
     return action, command, request_id
 
 

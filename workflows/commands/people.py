@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from messages import sentences as say
 from workflows.commands.spec import LEAD_OR_DM, WORKING, CommandSpec, rule
 from workflows.model import Command, EntryKind, Handover, NoticeKind, Status
 from workflows.rules import Action, Role
@@ -21,12 +22,12 @@ def handover(incident: Incident, cmd: Handover, now: datetime) -> str:
     if previous and previous not in s.supporters:
         s.supporters.append(previous)
     s.lead = cmd.to
-    text = f"{cmd.actor} handed the lead of {s.id} from {previous} to {cmd.to}"
+    text = say.handed_over(cmd.actor, s, previous, cmd.to)
     incident.record(now, cmd.actor, EntryKind.HANDOVER, text)
     incident.notices.to_channel(
         NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[cmd.to], invite=[cmd.to]
     )
-    incident.notices.direct(NoticeKind.TRANSITION, [cmd.to], f"You now lead {s.id}: {s.title}.")
+    incident.notices.direct(NoticeKind.TRANSITION, [cmd.to], say.you_now_lead(s))
     if s.status is Status.ACTIVE:
         incident.reminders.restart_stale_clock(now)
     return text + "."
@@ -34,13 +35,13 @@ def handover(incident: Incident, cmd: Handover, now: datetime) -> str:
 
 def check_handover(incident: Incident, cmd: Handover, now: datetime) -> str | None:
     if cmd.to == incident.state.lead:
-        return f"{cmd.to} is already the lead of {incident.state.id}."
+        return say.already_the_lead(cmd.to, incident.state)
     return None
 
 
 def join(incident: Incident, cmd: Command, now: datetime) -> str:
     incident.state.supporters.append(cmd.actor)
-    text = f"{cmd.actor} joined {incident.state.id} to help"
+    text = say.joined(cmd.actor, incident.state)
     incident.record(now, cmd.actor, EntryKind.JOINED, text)
     incident.notices.to_channel(
         NoticeKind.TRANSITION, text + ".", actor=cmd.actor, invite=[cmd.actor]
@@ -51,15 +52,15 @@ def join(incident: Incident, cmd: Command, now: datetime) -> str:
 def check_join(incident: Incident, cmd: Command, now: datetime) -> str | None:
     s = incident.state
     if cmd.actor == s.lead:
-        return f"{cmd.actor} leads {s.id} already."
+        return say.leads_already(cmd.actor, s)
     if cmd.actor in s.supporters:
-        return f"{cmd.actor} is already helping on {s.id}."
+        return say.helping_already(cmd.actor, s)
     return None
 
 
 def leave(incident: Incident, cmd: Command, now: datetime) -> str:
     incident.state.supporters.remove(cmd.actor)
-    text = f"{cmd.actor} is no longer working on {incident.state.id}"
+    text = say.left(cmd.actor, incident.state)
     incident.record(now, cmd.actor, EntryKind.LEFT, text)
     incident.notices.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
     return text + "."

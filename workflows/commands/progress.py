@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from messages import sentences as say
 from workflows.commands.spec import DM, LEAD_OR_DM, OPEN, WORKING, CommandSpec, rule
 from workflows.model import (
     ChangeSeverity,
@@ -33,13 +34,13 @@ def update(incident: Incident, cmd: ProgressUpdate, now: datetime) -> str:
     incident.notices.to_channel(NoticeKind.UPDATE, cmd.text, actor=cmd.actor)
     if s.status is Status.ACTIVE:
         incident.reminders.restart_stale_clock(now)
-    return f"Update posted to {s.id}."
+    return say.update_posted(s)
 
 
 def severity(incident: Incident, cmd: ChangeSeverity, now: datetime) -> str:
     s = incident.state
     previous, s.severity = s.severity, cmd.severity
-    text = f"{cmd.actor} changed the severity of {s.id} from {previous} to {cmd.severity}"
+    text = say.severity_changed(cmd.actor, s, previous)
     incident.record(now, cmd.actor, EntryKind.SEVERITY, text)
     incident.notices.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
     if s.status is Status.ACTIVE and s.stale_since:
@@ -51,7 +52,7 @@ def severity(incident: Incident, cmd: ChangeSeverity, now: datetime) -> str:
 
 def check_severity(incident: Incident, cmd: ChangeSeverity, now: datetime) -> str | None:
     if cmd.severity == incident.state.severity:
-        return f"{incident.state.id} is already {cmd.severity}."
+        return say.already_severity(incident.state, cmd.severity)
     return None
 
 
@@ -59,7 +60,7 @@ def snooze(incident: Incident, cmd: Snooze, now: datetime) -> str:
     s = incident.state
     due = incident.reminders.in_hours(now + cmd.duration)
     s.timers[Timer.STALE_PROGRESS] = due
-    text = f"{cmd.actor} snoozed reminders on {s.id} until {due:%Y-%m-%d %H:%M} UTC"
+    text = say.snoozed(cmd.actor, s, due)
     incident.record(now, cmd.actor, EntryKind.SNOOZED, text)
     incident.notices.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
     return text + "."
@@ -68,7 +69,7 @@ def snooze(incident: Incident, cmd: Snooze, now: datetime) -> str:
 def security(incident: Incident, cmd: Command, now: datetime) -> str:
     s = incident.state
     s.security = True
-    text = f"{cmd.actor} marked {s.id} as a security incident"
+    text = say.marked_security(cmd.actor, s)
     incident.record(now, cmd.actor, EntryKind.SECURITY, text)
     channel_sealed = incident.notices.seal_outbox()
     if s.status in (Status.ACTIVE, Status.AWAITING_APPROVAL) and not channel_sealed:
@@ -80,13 +81,13 @@ def security(incident: Incident, cmd: Command, now: datetime) -> str:
 
 def check_security(incident: Incident, cmd: Command, now: datetime) -> str | None:
     if incident.state.security:
-        return f"{incident.state.id} is already a security incident."
+        return say.already_security(incident.state)
     return None
 
 
 def criteria(incident: Incident, cmd: SetCriteria, now: datetime) -> str:
     incident.state.resolution_criteria = cmd.text
-    text = f"{cmd.actor}: we can call {incident.state.id} resolved when {cmd.text}"
+    text = say.criteria_set(cmd.actor, incident.state, cmd.text)
     incident.record(now, cmd.actor, EntryKind.CRITERIA, text)
     incident.notices.to_channel(NoticeKind.TRANSITION, text, actor=cmd.actor)
     return text
@@ -94,7 +95,7 @@ def criteria(incident: Incident, cmd: SetCriteria, now: datetime) -> str:
 
 def statuspage(incident: Incident, cmd: PostStatusPage, now: datetime) -> str:
     incident.notices.post_status_page(cmd.status, cmd.text, impact=cmd.impact)
-    text = f"{cmd.actor} posted to the status page ({cmd.status}): {cmd.text}"
+    text = say.status_page_posted(cmd.actor, cmd.status, cmd.text)
     incident.record(now, cmd.actor, EntryKind.STATUSPAGE, text)
     incident.notices.to_channel(NoticeKind.TRANSITION, text, actor=cmd.actor)
     return text
@@ -102,7 +103,7 @@ def statuspage(incident: Incident, cmd: PostStatusPage, now: datetime) -> str:
 
 def check_statuspage(incident: Incident, cmd: PostStatusPage, now: datetime) -> str | None:
     if incident.state.security:
-        return f"{incident.state.id} is a security incident, so nothing about it goes on the status page."
+        return say.never_on_the_page(incident.state)
     return None
 
 

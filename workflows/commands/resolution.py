@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from messages import sentences as say
 from workflows.commands.spec import DM, LEAD_OR_DM, CommandSpec, rule
 from workflows.model import (
     Command,
@@ -32,15 +33,13 @@ def resolve(incident: Incident, cmd: Resolve, now: datetime) -> str:
         return incident.mark_resolved(cmd.actor, now)
     s.status, s.resolution_requested_at = Status.AWAITING_APPROVAL, now
     s.timers.pop(Timer.STALE_PROGRESS, None)
-    summary = f": {cmd.summary}" if cmd.summary else ""
-    text = f"{cmd.actor} asked the delivery managers to resolve {s.id}{summary}"
+    text = say.resolution_requested(cmd.actor, s, cmd.summary)
     incident.record(now, cmd.actor, EntryKind.RESOLUTION_REQUESTED, text)
     incident.notices.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
     incident.notices.direct(
         NoticeKind.RESOLUTION_REQUEST,
         incident.policy.delivery_managers,
-        f"{cmd.actor} asks to resolve {s.id}: {s.title}{summary}. "
-        f"`incident approve {s.id}` or `incident reject {s.id} --reason R`.",
+        say.resolution_request(cmd.actor, s, cmd.summary),
         actor=cmd.actor,
     )
     incident.reminders.set_dm_timer(Timer.APPROVAL, now)
@@ -55,7 +54,7 @@ def reject(incident: Incident, cmd: Reject, now: datetime) -> str:
     s = incident.state
     s.status, s.rejection_reason = Status.ACTIVE, cmd.reason
     s.timers.pop(Timer.APPROVAL, None)
-    text = f"{cmd.actor} rejected resolving {s.id}: {cmd.reason}"
+    text = say.rejected(cmd.actor, s, cmd.reason)
     incident.record(now, cmd.actor, EntryKind.REJECTED, text)
     incident.notices.to_channel(
         NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[s.lead or ""]
@@ -69,14 +68,16 @@ def reopen(incident: Incident, cmd: Reopen, now: datetime) -> str:
     s = incident.state
     s.status, s.resolved_at = Status.ACTIVE, None
     s.timers.pop(Timer.RETRO_DUE, None)
-    text = f"{cmd.actor} reopened {s.id}: {cmd.reason}"
+    text = say.reopened(cmd.actor, s, cmd.reason)
     incident.record(now, cmd.actor, EntryKind.REOPENED, text)
     incident.notices.to_channel(
         NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[s.lead or ""]
     )
     incident.notices.direct(NoticeKind.TRANSITION, incident.policy.delivery_managers, text + ".")
     if not s.security:  # the platform channel heard it resolved; never a confidential one's title
-        incident.notices.announce(NoticeKind.TRANSITION, f"Reopened: {s.title}.", actor=cmd.actor)
+        incident.notices.announce(
+            NoticeKind.TRANSITION, say.reopened_announcement(s), actor=cmd.actor
+        )
     if (
         s.statuspage_status is StatusPageStatus.RESOLVED
         and s.statuspage_incident_id
@@ -84,7 +85,7 @@ def reopen(incident: Incident, cmd: Reopen, now: datetime) -> str:
     ):
         incident.notices.post_status_page(
             StatusPageStatus.INVESTIGATING,
-            "This incident has reopened: we are investigating again.",
+            say.PAGE_REOPENED,
         )
     incident.reminders.restart_stale_clock(now)
     return text + "."
@@ -96,13 +97,9 @@ def retro(incident: Incident, cmd: Retro, now: datetime) -> str:
     s.retro_notes, s.retro_skipped_reason = cmd.notes, cmd.skip_reason
     s.retro_actions = list(cmd.actions)
     s.timers.clear()
-    if cmd.notes:
-        text = f"{cmd.actor} recorded the retro of {s.id}: {cmd.notes}"
-    else:
-        text = f"{cmd.actor} closed {s.id} without a retro: {cmd.skip_reason}"
+    text = say.closed(cmd.actor, s, cmd.notes, cmd.skip_reason)
     incident.record(now, cmd.actor, EntryKind.CLOSED, text)
-    actions = "".join(f"\n- {action}" for action in cmd.actions)
-    closing = f"{text}.\nActions:{actions}" if actions else f"{text}."
+    closing = say.closing_message(text, cmd.actions)
     archive = incident.policy.archive_on_close and s.channel_thread_ts is None
     incident.notices.to_channel(
         NoticeKind.CLOSED, closing, actor=cmd.actor, archive_channel=archive

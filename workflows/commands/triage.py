@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from messages import sentences as say
 from workflows.commands.spec import DM, OPEN, CommandSpec, rule
 from workflows.model import Accept, Command, Decline, EntryKind, NoticeKind, Status, Timer
 from workflows.rules import Action
@@ -23,7 +24,7 @@ def accept(incident: Incident, cmd: Accept, now: datetime) -> str:
         now,
     )
     s.timers.pop(Timer.TRIAGE, None)
-    text = f"{cmd.actor} accepted {s.id} as a {s.severity} incident, led by {s.lead}"
+    text = say.accepted(cmd.actor, s)
     incident.record(now, cmd.actor, EntryKind.ACCEPTED, text)
     incident.notices.direct(NoticeKind.ACCEPTED, [s.reporter, s.lead], text + ".", actor=cmd.actor)
     incident.activate(now, cmd.actor)
@@ -34,10 +35,9 @@ def decline(incident: Incident, cmd: Decline, now: datetime) -> str:
     s = incident.state
     s.status, s.decline_reason, s.revisit_at = Status.DECLINED, cmd.reason, cmd.revisit_at
     s.timers.clear()
-    text = f"{cmd.actor} declined {s.id}: {cmd.reason}"
     if cmd.revisit_at:
         s.timers[Timer.REVISIT] = cmd.revisit_at
-        text += f" (to be revisited {cmd.revisit_at:%Y-%m-%d %H:%M} UTC)"
+    text = say.declined(cmd.actor, s, cmd.reason, cmd.revisit_at)
     incident.record(now, cmd.actor, EntryKind.DECLINED, text)
     incident.notices.direct(NoticeKind.DECLINED, [s.reporter], text + ".", actor=cmd.actor)
     return text + "."
@@ -45,7 +45,7 @@ def decline(incident: Incident, cmd: Decline, now: datetime) -> str:
 
 def check_decline(incident: Incident, cmd: Decline, now: datetime) -> str | None:
     if cmd.revisit_at and cmd.revisit_at <= now:
-        return "The revisit date must be in the future."
+        return say.REVISIT_IN_THE_PAST
     return None
 
 
@@ -53,7 +53,7 @@ def ack(incident: Incident, cmd: Command, now: datetime) -> str:
     s = incident.state
     s.delivery_manager, s.acknowledged_at = cmd.actor, now
     s.timers.pop(Timer.ACK, None)
-    text = f"{cmd.actor} acknowledged {s.id} and agrees to continue"
+    text = say.acknowledged(cmd.actor, s)
     incident.record(now, cmd.actor, EntryKind.ACKNOWLEDGED, text)
     incident.notices.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
     return text + "."
@@ -62,9 +62,9 @@ def ack(incident: Incident, cmd: Command, now: datetime) -> str:
 def check_ack(incident: Incident, cmd: Command, now: datetime) -> str | None:
     s = incident.state
     if s.acknowledged_at:
-        return f"{s.id} is already acknowledged by {s.delivery_manager}."
+        return say.already_acknowledged(s)
     if not s.self_initiated:
-        return f"{s.id} was not self-initiated, so there is nothing to acknowledge."
+        return say.nothing_to_acknowledge(s)
     return None
 
 

@@ -1,0 +1,305 @@
+"""Every sentence the process says, in one place: the timeline's entries, the messages people get
+and the refusals of commands the handbook does not allow.
+
+The process (``workflows/``) decides what happened and when; it calls one function here for the
+words. A timeline entry and the channel message that tells it share one sentence (the message
+adds the full stop). Pure: ``s`` is the incident's state as the process has just changed it.
+Rewording a message that running incidents already sent shows in replay (``tests/histories``):
+see README, "Changing the workflow with live incidents".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from workflows.model import (
+    IncidentState,
+    Severity,
+    StatusPageStatus,
+)
+
+_WHEN = "%Y-%m-%d %H:%M"
+
+# --- Opening ----------------------------------------------------------------------------------------
+
+
+def reported(title: str) -> str:
+    return f"Reported: {title}"
+
+
+def report_to_triage(actor: str, title: str, incident_id: str) -> str:
+    return (
+        f"{actor} reported a possible incident: {title}. "
+        f"Is it an incident? `incident accept {incident_id} --lead USER --severity S` "
+        f"or `incident decline {incident_id} --reason R`."
+    )
+
+
+def declared(s: IncidentState) -> str:
+    return f"Declared {s.severity} incident: {s.title}; lead {s.lead}"
+
+
+def ack_request(actor: str, s: IncidentState) -> str:
+    return (
+        f"{actor} declared an incident without a delivery manager: {s.title} "
+        f"({s.severity}, lead {s.lead}). Please acknowledge: `incident ack {s.id}`."
+    )
+
+
+def announcement(s: IncidentState) -> str:
+    return f"Incident declared: {s.title} ({s.severity}), led by {s.lead}."
+
+
+def infosec_told(s: IncidentState) -> str:
+    return f"Security incident {s.id}: {s.title}. It is handled in a private channel."
+
+
+def channel_opened(name: str) -> str:
+    return f"Incident channel: {name}"
+
+
+def moved_to_private_channel(s: IncidentState, private_name: str) -> str:
+    return (
+        f"{s.id} is now a security incident: work goes on in a new private channel, "
+        f"#{private_name}. Please post nothing more about it here."
+    )
+
+
+# --- Triage ------------------------------------------------------------------------------------------
+
+
+def accepted(actor: str, s: IncidentState) -> str:
+    return f"{actor} accepted {s.id} as a {s.severity} incident, led by {s.lead}"
+
+
+def declined(actor: str, s: IncidentState, reason: str, revisit_at: datetime | None) -> str:
+    text = f"{actor} declined {s.id}: {reason}"
+    if revisit_at:
+        text += f" (to be revisited {revisit_at:{_WHEN}} UTC)"
+    return text
+
+
+def acknowledged(actor: str, s: IncidentState) -> str:
+    return f"{actor} acknowledged {s.id} and agrees to continue"
+
+
+# --- People ------------------------------------------------------------------------------------------
+
+
+def handed_over(actor: str, s: IncidentState, previous: str | None, to: str) -> str:
+    return f"{actor} handed the lead of {s.id} from {previous} to {to}"
+
+
+def you_now_lead(s: IncidentState) -> str:
+    return f"You now lead {s.id}: {s.title}."
+
+
+def joined(actor: str, s: IncidentState) -> str:
+    return f"{actor} joined {s.id} to help"
+
+
+def left(actor: str, s: IncidentState) -> str:
+    return f"{actor} is no longer working on {s.id}"
+
+
+# --- While it is worked ---------------------------------------------------------------------------------
+
+
+def update_posted(s: IncidentState) -> str:
+    return f"Update posted to {s.id}."
+
+
+def severity_changed(actor: str, s: IncidentState, previous: Severity | None) -> str:
+    return f"{actor} changed the severity of {s.id} from {previous} to {s.severity}"
+
+
+def snoozed(actor: str, s: IncidentState, until: datetime) -> str:
+    return f"{actor} snoozed reminders on {s.id} until {until:{_WHEN}} UTC"
+
+
+def marked_security(actor: str, s: IncidentState) -> str:
+    return f"{actor} marked {s.id} as a security incident"
+
+
+def criteria_set(actor: str, s: IncidentState, criteria: str) -> str:
+    return f"{actor}: we can call {s.id} resolved when {criteria}"
+
+
+def status_page_posted(actor: str, status: StatusPageStatus, text: str) -> str:
+    return f"{actor} posted to the status page ({status}): {text}"
+
+
+# --- Resolving and closing --------------------------------------------------------------------------------
+
+
+def resolution_requested(actor: str, s: IncidentState, summary: str | None) -> str:
+    return f"{actor} asked the delivery managers to resolve {s.id}{_summary(summary)}"
+
+
+def resolution_request(actor: str, s: IncidentState, summary: str | None) -> str:
+    return (
+        f"{actor} asks to resolve {s.id}: {s.title}{_summary(summary)}. "
+        f"`incident approve {s.id}` or `incident reject {s.id} --reason R`."
+    )
+
+
+def resolved(actor: str, s: IncidentState) -> str:
+    return f"{actor} resolved {s.id}{_summary(s.resolution_summary)}"
+
+
+def resolved_announcement(s: IncidentState) -> str:
+    return f"Resolved: {s.title}."
+
+
+PAGE_RESOLVED = "This incident has been resolved."
+PAGE_REOPENED = "This incident has reopened: we are investigating again."
+
+
+def rejected(actor: str, s: IncidentState, reason: str) -> str:
+    return f"{actor} rejected resolving {s.id}: {reason}"
+
+
+def reopened(actor: str, s: IncidentState, reason: str) -> str:
+    return f"{actor} reopened {s.id}: {reason}"
+
+
+def reopened_announcement(s: IncidentState) -> str:
+    return f"Reopened: {s.title}."
+
+
+def closed(actor: str, s: IncidentState, notes: str | None, skip_reason: str | None) -> str:
+    if notes:
+        return f"{actor} recorded the retro of {s.id}: {notes}"
+    return f"{actor} closed {s.id} without a retro: {skip_reason}"
+
+
+def closing_message(closed_text: str, actions: list[str]) -> str:
+    listed = "".join(f"\n- {action}" for action in actions)
+    return f"{closed_text}.\nActions:{listed}" if listed else f"{closed_text}."
+
+
+def retro_draft_message(file_name: str, draft: str) -> str:
+    return f"{file_name}\n\n{draft}"
+
+
+def _summary(summary: str | None) -> str:
+    return f": {summary}" if summary else ""
+
+
+# --- Reminders ---------------------------------------------------------------------------------------------
+
+
+def stale_progress(s: IncidentState, quiet: str) -> str:
+    return f"No progress update on {s.id} for {quiet}. {s.lead}, please post one."
+
+
+def escalation(s: IncidentState, quiet: str) -> str:
+    return (
+        f"{s.id} has had no progress update for {quiet} despite {s.reminders_unanswered} reminders."
+    )
+
+
+def dm_reminder(text: str) -> str:
+    return f"Reminder: {text}"
+
+
+def waits_for_triage(s: IncidentState) -> str:
+    return f"{s.id} ({s.title}) waits for a delivery manager to accept or decline it."
+
+
+def waits_for_ack(s: IncidentState) -> str:
+    return f"{s.id} ({s.title}) was declared without a delivery manager; `incident ack {s.id}`."
+
+
+def waits_for_approval(s: IncidentState) -> str:
+    return f"{s.lead} asked to resolve {s.id} ({s.title}); approve or reject it."
+
+
+def retro_due(s: IncidentState) -> str:
+    return f"The retro of {s.id} is due: `incident retro {s.id} --notes N` or `--skip --reason R`."
+
+
+def revisit(s: IncidentState) -> str:
+    return (
+        f"{s.id} was declined ({s.decline_reason}) to be revisited now: accept or decline it again."
+    )
+
+
+# --- Deliveries and signals ------------------------------------------------------------------------------------
+
+
+def delivery_failed(what: str, key: str, reason: str) -> str:
+    return f"Could not deliver {what} {key}: {reason}"
+
+
+def signal_refused(name: str, reason: str) -> str:
+    return f"Refused the {name} signal: {reason}"
+
+
+def your_signal_refused(name: str, s: IncidentState, reason: str) -> str:
+    return f"Your {name} signal to {s.id} was refused: {reason}"
+
+
+# --- Refusals ------------------------------------------------------------------------------------------------
+
+
+def nobody_can_now(s: IncidentState, status_words: str, doing: str) -> str:
+    return f"Incident {s.id} is {status_words}, so nobody can {doing} now."
+
+
+def no_delivery_manager_configured(doing: str) -> str:
+    return (
+        f"Only a delivery manager may {doing}, and none is configured "
+        "(set INCIDENT_DELIVERY_MANAGERS)."
+    )
+
+
+def only(who: str, doing: str, s: IncidentState, person: str) -> str:
+    return f"Only {who} may {doing} on {s.id}; {person} is not."
+
+
+def signal_needs_an_object(name: str) -> str:
+    return f"The {name} signal needs a JSON object body with at least an actor."
+
+
+def signal_request_id_not_text(name: str) -> str:
+    return f"The {name} signal's request_id must be a string."
+
+
+def signal_body_invalid(name: str, problem: str) -> str:
+    return f"The {name} signal's body is not valid: {problem}."
+
+
+def already_acknowledged(s: IncidentState) -> str:
+    return f"{s.id} is already acknowledged by {s.delivery_manager}."
+
+
+def nothing_to_acknowledge(s: IncidentState) -> str:
+    return f"{s.id} was not self-initiated, so there is nothing to acknowledge."
+
+
+REVISIT_IN_THE_PAST = "The revisit date must be in the future."
+
+
+def already_the_lead(person: str, s: IncidentState) -> str:
+    return f"{person} is already the lead of {s.id}."
+
+
+def leads_already(person: str, s: IncidentState) -> str:
+    return f"{person} leads {s.id} already."
+
+
+def helping_already(person: str, s: IncidentState) -> str:
+    return f"{person} is already helping on {s.id}."
+
+
+def already_severity(s: IncidentState, severity: Severity) -> str:
+    return f"{s.id} is already {severity}."
+
+
+def already_security(s: IncidentState) -> str:
+    return f"{s.id} is already a security incident."
+
+
+def never_on_the_page(s: IncidentState) -> str:
+    return f"{s.id} is a security incident, so nothing about it goes on the status page."
