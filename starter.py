@@ -21,9 +21,9 @@ import typer
 from typer.exceptions import TyperException
 
 if TYPE_CHECKING:
-    from incident.client import IncidentClient
-    from incident.commands import Answer, Invocation, Work
-    from incident.settings import Settings
+    from frontends.commands import Answer, Invocation, Work
+    from temporal_client.client import IncidentClient
+    from temporal_client.settings import Settings
     from workflows.model import Command, IncidentState
     from workflows.rules import Action
 
@@ -48,7 +48,7 @@ def options(
         typer.Option("--as", help="Who acts (Slack id or email); default $INCIDENT_USER."),
     ] = None,
 ) -> None:
-    from incident.commands import Invocation
+    from frontends.commands import Invocation
 
     ctx.obj = Invocation(json=json_output, as_user=as_user)
 
@@ -68,8 +68,8 @@ def _do(ctx: typer.Context, work: Work) -> None:
 
 def _run(ctx: typer.Context, work: Callable[[IncidentClient, Settings], Awaitable[T]]) -> T:
     """Connect, run one piece of work, and close; every failure becomes a CommandError."""
-    from incident.client import CommandError, IncidentClient, connect
-    from incident.commands import load_settings
+    from frontends.commands import load_settings
+    from temporal_client.client import CommandError, IncidentClient, connect
 
     if ctx.obj.planned is not None:
         raise CommandError(f"{ctx.info_name} runs only on the command line.")
@@ -83,7 +83,7 @@ def _run(ctx: typer.Context, work: Callable[[IncidentClient, Settings], Awaitabl
 
 
 def _actor(ctx: typer.Context, settings: Settings) -> str:
-    from incident.commands import who
+    from frontends.commands import who
 
     invocation: Invocation = ctx.obj
     return who(invocation.as_user, settings)
@@ -92,7 +92,7 @@ def _actor(ctx: typer.Context, settings: Settings) -> str:
 def _send(
     ctx: typer.Context, incident_id: str, action: Action, model: type[Command], **fields: Any
 ) -> None:
-    from incident.commands import Answer, act
+    from frontends.commands import Answer, act
 
     request_id = ctx.obj.request_id
 
@@ -121,7 +121,7 @@ def _words(words: list[str]) -> str:
 
 
 def _open(ctx: typer.Context, **fields: Any) -> None:
-    from incident.commands import Answer, open_incident
+    from frontends.commands import Answer, open_incident
 
     request_id = ctx.obj.request_id
 
@@ -164,8 +164,8 @@ def declare(
     incident_id: Annotated[str | None, typer.Option("--id", help="Choose the incident id.")] = None,
 ) -> None:
     """Declare an incident, active now; the delivery managers are told. Prints the id."""
-    from incident.commands import person
-    from incident.commands import severity as parse_severity
+    from frontends.commands import person
+    from frontends.commands import severity as parse_severity
 
     _open(
         ctx,
@@ -192,8 +192,8 @@ def accept(
     severity: Annotated[str, typer.Option(help="sev1, sev2 or sev3.")],
 ) -> None:
     """Delivery manager: accept a report as an incident."""
-    from incident.commands import person
-    from incident.commands import severity as parse_severity
+    from frontends.commands import person
+    from frontends.commands import severity as parse_severity
     from workflows.model import Accept
     from workflows.rules import Action
 
@@ -215,7 +215,7 @@ def decline(
     revisit: Annotated[str | None, typer.Option(help="Re-ask on this date (2026-12-01).")] = None,
 ) -> None:
     """Delivery manager: "we can deal with this later"."""
-    from incident.commands import load_settings, moment
+    from frontends.commands import load_settings, moment
     from workflows.model import Decline
     from workflows.rules import Action
 
@@ -248,7 +248,7 @@ def handover(
     to: Annotated[str, typer.Option(help="The new lead.")],
 ) -> None:
     """Lead or DM: pass the lead to someone else."""
-    from incident.commands import person
+    from frontends.commands import person
     from workflows.model import Handover
     from workflows.rules import Action
 
@@ -275,7 +275,7 @@ def severity(
     level: Annotated[str, typer.Argument(metavar="SEVERITY", help="sev1, sev2 or sev3.")],
 ) -> None:
     """Lead or DM: change the severity (and the reminder cadence)."""
-    from incident.commands import severity as parse_severity
+    from frontends.commands import severity as parse_severity
     from workflows.model import ChangeSeverity
     from workflows.rules import Action
 
@@ -289,7 +289,7 @@ def snooze(
     duration: Annotated[str, typer.Argument(help="How long: 30m, 2h, 1d.")],
 ) -> None:
     """Lead or DM: push the next reminder back."""
-    from incident.commands import duration as parse_duration
+    from frontends.commands import duration as parse_duration
     from workflows.model import Snooze
     from workflows.rules import Action
 
@@ -322,7 +322,7 @@ def statuspage(
     ] = None,
 ) -> None:
     """Delivery manager: post to the public status page (never for security incidents)."""
-    from incident.commands import statuspage_impact, statuspage_status
+    from frontends.commands import statuspage_impact, statuspage_status
     from workflows.model import PostStatusPage
     from workflows.rules import Action
 
@@ -375,7 +375,7 @@ def retro(
     ] = None,
 ) -> None:
     """Lead or DM: close a resolved incident with retro notes, or skip the retro with a reason."""
-    from incident.client import CommandError
+    from temporal_client.client import CommandError
     from workflows.model import Retro
     from workflows.rules import Action
 
@@ -402,7 +402,7 @@ def show(ctx: typer.Context, incident_id: IncidentId) -> None:
     """Show an incident: status, people, criteria, durations, next reminder."""
     from datetime import UTC, datetime
 
-    from incident.commands import Answer
+    from frontends.commands import Answer
     from messages.terminal import show_text
 
     async def work(client: IncidentClient, settings: Settings) -> Answer:
@@ -419,9 +419,9 @@ def timeline(
     format: Annotated[str, typer.Option(help="markdown or json.")] = "markdown",
 ) -> None:
     """The incident's timeline: every transition and update, with who and when."""
-    from incident.client import CommandError
-    from incident.commands import Answer
+    from frontends.commands import Answer
     from messages.timeline import timeline_json, timeline_markdown
+    from temporal_client.client import CommandError
 
     if format not in ("markdown", "json"):
         raise CommandError(f"{format!r} is not a timeline format: use markdown or json.")
@@ -443,8 +443,8 @@ def list_incidents(
     status: Annotated[str | None, typer.Option(help="Only incidents in this status.")] = None,
 ) -> None:
     """List incidents, newest first (from Temporal visibility)."""
-    from incident.commands import Answer
-    from incident.commands import status as parse_status
+    from frontends.commands import Answer
+    from frontends.commands import status as parse_status
     from messages.terminal import listing_table
 
     wanted = parse_status(status) if status else None
@@ -478,7 +478,7 @@ def retro_doc(
         zone = ZoneInfo(settings.policy().office_hours.timezone)
         names: dict[str, str] = {}
         if settings.slack_bot_token is not None:  # initials of real names, else the ids
-            from incident.people import slack_real_names
+            from frontends.people import slack_real_names
 
             names = await slack_real_names(
                 token=settings.slack_bot_token.get_secret_value(),
@@ -503,8 +503,8 @@ def stats(
     since: Annotated[str | None, typer.Option(help="Only incidents since this date.")] = None,
 ) -> None:
     """Figures over ended incidents: counts, time to acknowledge, declare, update, resolve."""
-    from incident.commands import Answer, load_settings, moment
-    from incident.stats import incident_stats
+    from frontends.commands import Answer, load_settings, moment
+    from frontends.stats import incident_stats
     from messages.terminal import stats_json, stats_text
 
     start = moment(since, load_settings()) if since else None
@@ -534,8 +534,8 @@ LogFormatOption = Annotated[
 
 def _log_format(text: str) -> bool:
     """Configure logging; True for JSON."""
-    from incident.client import CommandError
-    from incident.logs import configure_logging
+    from operations.logs import configure_logging
+    from temporal_client.client import CommandError
 
     if text not in ("text", "json"):
         raise CommandError(f"{text!r} is not a log format: use text or json.")
@@ -546,7 +546,7 @@ def _log_format(text: str) -> bool:
 @app.command()
 def worker(log_format: LogFormatOption = "text") -> None:
     """Run the worker: every incident's workflow, reminders and deliveries."""
-    from incident.commands import load_settings
+    from frontends.commands import load_settings
     from worker import run_worker
 
     json_logs = _log_format(log_format)
@@ -560,8 +560,8 @@ def relay(
     log_format: LogFormatOption = "text",
 ) -> None:
     """Run the Slack relay: /incident and the buttons (Socket Mode with SLACK_APP_TOKEN)."""
-    from incident.commands import load_settings
-    from incident.relay import run_relay
+    from frontends.commands import load_settings
+    from frontends.relay import run_relay
 
     _log_format(log_format)
     grammar = typer.main.get_command(app)
@@ -574,11 +574,11 @@ def codec_server(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
 ) -> None:
     """Decrypt payloads for the Temporal Web UI (its codec endpoint); needs INCIDENT_CODEC_KEYS."""
-    from incident.client import CommandError
-    from incident.codec import EncryptionCodec
-    from incident.codec_server import serve_codec
-    from incident.commands import load_settings
-    from incident.logs import configure_logging
+    from frontends.commands import load_settings
+    from operations.codec_server import serve_codec
+    from operations.logs import configure_logging
+    from temporal_client.client import CommandError
+    from temporal_client.codec import EncryptionCodec
 
     settings = load_settings()
     keys = settings.codec_keys()
@@ -608,8 +608,8 @@ def dev(
     log_format: LogFormatOption = "text",
 ) -> None:
     """Run a whole local stack: Temporal dev server (SQLite, Web UI) and the worker."""
-    from incident.commands import load_settings
-    from incident.dev import run_dev
+    from frontends.commands import load_settings
+    from operations.dev import run_dev
 
     json_logs = _log_format(log_format)
     asyncio.run(run_dev(load_settings(), ui_port=ui_port, json_logs=json_logs))
@@ -623,7 +623,7 @@ def _sentence(message: str, limit: int = 300) -> str:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; failures print one sentence on stderr."""
-    from incident.client import CommandError
+    from temporal_client.client import CommandError
 
     command = typer.main.get_command(app)
     try:

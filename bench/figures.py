@@ -38,8 +38,8 @@ from bench.harness import (
     summary,
     utc_from_epoch,
 )
-from incident.client import IncidentClient
-from incident.settings import Settings
+from temporal_client.client import IncidentClient
+from temporal_client.settings import Settings
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     ChannelRef,

@@ -13,12 +13,17 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from pydantic import ValidationError
 
-from incident.client import incident_id_for
-from incident.commands import explain_validation
-from incident.settings import SettingsError, parse_intervals, parse_office_hours, parse_retro_due
+from frontends.commands import explain_validation
 from messages.summary import announcement_text, pinned_summary
 from messages.text import notice_line
 from messages.timeline import timeline_markdown
+from temporal_client.client import incident_id_for
+from temporal_client.settings import (
+    SettingsError,
+    parse_intervals,
+    parse_office_hours,
+    parse_retro_due,
+)
 from workflows import clock
 from workflows.commands import COMMANDS
 from workflows.model import (

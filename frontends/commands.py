@@ -1,6 +1,6 @@
 """The command layer shared by every front end: turn words into validated commands, run them.
 
-A front end (the CLI in ``starter.py``, the Slack relay in ``incident/relay.py``) parses its
+A front end (the CLI in ``starter.py``, the Slack relay in ``frontends/relay.py``) parses its
 input, calls one function here, and renders the answer. Bad input raises :class:`CommandError`
 with one sentence before anything is sent to Temporal.
 
@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from incident.client import CommandError, IncidentClient, check_incident_id, incident_id_for
-from incident.settings import Settings, SettingsError
+from temporal_client.client import CommandError, IncidentClient, check_incident_id, incident_id_for
+from temporal_client.settings import Settings, SettingsError
 from workflows.clock import parse_duration
 from workflows.model import (
     Command,
@@ -239,7 +239,7 @@ async def slack_ids(settings: Settings, **people: str | None) -> dict[str, str]:
     token = settings.slack_bot_token
     if token is None:
         return {}
-    from incident.people import UnknownPerson, slack_user_for_email
+    from frontends.people import UnknownPerson, slack_user_for_email
 
     found: dict[str, str] = {}
     for name, person in people.items():

@@ -7,7 +7,7 @@
 
 The words go through the same click command the `incident` CLI parses, with the verified Slack
 user as the actor and the command's work handed back instead of run (see
-:class:`incident.commands.Invocation`). Anything that cannot be a command raises
+:class:`frontends.commands.Invocation`). Anything that cannot be a command raises
 :class:`CommandError` with one sentence, before anything is sent to Temporal.
 """
 
@@ -21,8 +21,8 @@ import typer
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from incident.client import CommandError
-from incident.commands import Invocation, Work
+from frontends.commands import Invocation, Work
+from temporal_client.client import CommandError
 from workflows.commands import COMMANDS
 
 SLASH = "/incident"

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.service import TLSConfig
 
-from incident.codec import CodecError, CodecKey, parse_keys
+from temporal_client.codec import CodecError, CodecKey, parse_keys
 from workflows.clock import parse_duration
 from workflows.model import OfficeHours, Policy, RetroDue, Severity, parse_user
 

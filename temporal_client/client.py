@@ -37,9 +37,9 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
-from incident.codec import CodecError, data_converter
-from incident.settings import Settings, SettingsError
 from messages.summary import static_summary
+from temporal_client.codec import CodecError, data_converter
+from temporal_client.settings import Settings, SettingsError
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Command,
@@ -107,7 +107,7 @@ async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Clie
     """Connect as the settings say: local, mTLS (TEMPORAL_TLS_*) or Temporal Cloud API key.
 
     The one place a client is made, so the CLI and the worker share one data converter: payloads
-    encrypted with INCIDENT_CODEC_KEYS (see incident/codec.py).
+    encrypted with INCIDENT_CODEC_KEYS (see temporal_client/codec.py).
     """
     try:
         tls = settings.tls()
