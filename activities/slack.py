@@ -132,7 +132,7 @@ class SlackMessenger:
         await self._call(
             "conversations.setTopic",
             self._client.conversations_setTopic(
-                channel=channel_id, topic=sb.channel_topic(request)
+                channel=channel_id, topic=sb.slack_topic(request.topic)
             ),
         )
         await self._post_once(

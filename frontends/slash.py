@@ -22,6 +22,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from frontends.commands import Invocation, Work
+from messages.text import capitalised
 from temporal_client.client import CommandError
 from workflows.commands import COMMANDS
 
@@ -96,7 +97,7 @@ def plan_words(grammar: TyperGroup, words: list[str], *, actor: str, request_id:
     except TyperException as error:  # click's usage errors: missing or unknown options, values
         message = error.format_message().strip().rstrip(".")
         usage = _usage(grammar, name)
-        raise CommandError(f"{message[:1].upper()}{message[1:]}: usage is `{usage}`.") from None
+        raise CommandError(f"{capitalised(message)}: usage is `{usage}`.") from None
     assert len(invocation.planned or []) == 1, name
     return Plan(work=(invocation.planned or [])[0])
 

@@ -157,7 +157,7 @@ def test_a_long_timeline_is_split_into_sections_slack_accepts() -> None:
 
 def test_channel_intro_and_topic_are_neutralised() -> None:
     request = channel_request(topic="Down <!here> · sev1", first_message="@channel all down")
-    assert "<!here>" not in sb.channel_topic(request)
+    assert "<!here>" not in sb.slack_topic(request.topic)
     assert "@channel" not in sb.channel_intro_text(request)
 
 
