@@ -24,6 +24,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from typer.core import TyperGroup
 
+from activities.slack_api import slack_web_client
 from frontends.slash import SLASH, Plan, plan_words, split_words
 from messages.slack_blocks import ActionId
 from messages.slack_relay import (
@@ -86,9 +87,10 @@ def request_id(*parts: str) -> str:
 def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) -> AsyncApp:
     """The bolt app: one listener per Slack surface, each acking before it works."""
     assert settings.slack_bot_token is not None
-    client = AsyncWebClient(
+    client = slack_web_client(
         token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url.rstrip("/") + "/",
+        base_url=settings.slack_api_url,
+        sdk_retries=True,  # replies to a person, not deliveries Temporal retries
     )
     secret = settings.slack_signing_secret
     app = AsyncApp(
