@@ -1,7 +1,7 @@
 """The command layer shared by every front end: turn words into validated commands, run them.
 
-A front end (the CLI in ``starter.py``, the Slack relay in ``frontends/relay.py``) parses its
-input, calls one function here, and renders the answer. Bad input raises :class:`CommandError`
+A front end (the CLI: ``starter.py`` and ``frontends/cli*.py``; the Slack relay:
+``frontends/relay.py``) parses its input, calls one function here, and renders the answer. Bad input raises :class:`CommandError`
 with one sentence before anything is sent to Temporal.
 
 Both front ends share one grammar, the CLI's: each command builds a :data:`Work` (connect-free,
