@@ -10,7 +10,9 @@ COPY starter.py worker.py ./
 COPY workflows ./workflows
 COPY activities ./activities
 COPY messages ./messages
-COPY incident ./incident
+COPY temporal_client ./temporal_client
+COPY frontends ./frontends
+COPY operations ./operations
 RUN /opt/venv/bin/pip install --no-cache-dir .
 
 FROM python:3.11-slim AS run

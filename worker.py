@@ -29,9 +29,9 @@ from activities.console import ConsoleMessenger, ConsoleStatusPage
 from activities.delivery import IncidentActivities, Messenger, StatusPage
 from activities.slack import SlackMessenger
 from activities.statuspage import AtlassianStatusPage
-from incident.client import connect
-from incident.logs import configure_logging
-from incident.settings import Settings
+from operations.logs import configure_logging
+from temporal_client.client import connect
+from temporal_client.settings import Settings
 from workflows.incident import IncidentWorkflow
 from workflows.search_attributes import ALL_KEYS
 

@@ -23,6 +23,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.rate_limits import retry_after_seconds
 from workflows.model import StatusPagePost, StatusPageRef, StatusPageStatus
 
 METADATA_NAMESPACE = "incident_workflow"
@@ -136,10 +137,7 @@ def _failure(method: str, path: str, response: httpx.Response) -> ApplicationErr
     status = response.status_code
     what = f"Statuspage answered {status} to {method} {path}"
     if status in (420, 429):
-        try:
-            delay = max(1.0, float(response.headers.get("Retry-After", "1")))
-        except ValueError:
-            delay = 1.0
+        delay = retry_after_seconds(response.headers.get("Retry-After"))
         return ApplicationError(
             f"{what}; retrying in {delay:g}s.",
             type="StatusPageRateLimited",

@@ -19,7 +19,7 @@ from temporalio.client import Client, WorkflowHandle
 
 from bench.baseline import BareStart, BareWorkflow
 from bench.harness import CpuMeter, WorkerProcess
-from incident.settings import Settings
+from temporal_client.settings import Settings
 from workflows.incident import IncidentWorkflow
 from workflows.model import IncidentStart, IncidentState
 

@@ -30,9 +30,9 @@ import starter
 from activities.console import ConsoleMessenger, ConsoleStatusPage
 from activities.delivery import IncidentActivities
 from bench.server import DevServer, free_port
-from incident.client import IncidentClient
-from incident.relay import EVENTS_PATH, Relay, build_app, http_app
-from incident.settings import Settings
+from frontends.relay import EVENTS_PATH, Relay, build_app, http_app
+from temporal_client.client import IncidentClient
+from temporal_client.settings import Settings
 from worker import build_worker
 
 SECRET, TOKEN, DM = "bench-secret", "xoxb-bench", "U0DM"

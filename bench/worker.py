@@ -36,7 +36,7 @@ from activities.console import ConsoleStatusPage
 from activities.delivery import IncidentActivities, Messenger, StatusPage
 from bench.baseline import BareFired, BareWorkflow, bare_activity
 from bench.harness import RUNNERS
-from incident.settings import Settings
+from temporal_client.settings import Settings
 from worker import ACTIVITY_TASK_POLLERS, WORKFLOW_TASK_POLLERS, build_worker
 from workflows.incident import IncidentWorkflow
 from workflows.model import ChannelRef, ChannelRequest, Notice, PostedRef

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from messages.text import capitalised
 from workflows.model import EntryKind, IncidentState, TimelineEntry
 
 BOT = "incident-bot"
@@ -50,7 +51,7 @@ def _what_happened(entry: TimelineEntry) -> str:
     if text.startswith(f"{entry.actor} "):
         text = text[len(entry.actor) + 1 :]
     text = text.removeprefix(": ")
-    return text[:1].upper() + text[1:]
+    return capitalised(text)
 
 
 def _marked(timeline: Sequence[TimelineEntry], mark: str) -> list[str]:

@@ -16,6 +16,7 @@ import re
 from enum import StrEnum
 from typing import Any
 
+from messages import text as plain
 from messages.summary import topic_line
 from workflows.model import Audience, ChannelRequest, Notice, NoticeKind, Status
 
@@ -66,13 +67,9 @@ def posted_key(message: dict[str, Any]) -> str | None:
 
 
 def notice_text(notice: Notice) -> str:
-    """The message text (also the notification and fallback text): mentions, then the sentence."""
-    mentions = " ".join(mention(person) for person in notice.mentions)
-    text = f"{mentions} {neutralise(notice.text)}".strip()
-    channel = notice.incident.channel_id
-    if notice.audience is Audience.PLATFORM_CHANNEL and channel:
-        text += f" Channel: {channel_link(channel)}"
-    return text
+    """The message text (also the notification and fallback text): the console's text with real
+    mentions, user text neutralised and the channel linked."""
+    return plain.notice_text(notice, mention=mention, escape=neutralise, link=channel_link)
 
 
 def channel_link(channel_id: str) -> str:
@@ -131,8 +128,10 @@ def channel_intro_blocks(request: ChannelRequest) -> list[Block]:
     return blocks[:MESSAGE_BLOCKS_MAX]
 
 
-def channel_topic(request: ChannelRequest) -> str:
-    return neutralise(request.topic)[:TOPIC_MAX]
+def slack_topic(topic: str) -> str:
+    """A channel topic (``messages.summary.channel_topic``) as Slack may show it: neutralised,
+    within Slack's length."""
+    return neutralise(topic)[:TOPIC_MAX]
 
 
 def notice_topic(notice: Notice) -> str | None:
@@ -140,7 +139,7 @@ def notice_topic(notice: Notice) -> str | None:
     brief = notice.incident
     if brief.title is None:
         return None
-    return neutralise(topic_line(brief.title, brief.severity, brief.lead))[:TOPIC_MAX]
+    return slack_topic(topic_line(brief.title, brief.severity, brief.lead))
 
 
 def channel_purpose(incident_id: str) -> str:

@@ -13,8 +13,8 @@ from workflows.model import IncidentState, LaneBacklog, Timer
 from workflows.rules import describe_status
 
 if TYPE_CHECKING:
-    from incident.client import IncidentListing
-    from incident.stats import GroupStats, IncidentStats
+    from frontends.stats import GroupStats, IncidentStats
+    from temporal_client.client import IncidentListing
 
 
 _TIMER_LABELS = {

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from workflows.model import Audience, ChannelRequest, Notice, StatusPagePost
+
+
+def capitalised(text: str) -> str:
+    """The text with its first letter made a capital, so a quoted phrase opens a sentence."""
+    return text[:1].upper() + text[1:]
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def _named(person: str) -> str:
+    return f"@{person}"
 
 
 def notice_destination(notice: Notice, *, platform_channel: str) -> str:
@@ -14,13 +29,21 @@ def notice_destination(notice: Notice, *, platform_channel: str) -> str:
     return notice.incident.channel_id or f"the channel of {notice.incident.id}"
 
 
-def notice_text(notice: Notice) -> str:
-    """The message body: mentions first, then the sentence the workflow decided on."""
-    mentions = " ".join(f"@{person}" for person in notice.mentions)
-    text = f"{mentions} {notice.text}".strip()
+def notice_text(
+    notice: Notice,
+    *,
+    mention: Callable[[str], str] = _named,
+    escape: Callable[[str], str] = _as_is,
+    link: Callable[[str], str] = _as_is,
+) -> str:
+    """The message body: mentions first, then the sentence the workflow decided on, and in the
+    platform channel where the incident is worked on. Slack's text (``messages.slack_blocks``)
+    is the same with its own mentions, escaping and channel links."""
+    mentions = " ".join(mention(person) for person in notice.mentions)
+    text = f"{mentions} {escape(notice.text)}".strip()
     channel = notice.incident.channel_id
     if notice.audience is Audience.PLATFORM_CHANNEL and channel:
-        text += f" Channel: {channel}"
+        text += f" Channel: {link(channel)}"
     return text
 
 

@@ -34,8 +34,8 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from incident.dev import temporal_cli
 from messages import slack_blocks as sb
+from operations.dev import temporal_cli
 from tests.standins.common import StandIn, drop_connection, request_params
 from tests.standins.slack import SlackStandIn
 from tests.standins.statuspage import StatusPageStandIn

@@ -62,8 +62,8 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "resolution_order_swapped", "workflows/process.py",
         '        self.notices.to_channel(NoticeKind.RESOLVED, text + ".", actor=actor)\n'
-        '        self.notices.announce(NoticeKind.RESOLVED, f"Resolved: {s.title}.", actor=actor)\n',
-        '        self.notices.announce(NoticeKind.RESOLVED, f"Resolved: {s.title}.", actor=actor)\n'
+        '        self.notices.announce(NoticeKind.RESOLVED, say.resolved_announcement(s), actor=actor)\n',
+        '        self.notices.announce(NoticeKind.RESOLVED, say.resolved_announcement(s), actor=actor)\n'
         '        self.notices.to_channel(NoticeKind.RESOLVED, text + ".", actor=actor)\n',
         "at resolution the platform channel hears before the incident channel (deliveries reordered)",
     ),
@@ -184,16 +184,16 @@ MUTANTS: list[Mutant] = [
         "a retro due in 5 working days falls due over the weekend",
     ),
     Mutant(
-        "sev1_retro_in_working_days", "workflows/model.py",
+        "sev1_retro_in_working_days", "workflows/model/policy.py",
         "        Severity.SEV1: RetroDue(days=3),\n",
         "        Severity.SEV1: RetroDue(days=3, working_days=True),\n",
         "a sev1 resolved on a Thursday has its retro due on Tuesday, not 3 days later on Sunday",
     ),
     Mutant(
         "dm_nudged_once", "workflows/reminders.py",
-        '        self._notices.direct(kind, self._policy.delivery_managers, f"Reminder: {text}")\n'
+        '        self._notices.direct(kind, self._policy.delivery_managers, say.dm_reminder(text))\n'
         "        self.set_dm_timer(timer, now)\n",
-        '        self._notices.direct(kind, self._policy.delivery_managers, f"Reminder: {text}")\n',
+        '        self._notices.direct(kind, self._policy.delivery_managers, say.dm_reminder(text))\n',
         "delivery managers are nudged once about a report or approval, then never again",
     ),
     Mutant(
@@ -210,8 +210,11 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "rejection_restarts_no_reminders", "workflows/commands/resolution.py",
-        "    incident.reminders.restart_stale_clock(now)\n    return text + \".\"\n",
-        "    return text + \".\"\n",
+        '        NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[s.lead or ""]\n'
+        "    )\n"
+        "    incident.reminders.restart_stale_clock(now)\n",
+        '        NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[s.lead or ""]\n'
+        "    )\n",
         "an incident whose resolution was rejected is active again but never reminds",
     ),
     Mutant(
@@ -280,19 +283,19 @@ MUTANTS: list[Mutant] = [
         "a post retried once after Slack applied it appears twice in the channel",
     ),
     Mutant(
-        "slack_retry_after_ignored", "activities/slack.py",
+        "slack_retry_after_ignored", "activities/slack_api.py",
         "            next_retry_delay=timedelta(seconds=retry_after),\n",
         "",
         "a rate-limited Slack call is retried before Retry-After, and limited again",
     ),
     Mutant(
-        "slack_permanent_error_retried", "activities/slack.py",
+        "slack_permanent_error_retried", "activities/slack_api.py",
         '        return ApplicationError(f"Slack refused {method}: {code}.", type=code, non_retryable=True)\n',
         '        return ApplicationError(f"Slack refused {method}: {code}.", type=code)\n',
         "a permanent Slack error (channel_not_found, invalid_auth) is retried forever",
     ),
     Mutant(
-        "slack_reinvite_fails", "activities/slack.py",
+        "slack_reinvite_fails", "activities/slack_directory.py",
         '                tolerate=frozenset({"already_in_channel", "cant_invite_self"}),\n',
         '                tolerate=frozenset({"cant_invite_self"}),\n',
         "inviting someone already in the channel (a supporter made lead) fails and is retried",
@@ -316,7 +319,7 @@ MUTANTS: list[Mutant] = [
         "deliveries share keys, so a retry finds another message's key and skips its own post",
     ),
     Mutant(
-        "slack_security_channel_public", "activities/slack.py",
+        "slack_security_channel_public", "activities/slack_directory.py",
         "                response = await self._client.conversations_create(\n"
         "                    name=name, is_private=request.private\n"
         "                )\n",
@@ -325,22 +328,10 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "slack_shared_thread_lost", "activities/slack.py",
-        "            root = await self._post_once(\n"
-        "                channel_id,\n"
-        "                request.key,\n"
-        "                text=sb.channel_intro_text(request),\n"
-        "                blocks=sb.channel_intro_blocks(request),\n"
-        "                look_first=request.maybe_done,\n"
-        "            )\n"
-        "            return ChannelRef(channel_id=channel_id, name=_hashed(request.name), thread_ts=root)\n",
-        "            await self._post_once(\n"
-        "                channel_id,\n"
-        "                request.key,\n"
-        "                text=sb.channel_intro_text(request),\n"
-        "                blocks=sb.channel_intro_blocks(request),\n"
-        "                look_first=request.maybe_done,\n"
-        "            )\n"
-        "            return ChannelRef(channel_id=channel_id, name=_hashed(request.name))\n",
+        "            root = await self._post_intro(channel_id, request)\n"
+        "            return ChannelRef(channel_id=channel_id, name=hashed(request.name), thread_ts=root)\n",
+        "            await self._post_intro(channel_id, request)\n"
+        "            return ChannelRef(channel_id=channel_id, name=hashed(request.name))\n",
         "in shared mode an incident's messages land at the top of the shared channel, not in its thread",
     ),
 ]

@@ -23,7 +23,7 @@ from temporalio.worker import Worker
 
 from activities.console import ConsoleMessenger, ConsoleStatusPage
 from activities.delivery import IncidentActivities
-from incident.client import opening_search_attributes
+from temporal_client.client import opening_search_attributes
 from worker import ensure_search_attributes
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
@@ -212,7 +212,7 @@ async def continued_as_new_packed(
 async def started_with_search_attributes(
     client: Client, queue: str, env: WorkflowEnvironment
 ) -> list[WorkflowHandle[Any, Any]]:
-    """Started as ``incident.client`` starts incidents: the search attributes given with the
+    """Started as ``temporal_client.client`` starts incidents: the search attributes given with the
     start, upserted only when they change; continued as new (the next run inherits them)."""
     policy = POLICY.model_copy(update={"history_events_limit": 40})
     start = IncidentStart(

@@ -29,7 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.console import ConsoleMessenger, ConsoleStatusPage
 from activities.delivery import IncidentActivities
-from incident.settings import Settings
+from temporal_client.settings import Settings
 from tests.support import clean_env, free_port, seconds, wait_until_polled
 from worker import build_worker
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 import starter
-from incident.client import CommandError
+from temporal_client.client import CommandError
 from workflows.model import TEXT_MAX
 
 # Long-running operator commands (a server, a worker, a Temporal dev server) are left out.
@@ -172,8 +172,8 @@ def test_any_words_give_an_exit_code_and_at_most_one_sentence(
     unreachable: Path, args: list[str]
 ) -> None:
     with (
-        mock.patch("incident.client.connect", _no_connection),
-        mock.patch("incident.client.IncidentClient", GrammarOnlyClient),
+        mock.patch("temporal_client.client.connect", _no_connection),
+        mock.patch("temporal_client.client.IncidentClient", GrammarOnlyClient),
     ):
         code, out, err = run_cli(args)
     assert_one_sentence_or_success(args, code, out, err)
@@ -202,8 +202,8 @@ def test_random_text_in_valid_commands_is_accepted_or_refused_before_sending(
     args = ["--as", "U0DM", *(part.replace("{}", text) for part in shape)]
     GrammarOnlyClient.received.clear()
     with (
-        mock.patch("incident.client.connect", _no_connection),
-        mock.patch("incident.client.IncidentClient", GrammarOnlyClient),
+        mock.patch("temporal_client.client.connect", _no_connection),
+        mock.patch("temporal_client.client.IncidentClient", GrammarOnlyClient),
     ):
         code, out, err = run_cli(args)
     assert code != 0
@@ -264,8 +264,8 @@ def test_a_valid_command_gets_through_the_grammar_to_the_client(unreachable: Pat
     """The fake client is reached, so the fuzz above does exercise accepted input too."""
     GrammarOnlyClient.received.clear()
     with (
-        mock.patch("incident.client.connect", _no_connection),
-        mock.patch("incident.client.IncidentClient", GrammarOnlyClient),
+        mock.patch("temporal_client.client.connect", _no_connection),
+        mock.patch("temporal_client.client.IncidentClient", GrammarOnlyClient),
     ):
         code, _, err = run_cli(
             ["--as", "U0DM", "update", "inc-x", "<!channel>", "pods", "restarted"]

@@ -28,7 +28,8 @@ from temporalio.api.failure.v1 import Failure
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from incident.codec import (
+from operations.codec_server import bound_port, start_codec_server
+from temporal_client.codec import (
     ENCODING,
     KEY_ID,
     CodecError,
@@ -37,8 +38,7 @@ from incident.codec import (
     data_converter,
     parse_keys,
 )
-from incident.codec_server import bound_port, start_codec_server
-from incident.settings import Settings, SettingsError
+from temporal_client.settings import Settings, SettingsError
 from tests.standins.slack import BOT_USER, SlackStandIn
 from tests.standins.statuspage import StatusPageStandIn
 from tests.support import clean_env, wait_until_polled

@@ -7,7 +7,7 @@ import typer
 from temporalio.workflow import _Definition
 
 import starter
-from incident.slash import SLACK_COMMANDS
+from frontends.slash import SLACK_COMMANDS
 from workflows.commands import COMMANDS, SIGNALS
 from workflows.incident import IncidentWorkflow
 from workflows.model import Receipt

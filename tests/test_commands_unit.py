@@ -1,5 +1,6 @@
-"""The command layer (``incident/commands.py``) and the Temporal client layer
-(``incident/client.py``) in-process, where the CLI tests only reach them through a subprocess.
+"""The command layer (``frontends/commands.py``) and the Temporal client layer
+(``temporal_client/client.py``) in-process, where the CLI tests only reach them through a
+subprocess.
 
 What a person notices: every bad argument is one sentence before anything is sent; incident ids
 are ``inc-<date>-<slug>`` (``-2``, ``-3`` for more the same day); people are Slack ids, mentions
@@ -27,8 +28,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.delivery import IncidentActivities
-from incident.client import CommandError, IncidentClient, check_incident_id, incident_id_for
-from incident.commands import (
+from frontends.commands import (
     act,
     build,
     duration,
@@ -43,7 +43,8 @@ from incident.commands import (
     statuspage_status,
     who,
 )
-from incident.settings import Settings
+from temporal_client.client import CommandError, IncidentClient, check_incident_id, incident_id_for
+from temporal_client.settings import Settings
 from tests.standins.slack import SlackStandIn
 from tests.support import free_port, wait_until_polled
 from tests.test_workflow import RecordingMessenger, RecordingStatusPage

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from incident.settings import Settings
+from temporal_client.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTING_NAMES = {name.upper() for name in Settings.model_fields}
@@ -70,5 +71,12 @@ def test_dockerfile_runs_as_a_non_root_user_from_a_slim_image() -> None:
     assert dockerfile.count("FROM python:3.11-slim") == 2  # multi-stage
     assert re.search(r"^USER incident$", dockerfile, re.MULTILINE)
     assert 'ENTRYPOINT ["incident"]' in dockerfile
-    for package in ("workflows", "activities", "messages", "incident"):
+    for package in _packages():
         assert f"COPY {package} " in dockerfile, package
+
+
+def _packages() -> list[str]:
+    """The packages pyproject.toml installs: the image copies each of them."""
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        packages: list[str] = tomllib.load(file)["tool"]["setuptools"]["packages"]
+    return packages

@@ -175,9 +175,9 @@ def test_dev_runs_lists_in_the_web_ui_stops_on_ctrl_c_and_keeps_incidents(env, t
 
 
 async def test_a_server_that_never_answers_is_stopped_not_left_running(tmp_path, monkeypatch):
-    from incident import dev
-    from incident.client import CommandError
-    from incident.settings import Settings
+    from operations import dev
+    from temporal_client.client import CommandError
+    from temporal_client.settings import Settings
 
     pid_file = tmp_path / "server.pid"
     sleeper = (
@@ -223,8 +223,8 @@ async def _ui_standin(statuses: list[int]) -> tuple[web.AppRunner, int, list[str
 
 
 async def test_the_web_ui_is_announced_once_its_api_answers_through_transient_503s(tmp_path):
-    from incident import dev
-    from incident.settings import Settings
+    from operations import dev
+    from temporal_client.settings import Settings
 
     runner, port, asked = await _ui_standin([503, 503, 503, 200])
     settings = Settings(_env_file=None, temporal_address="127.0.0.1:7233")
@@ -236,8 +236,8 @@ async def test_the_web_ui_is_announced_once_its_api_answers_through_transient_50
 
 
 async def test_a_web_ui_that_never_answers_is_given_up_on_by_its_deadline(tmp_path):
-    from incident import dev
-    from incident.settings import Settings
+    from operations import dev
+    from temporal_client.settings import Settings
 
     runner, port, asked = await _ui_standin([503])
     settings = Settings(_env_file=None, temporal_address="127.0.0.1:7233")

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from incident.settings import Settings, SettingsError
+from temporal_client.settings import Settings, SettingsError
 from tests.support import clean_env, free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,12 +13,20 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from pydantic import ValidationError
 
-from incident.client import incident_id_for
-from incident.commands import explain_validation
-from incident.settings import SettingsError, parse_intervals, parse_office_hours, parse_retro_due
+from frontends.commands import explain_validation
 from messages.summary import announcement_text, pinned_summary
 from messages.text import notice_line
 from messages.timeline import timeline_markdown
+from temporal_client.client import incident_id_for
+from temporal_client.settings import (
+    Settings,
+    SettingsError,
+    format_intervals,
+    format_office_hours,
+    parse_intervals,
+    parse_office_hours,
+    parse_retro_due,
+)
 from workflows import clock
 from workflows.commands import COMMANDS
 from workflows.model import (
@@ -830,6 +838,19 @@ def test_parse_retro_due() -> None:
 def test_parse_retro_due_rejects_with_the_setting_name(text: str) -> None:
     with pytest.raises(SettingsError, match="INCIDENT_RETRO_DUE"):
         parse_retro_due(text)
+
+
+def test_the_settings_defaults_are_the_models_written_as_text() -> None:
+    """One source: the defaults the settings table shows are Policy()'s, and read back as it."""
+    fields = Settings.model_fields
+    assert fields["incident_reminder_intervals"].default == "sev1=30m,sev2=1h,sev3=4h"
+    assert fields["incident_office_hours"].default == "Mon-Fri 09:00-17:30 Europe/London"
+    assert fields["incident_retro_due"].default == "sev1=3d,sev2=5wd,sev3=5wd"
+    assert fields["incident_dm_reminder_interval"].default == "30m"
+    defaults = Settings.model_construct().policy()
+    assert defaults == Policy()
+    assert format_intervals({Severity.SEV1: timedelta(hours=1, minutes=30)}) == "sev1=1h30m"
+    assert format_office_hours(OfficeHours(weekdays=[5])) == "Sat 09:00-17:30 Europe/London"
 
 
 # --- People, ids, validation messages ---------------------------------------------------------

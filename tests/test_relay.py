@@ -24,8 +24,8 @@ from temporalio.testing import WorkflowEnvironment
 from activities.console import ConsoleStatusPage
 from activities.delivery import IncidentActivities
 from activities.slack import SlackMessenger
-from incident.settings import Settings
 from messages.slack_blocks import ActionId
+from temporal_client.settings import Settings
 from tests.standins.slack import BOT_USER
 from tests.standins.slack_relay import RelaySlackStandIn, SlackSender
 from tests.support import clean_env, free_port, wait_until_polled
@@ -476,8 +476,8 @@ async def test_bad_input_is_answered_privately_in_one_sentence_and_changes_nothi
 def test_the_manifest_matches_the_relay() -> None:
     import yaml
 
-    from incident.relay import EVENTS_PATH
-    from incident.slash import SLASH
+    from frontends.relay import EVENTS_PATH
+    from frontends.slash import SLASH
 
     manifest = yaml.safe_load((STARTER.parent / "slack" / "manifest.yml").read_text())
     (command,) = manifest["features"]["slash_commands"]

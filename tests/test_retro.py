@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from incident.stats import incident_stats, median, percentile
+from frontends.stats import incident_stats, median, percentile
 from messages.retro import initials, retro_draft, retro_file_name
 from tests.test_workflow import DM, LEAD, NEW_LEAD, Desk, desk, state_of, timeline_of
 from workflows.model import (

@@ -1,4 +1,4 @@
-"""`/incident` in-process: Slack's text through ``incident.slash`` into the command layer.
+"""`/incident` in-process: Slack's text through ``frontends.slash`` into the command layer.
 
 The words a person types in Slack are untrusted. Whatever they are, ``split_words`` and
 ``plan_words`` give either a plan (work for the command layer, or a reply such as help) or
@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 from typer.core import TyperGroup
 
 import starter
-from incident.client import CommandError, IncidentClient
-from incident.commands import Answer, Work
-from incident.settings import Settings
-from incident.slash import SLACK_COMMANDS, SLASH, TEXT_MAX, Plan, plan_words, split_words
+from frontends.commands import Answer, Work
+from frontends.slash import SLACK_COMMANDS, SLASH, TEXT_MAX, Plan, plan_words, split_words
+from temporal_client.client import CommandError, IncidentClient
+from temporal_client.settings import Settings
 from workflows.model import (
     Command,
     Handover,

@@ -39,7 +39,7 @@ from bench.harness import (
     utc_from_epoch,
 )
 from bench.waits import workflow_task_failures
-from incident.client import IncidentClient
+from temporal_client.client import IncidentClient
 from workflows.incident import IncidentWorkflow
 from workflows.model import ChannelRef, ChannelRequest, IncidentStart, ProgressUpdate
 from workflows.process import Incident

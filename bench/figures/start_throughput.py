@@ -19,7 +19,7 @@ from bench.figure import Bench, Figure
 from bench.harness import WorkerProcess, declaration, ratio, summary, timed
 from bench.side_by_side import in_turns
 from bench.waits import announced
-from incident.client import IncidentClient
+from temporal_client.client import IncidentClient
 
 
 async def start_throughput(bench: Bench, worker: WorkerProcess, queues: tuple[str, str]) -> Figure:

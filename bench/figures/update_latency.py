@@ -25,7 +25,7 @@ from bench.harness import (
     timed,
 )
 from bench.side_by_side import in_turns
-from incident.client import IncidentClient
+from temporal_client.client import IncidentClient
 from workflows.incident import IncidentWorkflow
 from workflows.model import ProgressUpdate
 from workflows.rules import Action

@@ -3,7 +3,7 @@ function that applies it, grouped by the part of the process it belongs to.
 
 From this table come the workflow's Updates and validators and its signals
 (``workflows/incident.py``), the rules each validator applies, what Slack may send
-(``incident/slash.py``); the CLI's help and the README's table are checked against it
+(``frontends/slash.py``); the CLI's help and the README's table are checked against it
 (``tests/test_commands_table.py``). Adding a command: a name in ``workflows.rules.Action``, a
 spec and its function here, a CLI command in ``starter.py``.
 """

@@ -197,6 +197,6 @@ class IncidentStart(Model):
     declare: bool = False
     policy: Policy
     carried: CarriedState | None = None
-    # The starter set the incident's search attributes with the start (incident.client does),
+    # The starter set the incident's search attributes with the start (temporal_client/client.py does),
     # so the first workflow task need not upsert them: one visibility write less per incident.
     search_attributes_given: bool = False

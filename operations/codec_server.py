@@ -19,9 +19,9 @@ from aiohttp import hdrs, web
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
-from incident.codec import CodecError, EncryptionCodec
+from temporal_client.codec import CodecError, EncryptionCodec
 
-log = logging.getLogger("incident.codec_server")
+log = logging.getLogger("incident.codec_server")  # logs are named after the command
 
 Transform = Callable[[Iterable[Payload]], Awaitable[list[Payload]]]
 

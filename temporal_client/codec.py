@@ -7,7 +7,8 @@ dropping an old one only once no open incident's history still uses it. Each enc
 says which key sealed it (metadata ``encryption-key-id``) next to ``encoding: binary/encrypted``.
 With no key set, payloads are written as plain JSON (as before) and encrypted ones cannot be read.
 
-    converter = data_converter(settings)   # the only data converter: CLI, worker, codec server
+    converter = data_converter(settings.codec_keys())   # made in connect(): CLI, relay, worker
+    codec = EncryptionCodec(settings.codec_keys())      # alone: the codec server
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The command layer shared by every front end: turn words into validated commands, run them.
 
-A front end (the CLI in ``starter.py``, the Slack relay in ``incident/relay.py``) parses its
-input, calls one function here, and renders the answer. Bad input raises :class:`CommandError`
+A front end (the CLI: ``starter.py`` and ``frontends/cli*.py``; the Slack relay:
+``frontends/relay.py``) parses its input, calls one function here, and renders the answer. Bad input raises :class:`CommandError`
 with one sentence before anything is sent to Temporal.
 
 Both front ends share one grammar, the CLI's: each command builds a :data:`Work` (connect-free,
@@ -14,13 +14,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from incident.client import CommandError, IncidentClient, check_incident_id, incident_id_for
-from incident.settings import Settings, SettingsError
+from messages.text import capitalised
+from temporal_client.client import CommandError, IncidentClient, check_incident_id, incident_id_for
+from temporal_client.settings import Settings, SettingsError
 from workflows.clock import parse_duration
 from workflows.model import (
     Command,
@@ -36,6 +38,7 @@ from workflows.model import (
 from workflows.rules import Action
 
 M = TypeVar("M", bound=BaseModel)
+E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass(frozen=True)
@@ -90,11 +93,7 @@ def explain_validation(error: ValidationError) -> str:
     if kind == "enum":
         return f"{problem['input']!r} is not a valid {field}: use {context['expected']}."
     message = str(problem["msg"]).removeprefix("Value error, ")
-    return (
-        f"Invalid {field}: {message}."
-        if field != "input"
-        else f"{message[:1].upper()}{message[1:]}."
-    )
+    return f"Invalid {field}: {message}." if field != "input" else f"{capitalised(message)}."
 
 
 def load_settings() -> Settings:
@@ -113,10 +112,7 @@ def who(as_user: str | None, settings: Settings) -> str:
     raw = as_user or settings.incident_user
     if not raw:
         raise CommandError("Say who you are with --as USER or the INCIDENT_USER setting.")
-    try:
-        return parse_user(raw)
-    except ValueError as error:
-        raise CommandError(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
+    return person(raw)
 
 
 def severity(text: str) -> Severity:
@@ -127,34 +123,30 @@ def severity(text: str) -> Severity:
 
 
 def status(text: str) -> Status:
-    try:
-        return Status(text.strip().lower())
-    except ValueError:
-        names = ", ".join(s.value for s in Status)
-        raise CommandError(f"{text!r} is not a status: use one of {names}.") from None
+    return _one_of(Status, text, "a status")
 
 
 def statuspage_status(text: str) -> StatusPageStatus:
-    try:
-        return StatusPageStatus(text.strip().lower())
-    except ValueError:
-        names = ", ".join(s.value for s in StatusPageStatus)
-        raise CommandError(f"{text!r} is not a status page state: use one of {names}.") from None
+    return _one_of(StatusPageStatus, text, "a status page state")
 
 
 def statuspage_impact(text: str) -> StatusPageImpact:
+    return _one_of(StatusPageImpact, text, "a status page impact")
+
+
+def _one_of(choices: type[E], text: str, what: str) -> E:
     try:
-        return StatusPageImpact(text.strip().lower())
+        return choices(text.strip().lower())
     except ValueError:
-        names = ", ".join(s.value for s in StatusPageImpact)
-        raise CommandError(f"{text!r} is not a status page impact: use one of {names}.") from None
+        names = ", ".join(choice.value for choice in choices)
+        raise CommandError(f"{text!r} is not {what}: use one of {names}.") from None
 
 
 def duration(text: str) -> timedelta:
     try:
         return parse_duration(text)
     except ValueError as error:
-        raise CommandError(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
+        raise CommandError(f"{capitalised(str(error))}.") from None
 
 
 def moment(text: str, settings: Settings) -> datetime:
@@ -171,10 +163,11 @@ def moment(text: str, settings: Settings) -> datetime:
 
 
 def person(text: str) -> str:
+    """A Slack user id, mention or email, as the workflow records people."""
     try:
         return parse_user(text)
     except ValueError as error:
-        raise CommandError(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
+        raise CommandError(f"{capitalised(str(error))}.") from None
 
 
 async def open_incident(
@@ -239,7 +232,7 @@ async def slack_ids(settings: Settings, **people: str | None) -> dict[str, str]:
     token = settings.slack_bot_token
     if token is None:
         return {}
-    from incident.people import UnknownPerson, slack_user_for_email
+    from frontends.people import UnknownPerson, slack_user_for_email
 
     found: dict[str, str] = {}
     for name, person in people.items():

@@ -16,8 +16,8 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.service import TLSConfig
 
-from incident.codec import CodecError, CodecKey, parse_keys
-from workflows.clock import parse_duration
+from temporal_client.codec import CodecError, CodecKey, parse_keys
+from workflows.clock import format_duration, parse_duration
 from workflows.model import OfficeHours, Policy, RetroDue, Severity, parse_user
 
 DEFAULT_TASK_QUEUE = "incidents"
@@ -27,6 +27,34 @@ _OFFICE_HOURS = re.compile(
     r"^(?P<first>[a-z]{3})(?:-(?P<last>[a-z]{3}))?\s+"
     r"(?P<opens>\d{1,2}:\d{2})-(?P<closes>\d{1,2}:\d{2})\s+(?P<tz>\S+)$"
 )
+
+
+def _setting_duration(span: timedelta) -> str:
+    """``timedelta(hours=1, minutes=30)`` → ``1h30m``, as the settings write durations."""
+    return format_duration(span).replace(" ", "")
+
+
+def format_intervals(intervals: dict[Severity, timedelta]) -> str:
+    """The reminder cadence as INCIDENT_REMINDER_INTERVALS writes it: ``sev1=30m,sev2=1h,…``."""
+    return ",".join(f"{sev.value}={_setting_duration(span)}" for sev, span in intervals.items())
+
+
+def format_retro_due(due: dict[Severity, RetroDue]) -> str:
+    """Retro due as INCIDENT_RETRO_DUE writes it: ``sev1=3d,sev2=5wd,…``."""
+    return ",".join(
+        f"{sev.value}={d.days}{'wd' if d.working_days else 'd'}" for sev, d in due.items()
+    )
+
+
+def format_office_hours(hours: OfficeHours) -> str:
+    """Office hours as INCIDENT_OFFICE_HOURS writes them: ``Mon-Fri 09:00-17:30 Europe/London``."""
+    first, last = (_WEEKDAYS[hours.weekdays[i]].title() for i in (0, -1))
+    days = first if first == last else f"{first}-{last}"
+    return f"{days} {hours.opens:%H:%M}-{hours.closes:%H:%M} {hours.timezone}"
+
+
+# The process defaults are the model's (workflows/model.py); the settings write them as text.
+_POLICY = Policy()
 
 
 class SettingsError(ValueError):
@@ -46,8 +74,8 @@ class Settings(BaseSettings):
 
     slack_bot_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
-    slack_platform_channel: str = "#wc-platform"
-    slack_response_channel: str = "#wc-incident-response"
+    slack_platform_channel: str = _POLICY.platform_channel
+    slack_response_channel: str = _POLICY.response_channel
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
 
@@ -58,13 +86,13 @@ class Settings(BaseSettings):
 
     incident_delivery_managers: str = ""
     incident_infosec_head: str | None = None
-    incident_reminder_intervals: str = "sev1=30m,sev2=1h,sev3=4h"
-    incident_dm_reminder_interval: str = "30m"
-    incident_escalate_after: int = 2
-    incident_office_hours: str = "Mon-Fri 09:00-17:30 Europe/London"
-    incident_retro_due: str = "sev1=3d,sev2=5wd,sev3=5wd"
-    incident_channel_mode: Literal["per_incident", "shared"] = "per_incident"
-    incident_archive_on_close: bool = True
+    incident_reminder_intervals: str = format_intervals(_POLICY.reminder_intervals)
+    incident_dm_reminder_interval: str = _setting_duration(_POLICY.dm_reminder_interval)
+    incident_escalate_after: int = _POLICY.escalate_after_reminders
+    incident_office_hours: str = format_office_hours(_POLICY.office_hours)
+    incident_retro_due: str = format_retro_due(_POLICY.retro_due)
+    incident_channel_mode: Literal["per_incident", "shared"] = _POLICY.channel_mode
+    incident_archive_on_close: bool = _POLICY.archive_on_close
     incident_user: str | None = None
     incident_data_dir: Path = Path(".incident")
     incident_cli_timeout_seconds: float = 10.0

@@ -1,4 +1,4 @@
-"""The one Temporal client layer behind every front end (the CLI now, the Slack relay next).
+"""The one Temporal client layer behind both front ends, the CLI and the Slack relay.
 
 Each call either returns its answer or raises :class:`CommandError` with one plain sentence:
 refusals by the process, unknown or closed incidents, no server, no worker.
@@ -37,9 +37,9 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
-from incident.codec import CodecError, data_converter
-from incident.settings import Settings, SettingsError
 from messages.summary import static_summary
+from temporal_client.codec import CodecError, data_converter
+from temporal_client.settings import Settings, SettingsError
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Command,
@@ -106,8 +106,8 @@ def incident_id_for(title: str, day: date, *, security: bool = False) -> str:
 async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Client:
     """Connect as the settings say: local, mTLS (TEMPORAL_TLS_*) or Temporal Cloud API key.
 
-    The one place a client is made, so the CLI and the worker share one data converter: payloads
-    encrypted with INCIDENT_CODEC_KEYS (see incident/codec.py).
+    The one place a client is made, so the CLI, the relay and the worker share one data
+    converter: payloads encrypted with INCIDENT_CODEC_KEYS (see temporal_client/codec.py).
     """
     try:
         tls = settings.tls()

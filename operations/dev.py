@@ -24,15 +24,15 @@ from aiohttp import web
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
-from incident.client import CommandError
-from incident.codec import EncryptionCodec
-from incident.codec_server import start_codec_server
-from incident.logs import configure_logging
-from incident.settings import Settings
+from operations.codec_server import start_codec_server
+from operations.logs import configure_logging
+from temporal_client.client import CommandError
+from temporal_client.codec import EncryptionCodec
+from temporal_client.settings import Settings
 from worker import run_worker
 from workflows.search_attributes import ALL_KEYS
 
-log = logging.getLogger("incident.dev")
+log = logging.getLogger("incident.dev")  # logs are named after the command
 
 STARTUP_TIMEOUT_SECONDS = 60
 # The Web UI's own connection to the frontend may still be backing off once the frontend answers.

@@ -7,7 +7,7 @@
 
 The words go through the same click command the `incident` CLI parses, with the verified Slack
 user as the actor and the command's work handed back instead of run (see
-:class:`incident.commands.Invocation`). Anything that cannot be a command raises
+:class:`frontends.commands.Invocation`). Anything that cannot be a command raises
 :class:`CommandError` with one sentence, before anything is sent to Temporal.
 """
 
@@ -21,8 +21,9 @@ import typer
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from incident.client import CommandError
-from incident.commands import Invocation, Work
+from frontends.commands import Invocation, Work
+from messages.text import capitalised
+from temporal_client.client import CommandError
 from workflows.commands import COMMANDS
 
 SLASH = "/incident"
@@ -96,7 +97,7 @@ def plan_words(grammar: TyperGroup, words: list[str], *, actor: str, request_id:
     except TyperException as error:  # click's usage errors: missing or unknown options, values
         message = error.format_message().strip().rstrip(".")
         usage = _usage(grammar, name)
-        raise CommandError(f"{message[:1].upper()}{message[1:]}: usage is `{usage}`.") from None
+        raise CommandError(f"{capitalised(message)}: usage is `{usage}`.") from None
     assert len(invocation.planned or []) == 1, name
     return Plan(work=(invocation.planned or [])[0])
 

@@ -7,12 +7,13 @@ from collections.abc import Iterable
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
+
+from activities.slack_api import slack_web_client
 
 
 async def slack_real_names(*, token: str, base_url: str, people: Iterable[str]) -> dict[str, str]:
     """Slack user id → real name, for every id Slack knows; others are left out (shown as ids)."""
-    client = AsyncWebClient(token=token, base_url=base_url)
+    client = slack_web_client(token=token, base_url=base_url, sdk_retries=True)
     names: dict[str, str] = {}
     for person in sorted(set(people)):
         if not person.startswith(("U", "W")):
@@ -34,7 +35,7 @@ class UnknownPerson(Exception):
 
 async def slack_user_for_email(*, token: str, base_url: str, email: str) -> str:
     """The Slack user id behind an email (``users.lookupByEmail``)."""
-    client = AsyncWebClient(token=token, base_url=base_url, retry_handlers=[])
+    client = slack_web_client(token=token, base_url=base_url)
     try:
         answer = await client.users_lookupByEmail(email=email)
     except SlackApiError as error:

@@ -5,7 +5,7 @@
 
 Every request is verified by slack-bolt (unsigned, mis-signed or older than 5 minutes: 401, nothing
 runs) and acknowledged at once; the work happens after the ack and the answer reaches only the
-person who asked. Slash commands and buttons both go through :func:`incident.slash.plan_words`, so
+person who asked. Slash commands and buttons both go through :func:`frontends.slash.plan_words`, so
 they are the CLI's grammar and its Updates, acting as the verified Slack user. Each request's
 Slack ids give it a stable request id, so a redelivered request is applied once by the workflow.
 The relay keeps nothing between requests: any number of relays can run side by side.
@@ -24,9 +24,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from typer.core import TyperGroup
 
-from incident.client import CommandError, IncidentClient, connect
-from incident.settings import Settings
-from incident.slash import SLASH, Plan, plan_words, split_words
+from activities.slack_api import slack_web_client
+from frontends.slash import SLASH, Plan, plan_words, split_words
 from messages.slack_blocks import ActionId
 from messages.slack_relay import (
     REJECT_VIEW,
@@ -38,8 +37,10 @@ from messages.slack_relay import (
     reply_text,
     submitted_reason,
 )
+from temporal_client.client import CommandError, IncidentClient, connect
+from temporal_client.settings import Settings
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("incident.relay")  # logs are named after the command
 
 EVENTS_PATH = "/slack/events"
 # Each button is the CLI command of the same name: the same Update, the same rules.
@@ -86,9 +87,10 @@ def request_id(*parts: str) -> str:
 def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) -> AsyncApp:
     """The bolt app: one listener per Slack surface, each acking before it works."""
     assert settings.slack_bot_token is not None
-    client = AsyncWebClient(
+    client = slack_web_client(
         token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url.rstrip("/") + "/",
+        base_url=settings.slack_api_url,
+        sdk_retries=True,  # replies to a person, not deliveries Temporal retries
     )
     secret = settings.slack_signing_secret
     app = AsyncApp(

@@ -1,0 +1,139 @@
+"""The `incident` commands that read: show, timeline, list, retro-doc, stats.
+
+A group merged into ``starter.app``; `/incident` offers the same words in Slack (but retro-doc,
+which writes a local file).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from frontends.cli import IncidentId, command_group, do, output, run, state_json
+
+if TYPE_CHECKING:
+    from frontends.commands import Answer
+    from temporal_client.client import IncidentClient
+    from temporal_client.settings import Settings
+
+commands = command_group()
+
+
+@commands.command()
+def show(ctx: typer.Context, incident_id: IncidentId) -> None:
+    """Show an incident: status, people, criteria, durations, next reminder."""
+    from datetime import UTC, datetime
+
+    from frontends.commands import Answer
+    from messages.terminal import show_text
+
+    async def work(client: IncidentClient, settings: Settings) -> Answer:
+        state = await client.state(incident_id)
+        return Answer(state_json(state), show_text(state, now=datetime.now(UTC)))
+
+    do(ctx, work)
+
+
+@commands.command()
+def timeline(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    format: Annotated[str, typer.Option(help="markdown or json.")] = "markdown",
+) -> None:
+    """The incident's timeline: every transition and update, with who and when."""
+    from frontends.commands import Answer
+    from messages.timeline import timeline_json, timeline_markdown
+    from temporal_client.client import CommandError
+
+    if format not in ("markdown", "json"):
+        raise CommandError(f"{format!r} is not a timeline format: use markdown or json.")
+
+    as_json = format == "json" or ctx.obj.json
+
+    async def work(client: IncidentClient, settings: Settings) -> Answer:
+        entries = await client.timeline(incident_id)
+        if as_json:
+            return Answer(None, timeline_json(entries) + "\n", raw=True)
+        return Answer(None, timeline_markdown(await client.state(incident_id), entries), raw=True)
+
+    do(ctx, work)
+
+
+@commands.command(name="list")
+def list_incidents(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="Only incidents in this status.")] = None,
+) -> None:
+    """List incidents, newest first (from Temporal visibility)."""
+    from frontends.commands import Answer
+    from frontends.commands import status as parse_status
+    from messages.terminal import listing_table
+
+    wanted = parse_status(status) if status else None
+
+    async def work(client: IncidentClient, settings: Settings) -> Answer:
+        listings = await client.list(wanted)
+        data = [
+            {**vars(item), "started_at": item.started_at.isoformat() if item.started_at else None}
+            for item in listings
+        ]
+        return Answer(data, listing_table(listings))
+
+    do(ctx, work)
+
+
+@commands.command(name="retro-doc")
+def retro_doc(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    out: Annotated[str, typer.Option(help="Directory to write the draft into.")] = ".",
+) -> None:
+    """Write the retro's first draft (YYYY-MM-DD_short-title.md) from the incident's timeline."""
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from messages.retro import initials, retro_draft, retro_file_name
+
+    async def work(client: IncidentClient, settings: Settings) -> Path:
+        state = await client.state(incident_id)
+        entries = await client.timeline(incident_id)
+        zone = ZoneInfo(settings.policy().office_hours.timezone)
+        names: dict[str, str] = {}
+        if settings.slack_bot_token is not None:  # initials of real names, else the ids
+            from frontends.people import slack_real_names
+
+            names = await slack_real_names(
+                token=settings.slack_bot_token.get_secret_value(),
+                base_url=settings.slack_api_url,
+                people=[entry.actor for entry in entries],
+            )
+        path = Path(out) / retro_file_name(state, zone)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = retro_draft(
+            state, entries, zone=zone, name_of=lambda person: initials(names.get(person, person))
+        )
+        path.write_text(draft)
+        return path
+
+    path = run(ctx, work)
+    output(ctx, {"path": str(path)}, str(path))
+
+
+@commands.command()
+def stats(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(help="Only incidents since this date.")] = None,
+) -> None:
+    """Figures over ended incidents: counts, time to acknowledge, declare, update, resolve."""
+    from frontends.commands import Answer, load_settings, moment
+    from frontends.stats import incident_stats
+    from messages.terminal import stats_json, stats_text
+
+    start = moment(since, load_settings()) if since else None
+
+    async def work(client: IncidentClient, settings: Settings) -> Answer:
+        figures = incident_stats(await client.ended(start))
+        return Answer(stats_json(figures), stats_text(figures))
+
+    do(ctx, work)
