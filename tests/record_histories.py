@@ -24,6 +24,7 @@ from temporalio.worker import Worker
 from activities.console import ConsoleMessenger, ConsoleStatusPage
 from activities.delivery import IncidentActivities
 from temporal_client.client import opening_search_attributes
+from tests.people import DM, HELPER, LEAD
 from worker import ensure_search_attributes
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
@@ -46,7 +47,6 @@ from workflows.model import (
 )
 
 HISTORIES = Path(__file__).parent / "histories"
-DM, LEAD, HELPER = "U0DM", "U0LEAD", "U0HELP"
 POLICY = Policy(delivery_managers=[DM], infosec_head="U0SEC")
 
 

@@ -45,6 +45,7 @@ from frontends.commands import (
 )
 from temporal_client.client import CommandError, IncidentClient, check_incident_id, incident_id_for
 from temporal_client.settings import Settings
+from tests.people import DEV, DM, SUE
 from tests.standins.slack import SlackStandIn
 from tests.support import free_port, wait_until_polled
 from tests.test_workflow import RecordingMessenger, RecordingStatusPage
@@ -69,7 +70,6 @@ from workflows.model import (
 from workflows.rules import Action
 
 T = TypeVar("T")
-DM, DEV, SUE = "U0DM", "U0DEV", "U0SUE"
 LONDON = ZoneInfo("Europe/London")
 TOKEN = "xoxb-commands-unit"
 

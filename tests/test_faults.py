@@ -36,6 +36,7 @@ from tests.fault_stack import (
     stand_in_env,
     tally,
 )
+from tests.people import DM, DM2, HELPER, LEAD
 from tests.standins.common import Fault
 from tests.standins.slack import BOT_USER
 from tests.support import seconds
@@ -63,7 +64,6 @@ from workflows.rules import Action
 
 pytestmark = pytest.mark.faults
 
-DM, DM2, LEAD, HELPER = "U0DM", "U0DM2", "U0LEAD", "U0HELP"
 TOKEN = "xoxb-fault-suite"
 ALL_HOURS = OfficeHours(
     weekdays=list(range(7)), opens=clock_time(0, 0), closes=clock_time(23, 59), timezone="UTC"

@@ -29,16 +29,13 @@ from temporalio.workflow import ActivityHandle
 from activities.delivery import IncidentActivities
 from messages.summary import current_details
 from messages.terminal import show_text
-from tests.test_process import DM as PROCESS_DM
-from tests.test_process import HELPER as PROCESS_HELPER
-from tests.test_process import LEAD as PROCESS_LEAD
+from tests.people import DM, DM2, HELPER, LEAD
+from tests.people import DM as PROCESS_DM
+from tests.people import HELPER as PROCESS_HELPER
+from tests.people import LEAD as PROCESS_LEAD
 from tests.test_process import NOW, _do, _start
 from tests.test_workflow import (
-    DM,
-    DM2,
-    HELPER,
     LATENESS,
-    LEAD,
     POLICY,
     Desk,
     Handle,

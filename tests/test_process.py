@@ -27,6 +27,7 @@ from temporal_client.settings import (
     parse_office_hours,
     parse_retro_due,
 )
+from tests.people import DM, HELPER, INFOSEC, LEAD, NEW_LEAD, OUTSIDER, REPORTER
 from workflows import clock
 from workflows.commands import COMMANDS
 from workflows.model import (
@@ -72,15 +73,6 @@ from workflows.rules import Action, Role
 
 # 10:00 on Monday 23 November 2026, London (GMT): inside office hours.
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-DM, LEAD, HELPER, OUTSIDER, NEW_LEAD, REPORTER, INFOSEC = (
-    "U0DM",
-    "U0LEAD",
-    "U0HELP",
-    "U0OUT",
-    "U0NEW",
-    "U0REP",
-    "U0SEC",
-)
 POLICY = Policy(delivery_managers=[DM], infosec_head=INFOSEC)
 LONDON = OfficeHours()
 

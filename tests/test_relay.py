@@ -26,6 +26,7 @@ from activities.delivery import IncidentActivities
 from activities.slack import SlackMessenger
 from messages.slack_blocks import ActionId
 from temporal_client.settings import Settings
+from tests.people import HELPER, LEAD, REPORTER, SUE
 from tests.standins.slack import BOT_USER
 from tests.standins.slack_relay import RelaySlackStandIn, SlackSender
 from tests.support import clean_env, free_port, wait_until_polled
@@ -37,7 +38,6 @@ T = TypeVar("T")
 STARTER = Path(__file__).resolve().parent.parent / "starter.py"
 TOKEN, SECRET = "xoxb-relay-test", "relay-signing-secret"
 DM1, DM2 = "U0DM1", "U0DM2"
-LEAD, SUE, HELPER, REPORTER = "U0LEAD", "U0SUE", "U0HELP", "U0REP"
 WAIT_SECONDS = 20
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.test_process import DM, LEAD, NOW, _deliver_all, _do, declared
-from tests.test_workflow import DM as WORKFLOW_DM
-from tests.test_workflow import LEAD as WORKFLOW_LEAD
+from tests.people import DM, LEAD
+from tests.people import DM as WORKFLOW_DM
+from tests.people import LEAD as WORKFLOW_LEAD
+from tests.test_process import NOW, _deliver_all, _do, declared
 from tests.test_workflow import Desk, assert_at, desk, state_of, timeline_of
 from workflows.model import (
     Audience,

@@ -10,7 +10,8 @@ import pytest
 
 from frontends.stats import incident_stats, median, percentile
 from messages.retro import initials, retro_draft, retro_file_name
-from tests.test_workflow import DM, LEAD, NEW_LEAD, Desk, desk, state_of, timeline_of
+from tests.people import DM, LEAD, NEW_LEAD
+from tests.test_workflow import Desk, desk, state_of, timeline_of
 from workflows.model import (
     Audience,
     Command,

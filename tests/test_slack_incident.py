@@ -19,15 +19,11 @@ from activities.slack import SlackMessenger
 from activities.statuspage import AtlassianStatusPage
 from messages import slack_blocks as sb
 from messages.terminal import show_text
+from tests.people import DM, DM2, HELPER, INFOSEC, LEAD
 from tests.standins.common import Fault
 from tests.standins.slack import BOT_USER, Channel, SlackStandIn
 from tests.standins.statuspage import StatusPageStandIn
 from tests.test_workflow import (
-    DM,
-    DM2,
-    HELPER,
-    INFOSEC,
-    LEAD,
     Desk,
     Handle,
     RecordingMessenger,

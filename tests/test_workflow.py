@@ -29,6 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.delivery import IncidentActivities
+from tests.people import DM, DM2, HELPER, INFOSEC, LEAD, NEW_LEAD, OUTSIDER, REPORTER
 from tests.support import seconds
 from workflows import clock
 from workflows.incident import REFUSED, IncidentWorkflow
@@ -74,16 +75,6 @@ from workflows.search_attributes import (
     INCIDENT_STATUS,
 )
 
-DM, DM2, LEAD, HELPER, NEW_LEAD, REPORTER, OUTSIDER, INFOSEC = (
-    "U0DM",
-    "U0DM2",
-    "U0LEAD",
-    "U0HELP",
-    "U0NEW",
-    "U0REP",
-    "U0OUT",
-    "U0SEC",
-)
 LONDON = ZoneInfo("Europe/London")
 # Office hours that never hold a reminder back (but for the last minute of each UTC day).
 ALL_HOURS = OfficeHours(

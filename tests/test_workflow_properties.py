@@ -44,15 +44,9 @@ from temporalio.worker import Worker
 
 from activities.delivery import IncidentActivities
 from tests.fault_stack import ROOT
+from tests.people import DM, DM2, HELPER, LEAD, NEW_LEAD, OUTSIDER, REPORTER
 from tests.test_workflow import (
     ALL_HOURS,
-    DM,
-    DM2,
-    HELPER,
-    LEAD,
-    NEW_LEAD,
-    OUTSIDER,
-    REPORTER,
     Desk,
     Handle,
     RecordingMessenger,
@@ -74,6 +68,7 @@ from workflows.model import (
     PostStatusPage,
     ProgressUpdate,
     Reject,
+    Reopen,
     Resolve,
     Retro,
     SetCriteria,
@@ -108,6 +103,7 @@ TRANSITIONS = {
     (AWAITING, Status.RESOLVED),
     (AWAITING, ACTIVE),
     (Status.RESOLVED, Status.CLOSED),
+    (Status.RESOLVED, Status.ACTIVE),  # reopened
 }
 
 
@@ -152,7 +148,7 @@ class Model:
                 return dm and self.status in WORKING | {Status.RESOLVED} and not self.security
             case Action.APPROVE | Action.REJECT:
                 return dm and self.status is AWAITING
-            case Action.RETRO:
+            case Action.RETRO | Action.REOPEN:
                 return (lead or dm) and self.status is Status.RESOLVED
         raise AssertionError(action)
 
@@ -209,6 +205,9 @@ class Model:
             case Action.REJECT:
                 self.status = ACTIVE
                 return EntryKind.REJECTED
+            case Action.REOPEN:
+                self.status = ACTIVE
+                return EntryKind.REOPENED
             case Action.RETRO:
                 self.status = Status.CLOSED
                 return EntryKind.CLOSED
@@ -253,6 +252,8 @@ def command_for(action: Action, actor: str, data: st.DataObject) -> Command:
             return Resolve(actor=actor, summary=data.draw(st.sampled_from([None, "Rolled back"])))
         case Action.REJECT:
             return Reject(actor=actor, reason="Errors are back")
+        case Action.REOPEN:
+            return Reopen(actor=actor, reason="It came back")
         case Action.RETRO:
             if data.draw(st.booleans()):
                 return Retro(actor=actor, notes="Alert on 5xx")
