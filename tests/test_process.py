@@ -8,31 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 
-from frontends.commands import explain_validation
 from messages.summary import announcement_text, pinned_summary
 from messages.text import notice_line
 from messages.timeline import timeline_markdown
-from temporal_client.client import incident_id_for
-from temporal_client.settings import (
-    Settings,
-    SettingsError,
-    format_intervals,
-    format_office_hours,
-    parse_intervals,
-    parse_office_hours,
-    parse_retro_due,
-)
 from tests.people import DM, HELPER, INFOSEC, LEAD, NEW_LEAD, OUTSIDER, REPORTER
-from workflows import clock
 from workflows.commands import COMMANDS
 from workflows.model import (
-    TEXT_MAX,
-    TITLE_MAX,
     Accept,
     Audience,
     ChangeSeverity,
@@ -55,7 +41,6 @@ from workflows.model import (
     Reopen,
     Resolve,
     Retro,
-    RetroDue,
     SetCriteria,
     Severity,
     Snooze,
@@ -66,7 +51,6 @@ from workflows.model import (
     StatusPageStatus,
     TimelineEntry,
     Timer,
-    parse_user,
 )
 from workflows.process import Incident, Patches
 from workflows.rules import Action, Role
@@ -77,6 +61,10 @@ POLICY = Policy(delivery_managers=[DM], infosec_head=INFOSEC)
 LONDON = OfficeHours()
 
 RULES = {action: spec.rule for action, spec in COMMANDS.items()}
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 # --- Building incidents in each status --------------------------------------------------------
@@ -669,239 +657,6 @@ def test_shared_channel_mode_uses_the_response_channel_but_never_for_security() 
     assert (secret_channel.name, secret_channel.private) == ("inc-test-private", True)
     for notice in _notices(secret, audience=Audience.PLATFORM_CHANNEL):
         _assert_sealed(notice)
-
-
-# --- Clock ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("90s", timedelta(seconds=90)),
-        ("30m", timedelta(minutes=30)),
-        ("1h30m", timedelta(hours=1, minutes=30)),
-        ("1h 30m", timedelta(hours=1, minutes=30)),
-        ("2D", timedelta(days=2)),
-        ("1w", timedelta(weeks=1)),
-    ],
-)
-def test_parse_duration_accepts(text: str, expected: timedelta) -> None:
-    assert clock.parse_duration(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", "30", "m", "1.5h", "-5m", "0m", "5 minutes", "1h30"])
-def test_parse_duration_rejects(text: str) -> None:
-    with pytest.raises(ValueError, match="duration"):
-        clock.parse_duration(text)
-
-
-def test_format_duration_reads_naturally() -> None:
-    assert clock.format_duration(timedelta(seconds=42)) == "42s"
-    assert clock.format_duration(timedelta(hours=1, minutes=5)) == "1h 5m"
-    assert clock.format_duration(timedelta(days=2, minutes=1)) == "2d 1m"
-
-
-def _utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("moment", "expected"),
-    [
-        # Monday evening → Tuesday 09:00 (GMT = UTC in November).
-        ("2026-11-23T19:00", "2026-11-24T09:00"),
-        # Before opening → the same morning.
-        ("2026-11-24T06:30", "2026-11-24T09:00"),
-        # Friday evening → Monday morning.
-        ("2026-11-20T18:00", "2026-11-23T09:00"),
-        # Saturday noon → Monday morning.
-        ("2026-11-21T12:00", "2026-11-23T09:00"),
-        # Inside office hours: unchanged.
-        ("2026-11-23T10:15", "2026-11-23T10:15"),
-        # Closing time itself is outside.
-        ("2026-11-23T17:30", "2026-11-24T09:00"),
-        # Friday 18:00 BST → Monday 09:00 GMT (clocks went back on Sunday 25 October).
-        ("2026-10-23T17:00", "2026-10-26T09:00"),
-        # Friday 18:00 GMT → Monday 09:00 BST = 08:00 UTC (clocks went forward on 29 March).
-        ("2026-03-27T18:00", "2026-03-30T08:00"),
-        # In BST: 09:00 London is 08:00 UTC.
-        ("2026-06-01T07:59", "2026-06-01T08:00"),
-    ],
-)
-def test_next_office_time(moment: str, expected: str) -> None:
-    assert clock.next_office_time(_utc(moment), LONDON) == _utc(expected)
-
-
-def test_next_office_time_keeps_the_callers_timezone() -> None:
-    result = clock.next_office_time(_utc("2026-11-23T19:00"), LONDON)
-    assert result.utcoffset() == timedelta(0)
-
-
-def test_in_office_hours_follows_london_time() -> None:
-    assert clock.in_office_hours(_utc("2026-06-01T16:00"), LONDON)  # 17:00 BST
-    assert not clock.in_office_hours(_utc("2026-06-01T16:30"), LONDON)  # 17:30 BST
-    assert clock.in_office_hours(_utc("2026-12-01T17:00"), LONDON)  # 17:00 GMT
-    assert not clock.in_office_hours(_utc("2026-11-21T12:00"), LONDON)  # Saturday
-
-
-@pytest.mark.parametrize(
-    ("moment", "days", "expected"),
-    [
-        ("2026-11-20T14:00", 1, "2026-11-23T14:00"),  # Friday + 1 → Monday
-        ("2026-11-19T14:00", 5, "2026-11-26T14:00"),  # Thursday + 5 → Thursday
-        ("2026-11-21T14:00", 5, "2026-11-27T14:00"),  # Saturday + 5 → Friday
-        ("2026-11-23T14:00", 3, "2026-11-26T14:00"),  # no weekend in between
-        # Friday 14:00 BST + 1 → Monday 14:00 GMT: the local hour is kept across the change.
-        ("2026-10-23T13:00", 1, "2026-10-26T14:00"),
-    ],
-)
-def test_add_working_days(moment: str, days: int, expected: str) -> None:
-    assert clock.add_working_days(_utc(moment), days, LONDON) == _utc(expected)
-
-
-# --- Settings ---------------------------------------------------------------------------------
-
-
-def test_parse_office_hours_default_form() -> None:
-    hours = parse_office_hours("Mon-Fri 09:00-17:30 Europe/London")
-    assert hours == OfficeHours(
-        weekdays=[0, 1, 2, 3, 4], opens=time(9), closes=time(17, 30), timezone="Europe/London"
-    )
-
-
-def test_parse_office_hours_single_day_wrapping_range_and_short_hours() -> None:
-    assert parse_office_hours("sat 10:00-14:00 UTC").weekdays == [5]
-    wrapped = parse_office_hours("Fri-Mon 8:00-18:00 America/New_York")
-    assert wrapped.weekdays == [4, 5, 6, 0]
-    assert (wrapped.opens, wrapped.timezone) == (time(8), "America/New_York")
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "weekdays 9-5",
-        "Mon-Fri 09:00-17:30",  # no timezone
-        "Mon-Xyz 09:00-17:30 Europe/London",
-        "Mon-Fri 25:00-26:00 Europe/London",
-        "Mon-Fri 17:30-09:00 Europe/London",  # closes before it opens
-        "Mon-Fri 09:00-17:30 Mars/Olympus_Mons",
-    ],
-)
-def test_parse_office_hours_rejects_with_the_setting_name(text: str) -> None:
-    with pytest.raises(SettingsError, match="INCIDENT_OFFICE_HOURS"):
-        parse_office_hours(text)
-
-
-def test_parse_intervals() -> None:
-    assert parse_intervals("sev1=15m, SEV2=2h,sev3=1d") == {
-        Severity.SEV1: timedelta(minutes=15),
-        Severity.SEV2: timedelta(hours=2),
-        Severity.SEV3: timedelta(days=1),
-    }
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["sev1=30m,sev2=1h", "sev1=30m,sev2=1h,sev3=soon", "sev1=30m,sev2=1h,sev4=4h", "30m"],
-)
-def test_parse_intervals_rejects_with_the_setting_name(text: str) -> None:
-    with pytest.raises(SettingsError, match="INCIDENT_REMINDER_INTERVALS"):
-        parse_intervals(text)
-
-
-def test_parse_retro_due() -> None:
-    assert parse_retro_due("sev1=3d,sev2=5wd,sev3=10wd") == {
-        Severity.SEV1: RetroDue(days=3),
-        Severity.SEV2: RetroDue(days=5, working_days=True),
-        Severity.SEV3: RetroDue(days=10, working_days=True),
-    }
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "sev1=3d,sev2=5wd",
-        "sev1=3x,sev2=5wd,sev3=5wd",
-        "sev1=0d,sev2=5wd,sev3=5wd",
-        "sev1=61d,sev2=5wd,sev3=5wd",
-    ],
-)
-def test_parse_retro_due_rejects_with_the_setting_name(text: str) -> None:
-    with pytest.raises(SettingsError, match="INCIDENT_RETRO_DUE"):
-        parse_retro_due(text)
-
-
-def test_the_settings_defaults_are_the_models_written_as_text() -> None:
-    """One source: the defaults the settings table shows are Policy()'s, and read back as it."""
-    fields = Settings.model_fields
-    assert fields["incident_reminder_intervals"].default == "sev1=30m,sev2=1h,sev3=4h"
-    assert fields["incident_office_hours"].default == "Mon-Fri 09:00-17:30 Europe/London"
-    assert fields["incident_retro_due"].default == "sev1=3d,sev2=5wd,sev3=5wd"
-    assert fields["incident_dm_reminder_interval"].default == "30m"
-    defaults = Settings.model_construct().policy()
-    assert defaults == Policy()
-    assert format_intervals({Severity.SEV1: timedelta(hours=1, minutes=30)}) == "sev1=1h30m"
-    assert format_office_hours(OfficeHours(weekdays=[5])) == "Sat 09:00-17:30 Europe/London"
-
-
-# --- People, ids, validation messages ---------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("U012ABC", "U012ABC"),
-        ("  W0ABC12 ", "W0ABC12"),
-        ("@U012ABC", "U012ABC"),
-        ("<@U123ABC|alice>", "U123ABC"),
-        ("<@U123ABC>", "U123ABC"),
-        ("Alice.Smith@Example.ORG", "alice.smith@example.org"),
-    ],
-)
-def test_parse_user_accepts(text: str, expected: str) -> None:
-    assert parse_user(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", "alice", "u012abc", "<@alice>", "a@b", "two words@x.org"])
-def test_parse_user_rejects(text: str) -> None:
-    with pytest.raises(ValueError, match="Slack user id"):
-        parse_user(text)
-
-
-def test_incident_id_for() -> None:
-    day = date(2026, 11, 22)
-    assert incident_id_for("Search API down!", day) == "inc-2026-11-22-search-api-down"
-    assert incident_id_for("!!!", day) == "inc-2026-11-22-incident"
-    long_id = incident_id_for("word " * 40, day)
-    slug = long_id.removeprefix("inc-2026-11-22-")
-    assert len(slug) <= 50
-    assert not slug.endswith("-")
-    assert re.fullmatch(r"[a-z0-9-]+", slug)
-
-
-def test_explain_validation_of_an_over_long_title() -> None:
-    with pytest.raises(ValidationError) as raised:
-        IncidentStart(id="inc-x", title="x" * (TITLE_MAX + 1), actor=LEAD, policy=POLICY)
-    message = explain_validation(raised.value)
-    assert message == "The title is too long: 201 characters, at most 200."
-    assert_one_sentence(message)
-
-
-def test_explain_validation_of_an_over_long_text() -> None:
-    with pytest.raises(ValidationError) as raised:
-        ProgressUpdate(actor=LEAD, text="y" * (TEXT_MAX + 1))
-    message = explain_validation(raised.value)
-    assert message == "The text is too long: 3001 characters, at most 3000."
-    assert_one_sentence(message)
-
-
-def test_explain_validation_of_a_bad_person() -> None:
-    with pytest.raises(ValidationError) as raised:
-        Handover(actor=LEAD, to="somebody")
-    message = explain_validation(raised.value)
-    assert message.startswith("Invalid new lead:")
-    assert_one_sentence(message)
 
 
 # --- What people read -------------------------------------------------------------------------

@@ -1,0 +1,106 @@
+"""The settings' own forms (office hours, intervals, retro due) and their defaults."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+import pytest
+
+from temporal_client.settings import (
+    Settings,
+    SettingsError,
+    format_intervals,
+    format_office_hours,
+    parse_intervals,
+    parse_office_hours,
+    parse_retro_due,
+)
+from workflows.model import (
+    OfficeHours,
+    Policy,
+    RetroDue,
+    Severity,
+)
+
+
+def test_parse_office_hours_default_form() -> None:
+    hours = parse_office_hours("Mon-Fri 09:00-17:30 Europe/London")
+    assert hours == OfficeHours(
+        weekdays=[0, 1, 2, 3, 4], opens=time(9), closes=time(17, 30), timezone="Europe/London"
+    )
+
+
+def test_parse_office_hours_single_day_wrapping_range_and_short_hours() -> None:
+    assert parse_office_hours("sat 10:00-14:00 UTC").weekdays == [5]
+    wrapped = parse_office_hours("Fri-Mon 8:00-18:00 America/New_York")
+    assert wrapped.weekdays == [4, 5, 6, 0]
+    assert (wrapped.opens, wrapped.timezone) == (time(8), "America/New_York")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "weekdays 9-5",
+        "Mon-Fri 09:00-17:30",  # no timezone
+        "Mon-Xyz 09:00-17:30 Europe/London",
+        "Mon-Fri 25:00-26:00 Europe/London",
+        "Mon-Fri 17:30-09:00 Europe/London",  # closes before it opens
+        "Mon-Fri 09:00-17:30 Mars/Olympus_Mons",
+    ],
+)
+def test_parse_office_hours_rejects_with_the_setting_name(text: str) -> None:
+    with pytest.raises(SettingsError, match="INCIDENT_OFFICE_HOURS"):
+        parse_office_hours(text)
+
+
+def test_parse_intervals() -> None:
+    assert parse_intervals("sev1=15m, SEV2=2h,sev3=1d") == {
+        Severity.SEV1: timedelta(minutes=15),
+        Severity.SEV2: timedelta(hours=2),
+        Severity.SEV3: timedelta(days=1),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sev1=30m,sev2=1h", "sev1=30m,sev2=1h,sev3=soon", "sev1=30m,sev2=1h,sev4=4h", "30m"],
+)
+def test_parse_intervals_rejects_with_the_setting_name(text: str) -> None:
+    with pytest.raises(SettingsError, match="INCIDENT_REMINDER_INTERVALS"):
+        parse_intervals(text)
+
+
+def test_parse_retro_due() -> None:
+    assert parse_retro_due("sev1=3d,sev2=5wd,sev3=10wd") == {
+        Severity.SEV1: RetroDue(days=3),
+        Severity.SEV2: RetroDue(days=5, working_days=True),
+        Severity.SEV3: RetroDue(days=10, working_days=True),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sev1=3d,sev2=5wd",
+        "sev1=3x,sev2=5wd,sev3=5wd",
+        "sev1=0d,sev2=5wd,sev3=5wd",
+        "sev1=61d,sev2=5wd,sev3=5wd",
+    ],
+)
+def test_parse_retro_due_rejects_with_the_setting_name(text: str) -> None:
+    with pytest.raises(SettingsError, match="INCIDENT_RETRO_DUE"):
+        parse_retro_due(text)
+
+
+def test_the_settings_defaults_are_the_models_written_as_text() -> None:
+    """One source: the defaults the settings table shows are Policy()'s, and read back as it."""
+    fields = Settings.model_fields
+    assert fields["incident_reminder_intervals"].default == "sev1=30m,sev2=1h,sev3=4h"
+    assert fields["incident_office_hours"].default == "Mon-Fri 09:00-17:30 Europe/London"
+    assert fields["incident_retro_due"].default == "sev1=3d,sev2=5wd,sev3=5wd"
+    assert fields["incident_dm_reminder_interval"].default == "30m"
+    defaults = Settings.model_construct().policy()
+    assert defaults == Policy()
+    assert format_intervals({Severity.SEV1: timedelta(hours=1, minutes=30)}) == "sev1=1h30m"
+    assert format_office_hours(OfficeHours(weekdays=[5])) == "Sat 09:00-17:30 Europe/London"
