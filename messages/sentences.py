@@ -4,8 +4,9 @@ and the refusals of commands the handbook does not allow.
 The process (``workflows/``) decides what happened and when; it calls one function here for the
 words. A timeline entry and the channel message that tells it share one sentence (the message
 adds the full stop). Pure: ``s`` is the incident's state as the process has just changed it.
-Rewording a message that running incidents already sent shows in replay (``tests/histories``):
-see README, "Changing the workflow with live incidents".
+Rewording needs no patch: it changes only what the activities receive, which replay does not
+compare (README, "Changing the workflow with live incidents"); the tests that quote a sentence
+say when one changed.
 """
 
 from __future__ import annotations
