@@ -127,8 +127,7 @@ def accept(
     """Delivery manager: accept a report as an incident."""
     from frontends.commands import person
     from frontends.commands import severity as parse_severity
-    from workflows.model import Accept
-    from workflows.rules import Action
+    from workflows.model import Accept, Action
 
     send(
         ctx,
@@ -149,8 +148,7 @@ def decline(
 ) -> None:
     """Delivery manager: "we can deal with this later"."""
     from frontends.commands import load_settings, moment
-    from workflows.model import Decline
-    from workflows.rules import Action
+    from workflows.model import Action, Decline
 
     revisit_at = moment(revisit, load_settings()) if revisit else None
     send(ctx, incident_id, Action.DECLINE, Decline, reason=reason, revisit_at=revisit_at)
@@ -158,8 +156,7 @@ def decline(
 
 def _simple(action_name: str, doc: str) -> None:
     def command(ctx: typer.Context, incident_id: IncidentId) -> None:
-        from workflows.model import Command
-        from workflows.rules import Action
+        from workflows.model import Action, Command
 
         send(ctx, incident_id, Action(action_name), Command)
 
@@ -182,8 +179,7 @@ def handover(
 ) -> None:
     """Lead or DM: pass the lead to someone else."""
     from frontends.commands import person
-    from workflows.model import Handover
-    from workflows.rules import Action
+    from workflows.model import Action, Handover
 
     send(ctx, incident_id, Action.HANDOVER, Handover, to=person(to))
 
@@ -195,8 +191,7 @@ def update(
     text: Annotated[list[str], typer.Argument(help="What you did or found.")],
 ) -> None:
     """Post a progress update (resets the reminder timer)."""
-    from workflows.model import ProgressUpdate
-    from workflows.rules import Action
+    from workflows.model import Action, ProgressUpdate
 
     send(ctx, incident_id, Action.UPDATE, ProgressUpdate, text=words(text))
 
@@ -209,8 +204,7 @@ def severity(
 ) -> None:
     """Lead or DM: change the severity (and the reminder cadence)."""
     from frontends.commands import severity as parse_severity
-    from workflows.model import ChangeSeverity
-    from workflows.rules import Action
+    from workflows.model import Action, ChangeSeverity
 
     send(ctx, incident_id, Action.SEVERITY, ChangeSeverity, severity=parse_severity(level))
 
@@ -223,8 +217,7 @@ def snooze(
 ) -> None:
     """Lead or DM: push the next reminder back."""
     from frontends.commands import duration as parse_duration
-    from workflows.model import Snooze
-    from workflows.rules import Action
+    from workflows.model import Action, Snooze
 
     send(ctx, incident_id, Action.SNOOZE, Snooze, duration=parse_duration(duration))
 
@@ -236,8 +229,7 @@ def criteria(
     text: Annotated[list[str], typer.Argument(help="We can call this resolved when ...")],
 ) -> None:
     """Delivery manager: say when the incident can be called resolved."""
-    from workflows.model import SetCriteria
-    from workflows.rules import Action
+    from workflows.model import Action, SetCriteria
 
     send(ctx, incident_id, Action.CRITERIA, SetCriteria, text=words(text))
 
@@ -256,8 +248,7 @@ def statuspage(
 ) -> None:
     """Delivery manager: post to the public status page (never for security incidents)."""
     from frontends.commands import statuspage_impact, statuspage_status
-    from workflows.model import PostStatusPage
-    from workflows.rules import Action
+    from workflows.model import Action, PostStatusPage
 
     send(
         ctx,
@@ -277,8 +268,7 @@ def resolve(
     summary: Annotated[str | None, typer.Option(help="How it was resolved.")] = None,
 ) -> None:
     """Lead: ask the delivery managers to resolve. Delivery manager: resolve."""
-    from workflows.model import Resolve
-    from workflows.rules import Action
+    from workflows.model import Action, Resolve
 
     send(ctx, incident_id, Action.RESOLVE, Resolve, summary=summary)
 
@@ -290,8 +280,7 @@ def reject(
     reason: Annotated[str, typer.Option(help="Why it is not resolved yet.")],
 ) -> None:
     """Delivery manager: reject a resolution request; the incident is active again."""
-    from workflows.model import Reject
-    from workflows.rules import Action
+    from workflows.model import Action, Reject
 
     send(ctx, incident_id, Action.REJECT, Reject, reason=reason)
 
@@ -321,8 +310,7 @@ def retro(
 ) -> None:
     """Lead or DM: close a resolved incident with retro notes, or skip the retro with a reason."""
     from temporal_client.client import CommandError
-    from workflows.model import Retro
-    from workflows.rules import Action
+    from workflows.model import Action, Retro
 
     if skip == (notes is not None):
         raise CommandError("Give either --notes N or --skip --reason R.")

@@ -19,8 +19,7 @@ if TYPE_CHECKING:
     from frontends.commands import Invocation, Work
     from temporal_client.client import IncidentClient
     from temporal_client.settings import Settings
-    from workflows.model import Command, IncidentState
-    from workflows.rules import Action
+    from workflows.model import Action, Command, IncidentState
 
 T = TypeVar("T")
 

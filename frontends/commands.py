@@ -25,6 +25,7 @@ from temporal_client.client import CommandError, IncidentClient, check_incident_
 from temporal_client.settings import Settings, SettingsError
 from workflows.clock import parse_duration
 from workflows.model import (
+    Action,
     Command,
     IncidentStart,
     IncidentState,
@@ -35,7 +36,6 @@ from workflows.model import (
     StatusPageStatus,
     parse_user,
 )
-from workflows.rules import Action
 
 M = TypeVar("M", bound=BaseModel)
 E = TypeVar("E", bound=StrEnum)

@@ -42,6 +42,7 @@ from temporal_client.codec import CodecError, data_converter
 from temporal_client.settings import Settings, SettingsError
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
+    Action,
     Command,
     IncidentStart,
     IncidentState,
@@ -50,7 +51,6 @@ from workflows.model import (
     TimelineEntry,
 )
 from workflows.process import Incident
-from workflows.rules import Action
 from workflows.search_attributes import (
     INCIDENT_LEAD,
     INCIDENT_SECURITY,

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from workflows.commands import COMMANDS
-from workflows.model import IncidentState, Policy, Status
-from workflows.rules import Action, Role, refusal
+from workflows.model import Action, IncidentState, Policy, Status
+from workflows.rules import Role, refusal
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 OPENING = {"report", "declare"}  # they start an incident: no rule, anyone may

@@ -10,8 +10,7 @@ import starter
 from frontends.slash import SLACK_COMMANDS
 from workflows.commands import COMMANDS, SIGNALS
 from workflows.incident import IncidentWorkflow
-from workflows.model import Receipt
-from workflows.rules import Action
+from workflows.model import Action, Receipt
 
 DEFINITION = _Definition.must_from_class(IncidentWorkflow)
 

@@ -52,6 +52,7 @@ from tests.test_workflow import RecordingMessenger, RecordingStatusPage
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Accept,
+    Action,
     Command,
     Handover,
     IncidentStart,
@@ -67,7 +68,6 @@ from workflows.model import (
     StatusPageImpact,
     StatusPageStatus,
 )
-from workflows.rules import Action
 
 T = TypeVar("T")
 LONDON = ZoneInfo("Europe/London")

@@ -42,6 +42,7 @@ from tests.standins.slack import BOT_USER
 from tests.support import seconds
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
+    Action,
     ChangeSeverity,
     Command,
     EntryKind,
@@ -60,7 +61,6 @@ from workflows.model import (
     StatusPageStatus,
     Timer,
 )
-from workflows.rules import Action
 
 pytestmark = pytest.mark.faults
 

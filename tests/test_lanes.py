@@ -50,6 +50,7 @@ from tests.test_workflow import (
 from workflows.incident import DELIVER_AGAIN_AFTER, IncidentWorkflow
 from workflows.lanes import lane_of
 from workflows.model import (
+    Action,
     ChannelRef,
     ChannelRequest,
     Command,
@@ -68,7 +69,6 @@ from workflows.model import (
     StatusPageStatus,
 )
 from workflows.process import Incident, Patches
-from workflows.rules import Action
 
 __all__ = ["desk"]  # the fixture, imported for pytest
 

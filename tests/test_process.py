@@ -20,6 +20,7 @@ from tests.people import DM, HELPER, INFOSEC, LEAD, NEW_LEAD, OUTSIDER, REPORTER
 from workflows.commands import COMMANDS
 from workflows.model import (
     Accept,
+    Action,
     Audience,
     ChangeSeverity,
     ChannelRef,
@@ -53,7 +54,7 @@ from workflows.model import (
     Timer,
 )
 from workflows.process import Incident, Patches
-from workflows.rules import Action, Role
+from workflows.rules import Role
 
 # 10:00 on Monday 23 November 2026, London (GMT): inside office hours.
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

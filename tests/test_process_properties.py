@@ -40,6 +40,7 @@ from pydantic import TypeAdapter
 
 from workflows.model import (
     Accept,
+    Action,
     Audience,
     ChangeSeverity,
     Command,
@@ -64,7 +65,6 @@ from workflows.model import (
     StatusPageStatus,
 )
 from workflows.process import Incident
-from workflows.rules import Action
 
 DMS = ["U0DM1", "U0DM2"]
 PEOPLE = ["U0LEAD", "U0DEV", "U0SUE", "U0OUT", *DMS]

@@ -15,6 +15,7 @@ from tests.people import LEAD as WORKFLOW_LEAD
 from tests.test_process import NOW, _deliver_all, _do, declared
 from tests.test_workflow import Desk, assert_at, desk, state_of, timeline_of
 from workflows.model import (
+    Action,
     Audience,
     EntryKind,
     Notice,
@@ -30,7 +31,6 @@ from workflows.model import (
     Timer,
 )
 from workflows.process import Incident
-from workflows.rules import Action
 
 __all__ = ["desk"]  # the fixture, imported for pytest
 

@@ -13,6 +13,7 @@ from messages.retro import initials, retro_draft, retro_file_name
 from tests.people import DM, LEAD, NEW_LEAD
 from tests.test_workflow import Desk, desk, state_of, timeline_of
 from workflows.model import (
+    Action,
     Audience,
     Command,
     EntryKind,
@@ -29,7 +30,6 @@ from workflows.model import (
     StatusPageStatus,
     TimelineEntry,
 )
-from workflows.rules import Action
 
 __all__ = ["desk"]  # the fixture, imported for pytest
 

@@ -33,6 +33,7 @@ from tests.test_workflow import (
 )
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
+    Action,
     Command,
     EntryKind,
     Handover,
@@ -43,7 +44,6 @@ from workflows.model import (
     Status,
     StatusPageStatus,
 )
-from workflows.rules import Action
 
 TOKEN, SP_KEY, PAGE = "xoxb-incident-test", "sp-key", "page1"
 

@@ -31,6 +31,7 @@ from frontends.slash import SLACK_COMMANDS, SLASH, TEXT_MAX, Plan, plan_words, s
 from temporal_client.client import CommandError, IncidentClient
 from temporal_client.settings import Settings
 from workflows.model import (
+    Action,
     Command,
     Handover,
     IncidentStart,
@@ -40,7 +41,6 @@ from workflows.model import (
     Status,
     TimelineEntry,
 )
-from workflows.rules import Action
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 GRAMMAR = typer.main.get_command(starter.app)

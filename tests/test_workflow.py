@@ -35,6 +35,7 @@ from workflows import clock
 from workflows.incident import REFUSED, IncidentWorkflow
 from workflows.model import (
     Accept,
+    Action,
     Audience,
     ChangeSeverity,
     ChannelRef,
@@ -67,7 +68,6 @@ from workflows.model import (
     TimelineEntry,
     Timer,
 )
-from workflows.rules import Action
 from workflows.search_attributes import (
     INCIDENT_LEAD,
     INCIDENT_SECURITY,

@@ -58,6 +58,7 @@ from tests.test_workflow import (
 from workflows.incident import REFUSED, IncidentWorkflow
 from workflows.model import (
     Accept,
+    Action,
     ChangeSeverity,
     Command,
     Decline,
@@ -77,7 +78,6 @@ from workflows.model import (
     Status,
     StatusPageStatus,
 )
-from workflows.rules import Action
 from workflows.search_attributes import (
     INCIDENT_LEAD,
     INCIDENT_SECURITY,

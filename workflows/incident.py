@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.lanes import destination_of
     from workflows.metrics import NOTHING_YET, Observed, measure
     from workflows.model import (
+        Action,
         ActivityName,
         ChannelRef,
         Command,
@@ -35,7 +36,6 @@ with workflow.unsafe.imports_passed_through():
         TimelineEntry,
     )
     from workflows.process import Incident, Patches
-    from workflows.rules import Action
     from workflows.search_attributes import (
         published_at_start,
         search_attribute_updates,

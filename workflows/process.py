@@ -19,6 +19,7 @@ from messages.timeline import timeline_markdown
 from workflows import rules
 from workflows.commands import COMMANDS
 from workflows.model import (
+    Action,
     CarriedState,
     ChannelRef,
     ChannelRequest,
@@ -43,7 +44,6 @@ from workflows.model import (
 from workflows.notices import Notices
 from workflows.outbox import Outbox
 from workflows.reminders import Reminders
-from workflows.rules import Action
 from workflows.signals import REQUEST_IDS_KEPT, SignalRefused, read_signal, sender_of
 
 

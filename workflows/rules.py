@@ -10,10 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from messages import sentences as say
-from workflows.model import Action, IncidentState, Policy, Status
-
-# Action is declared in workflows.model (with the commands' inputs); importable here as well.
-__all__ = ["Action", "Role", "Rule", "describe_status", "refusal", "roles_of"]
+from workflows.model import IncidentState, Policy, Status
 
 
 class Role(StrEnum):

@@ -16,8 +16,7 @@ from pydantic import ValidationError
 
 from messages import sentences as say
 from workflows.commands import SIGNALS
-from workflows.model import Command
-from workflows.rules import Action
+from workflows.model import Action, Command
 
 REQUEST_IDS_KEPT = 500
 

@@ -41,9 +41,8 @@ from bench.harness import (
 from bench.waits import workflow_task_failures
 from temporal_client.client import IncidentClient
 from workflows.incident import IncidentWorkflow
-from workflows.model import ChannelRef, ChannelRequest, IncidentStart, ProgressUpdate
+from workflows.model import Action, ChannelRef, ChannelRequest, IncidentStart, ProgressUpdate
 from workflows.process import Incident
-from workflows.rules import Action
 
 # Temporal's default limit.blobSize.error: a payload (workflow input included) above it is refused.
 BLOB_SIZE_LIMIT = 2 * 1024 * 1024

@@ -27,8 +27,7 @@ from bench.harness import (
     summary,
 )
 from bench.side_by_side import in_turns
-from workflows.model import ProgressUpdate
-from workflows.rules import Action
+from workflows.model import Action, ProgressUpdate
 
 
 async def show_wall_time(bench: Bench, worker: WorkerProcess, incident_queue: str) -> Figure:

@@ -18,8 +18,7 @@ import time
 from bench.figure import Bench, Figure
 from bench.harness import LEAD, UPDATE_TEXT, WorkerProcess, declaration, ratio
 from workflows.incident import IncidentWorkflow
-from workflows.model import ProgressUpdate
-from workflows.rules import Action
+from workflows.model import Action, ProgressUpdate
 
 
 async def slack_fanout(bench: Bench) -> Figure:

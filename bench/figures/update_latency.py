@@ -27,8 +27,7 @@ from bench.harness import (
 from bench.side_by_side import in_turns
 from temporal_client.client import IncidentClient
 from workflows.incident import IncidentWorkflow
-from workflows.model import ProgressUpdate
-from workflows.rules import Action
+from workflows.model import Action, ProgressUpdate
 
 
 async def update_latency(bench: Bench, worker: WorkerProcess, queues: tuple[str, str]) -> Figure:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from workflows.commands import people, progress, resolution, triage
 from workflows.commands.spec import CommandSpec
-from workflows.rules import Action
+from workflows.model import Action
 
 _DECLARED = [*triage.COMMANDS, *people.COMMANDS, *progress.COMMANDS, *resolution.COMMANDS]
 COMMANDS: dict[Action, CommandSpec] = {spec.action: spec for spec in _DECLARED}

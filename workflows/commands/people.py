@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from messages import sentences as say
 from workflows.commands.spec import LEAD_OR_DM, WORKING, CommandSpec, rule
-from workflows.model import Command, EntryKind, Handover, NoticeKind, Status
-from workflows.rules import Action, Role
+from workflows.model import Action, Command, EntryKind, Handover, NoticeKind, Status
+from workflows.rules import Role
 
 if TYPE_CHECKING:
     from workflows.process import Incident

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from messages import sentences as say
 from workflows.commands.spec import DM, LEAD_OR_DM, OPEN, WORKING, CommandSpec, rule
 from workflows.model import (
+    Action,
     ChangeSeverity,
     Command,
     EntryKind,
@@ -20,7 +21,7 @@ from workflows.model import (
     Status,
     Timer,
 )
-from workflows.rules import Action, Role
+from workflows.rules import Role
 
 if TYPE_CHECKING:
     from workflows.process import Incident

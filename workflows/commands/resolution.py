@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from messages import sentences as say
 from workflows.commands.spec import DM, LEAD_OR_DM, CommandSpec, rule
 from workflows.model import (
+    Action,
     Command,
     EntryKind,
     NoticeKind,
@@ -20,7 +21,6 @@ from workflows.model import (
     StatusPageStatus,
     Timer,
 )
-from workflows.rules import Action
 
 if TYPE_CHECKING:
     from workflows.process import Incident

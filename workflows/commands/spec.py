@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from workflows.model import OPEN_STATUSES, WORKING_STATUSES, Command, Status
-from workflows.rules import Action, Role, Rule
+from workflows.model import OPEN_STATUSES, WORKING_STATUSES, Action, Command, Status
+from workflows.rules import Role, Rule
 
 if TYPE_CHECKING:
     from workflows.process import Incident

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 
 from messages import sentences as say
 from workflows.commands.spec import DM, OPEN, CommandSpec, rule
-from workflows.model import Accept, Command, Decline, EntryKind, NoticeKind, Status, Timer
-from workflows.rules import Action
+from workflows.model import Accept, Action, Command, Decline, EntryKind, NoticeKind, Status, Timer
 
 if TYPE_CHECKING:
     from workflows.process import Incident
