@@ -10,25 +10,19 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from temporalio.common import RetryPolicy
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import (
-    Interceptor,
     StartActivityInput,
     Worker,
-    WorkflowInboundInterceptor,
-    WorkflowInterceptorClassInput,
-    WorkflowOutboundInterceptor,
 )
-from temporalio.workflow import ActivityHandle
 
 from activities.delivery import IncidentActivities
 from messages.summary import current_details
 from messages.terminal import show_text
+from tests.intercept import OnEachActivity
 from tests.people import DM, DM2, HELPER, LEAD
 from tests.people import DM as PROCESS_DM
 from tests.people import HELPER as PROCESS_HELPER
@@ -430,23 +424,9 @@ async def test_continue_as_new_during_an_outage_carries_every_lane_and_loses_not
     await assert_nothing_lost_or_doubled(desk, handle)
 
 
-@dataclass
-class RetriesEndAfterOneAttempt(Interceptor):
-    """Makes every delivery's retries end after one failed attempt, as they are meant never to."""
-
-    def workflow_interceptor_class(
-        self, input: WorkflowInterceptorClassInput
-    ) -> type[WorkflowInboundInterceptor]:
-        class Outbound(WorkflowOutboundInterceptor):
-            def start_activity(self, input: StartActivityInput) -> ActivityHandle[Any]:
-                input.retry_policy = RetryPolicy(maximum_attempts=1)
-                return super().start_activity(input)
-
-        class Inbound(WorkflowInboundInterceptor):
-            def init(self, outbound: WorkflowOutboundInterceptor) -> None:
-                super().init(Outbound(outbound))
-
-        return Inbound
+def retries_end_after_one_attempt(started: StartActivityInput) -> None:
+    """Every delivery's retries end after one failed attempt, as they are meant never to."""
+    started.retry_policy = RetryPolicy(maximum_attempts=1)
 
 
 async def test_a_delivery_whose_retries_end_anyway_is_delivered_again_and_nothing_sticks(
@@ -462,7 +442,7 @@ async def test_a_delivery_whose_retries_end_anyway_is_delivered_again_and_nothin
         task_queue=task_queue,
         workflows=[IncidentWorkflow],
         activities=IncidentActivities(messenger=slack, status_page=status_page).all(),
-        interceptors=[RetriesEndAfterOneAttempt()],
+        interceptors=[OnEachActivity(retries_end_after_one_attempt)],
     ):
         lanes_desk = Desk(time_env, task_queue, slack, status_page)
         try:

@@ -13,7 +13,6 @@ activity carries (its delivery key, kind and destination) and compares it with t
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +21,12 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import (
-    Interceptor,
     Replayer,
     StartActivityInput,
-    WorkflowInboundInterceptor,
-    WorkflowInterceptorClassInput,
-    WorkflowOutboundInterceptor,
 )
-from temporalio.workflow import ActivityHandle, NondeterminismError
+from temporalio.workflow import NondeterminismError
 
+from tests.intercept import OnEachActivity
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     ChannelRef,
@@ -68,39 +64,20 @@ def recorded_deliveries(history: WorkflowHistory) -> list[tuple[str, ...]]:
     return found
 
 
-@dataclass
-class RecordsDeliveries(Interceptor):
-    """Records every activity the replayed code schedules, with what it carries."""
-
-    scheduled: list[tuple[str, ...]]
-
-    def workflow_interceptor_class(
-        self, input: WorkflowInterceptorClassInput
-    ) -> type[WorkflowInboundInterceptor]:
-        scheduled = self.scheduled
-
-        class Outbound(WorkflowOutboundInterceptor):
-            def start_activity(self, input: StartActivityInput) -> ActivityHandle[Any]:
-                (effect,) = input.args
-                scheduled.append(delivery(input.activity, effect.model_dump(mode="json")))
-                return super().start_activity(input)
-
-        class Inbound(WorkflowInboundInterceptor):
-            def init(self, outbound: WorkflowOutboundInterceptor) -> None:
-                super().init(Outbound(outbound))
-
-        return Inbound
-
-
 async def replay_checking_deliveries(
     history: WorkflowHistory, workflow_class: type = IncidentWorkflow
 ) -> None:
     """Replay ``history``; fail on nondeterminism or on any delivery that differs from it."""
     scheduled: list[tuple[str, ...]] = []
+
+    def record(started: StartActivityInput) -> None:
+        (effect,) = started.args
+        scheduled.append(delivery(started.activity, effect.model_dump(mode="json")))
+
     replayer = Replayer(
         workflows=[workflow_class],
         data_converter=pydantic_data_converter,
-        interceptors=[RecordsDeliveries(scheduled)],
+        interceptors=[OnEachActivity(record)],
     )
     await replayer.replay_workflow(history)
     recorded = recorded_deliveries(history)
