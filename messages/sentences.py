@@ -200,6 +200,25 @@ def escalation(s: IncidentState, quiet: str) -> str:
     )
 
 
+def status_page_quiet(s: IncidentState, quiet: str) -> str:
+    return (
+        f"The status page has not been updated about {s.id} ({s.title}) for {quiet}: "
+        f"`incident statuspage {s.id} --status STATUS TEXT`."
+    )
+
+
+# What `show` calls each timer (workflows/reminders.py), by its name.
+TIMER_LABELS = {
+    "stale_progress": "Next reminder",
+    "triage": "Next triage nudge",
+    "ack": "Next ack nudge",
+    "approval": "Next approval nudge",
+    "retro_due": "Retro due",
+    "revisit": "Revisit",
+    "status_page": "Status page due",
+}
+
+
 def dm_reminder(text: str) -> str:
     return f"Reminder: {text}"
 

@@ -6,25 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from messages.sentences import TIMER_LABELS
 from messages.summary import durations_line
 from workflows.clock import format_duration
 from workflows.lanes import describe_lane
-from workflows.model import IncidentState, LaneBacklog, Timer
+from workflows.model import IncidentState, LaneBacklog
 from workflows.rules import describe_status
 
 if TYPE_CHECKING:
     from frontends.stats import GroupStats, IncidentStats
     from temporal_client.client import IncidentListing
-
-
-_TIMER_LABELS = {
-    Timer.STALE_PROGRESS: "Next reminder",
-    Timer.TRIAGE: "Next triage nudge",
-    Timer.ACK: "Next ack nudge",
-    Timer.APPROVAL: "Next approval nudge",
-    Timer.RETRO_DUE: "Retro due",
-    Timer.REVISIT: "Revisit",
-}
 
 
 def waiting_text(waiting: Sequence[LaneBacklog], now: datetime) -> str | None:
@@ -68,7 +59,7 @@ def show_text(state: IncidentState, now: datetime | None = None) -> str:
         ("Waiting to deliver", waiting_text(state.waiting, now) if now else None),
     ]
     for timer, due in sorted(state.timers.items(), key=lambda item: item[1]):
-        rows.append((_TIMER_LABELS[timer], f"{due:%Y-%m-%d %H:%M:%S} UTC"))
+        rows.append((TIMER_LABELS[timer], f"{due:%Y-%m-%d %H:%M:%S} UTC"))
     width = max(len(label) for label, value in rows if value)  # aligned on what is shown
     return "\n".join(f"{label + ':':<{width + 1}} {value}" for label, value in rows if value)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr
+from pydantic import SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.service import TLSConfig
 
@@ -61,9 +61,33 @@ class SettingsError(ValueError):
     """A setting that cannot be understood; the message names it and says what was expected."""
 
 
-class Settings(BaseSettings):
+class _FromEnvironment(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
+
+def _policy_settings() -> dict[str, tuple[type, Any]]:
+    """The settings that policy fields declare (``workflows.model.policy.setting``): a field
+    says its name and default once, and is read from the environment like every other."""
+    settings: dict[str, tuple[type, Any]] = {}
+    for field in Policy.model_fields.values():
+        extra = field.json_schema_extra
+        if isinstance(extra, dict) and isinstance(extra.get("setting"), str):
+            settings[str(extra["setting"]).lower()] = (str, extra["setting_default"])
+    return settings
+
+
+if TYPE_CHECKING:
+
+    class _WithPolicySettings(_FromEnvironment):
+        """What type checkers see: the declared settings' names are known only at run time."""
+
+else:
+    _WithPolicySettings = create_model(
+        "_WithPolicySettings", __base__=_FromEnvironment, **_policy_settings()
+    )
+
+
+class Settings(_WithPolicySettings):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     temporal_task_queue: str = DEFAULT_TASK_QUEUE
@@ -118,7 +142,19 @@ class Settings(BaseSettings):
             platform_channel=self.slack_platform_channel,
             response_channel=self.slack_response_channel,
             archive_on_close=self.incident_archive_on_close,
+            **self._declared_by_policy(),
         )
+
+    def _declared_by_policy(self) -> dict[str, Any]:
+        """The policy fields that declare their own setting, parsed by the field's type."""
+        values: dict[str, Any] = {}
+        for name, field in Policy.model_fields.items():
+            extra = field.json_schema_extra
+            if isinstance(extra, dict) and isinstance(extra.get("setting"), str):
+                setting = str(extra["setting"])
+                parse = _PARSERS[field.annotation]
+                values[name] = parse(setting, getattr(self, setting.lower()))
+        return values
 
     def tls(self) -> TLSConfig | bool:
         """mTLS from TEMPORAL_TLS_CERT/KEY (and _CA); plain TLS with an API key; else none."""
@@ -181,7 +217,7 @@ def _duration(setting: str, text: str) -> timedelta:
         raise SettingsError(f"{setting}: {error}.") from None
 
 
-def _pairs(setting: str, text: str) -> dict[Severity, str]:
+def _pairs(setting: str, text: str, *, every_severity: bool = True) -> dict[Severity, str]:
     pairs: dict[Severity, str] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, value = part.partition("=")
@@ -192,7 +228,7 @@ def _pairs(setting: str, text: str) -> dict[Severity, str]:
                 f"{setting}: {part!r} should look like sev1=30m (severities sev1, sev2, sev3)."
             ) from None
     missing = [s.value for s in Severity if s not in pairs]
-    if missing:
+    if missing and every_severity:
         raise SettingsError(f"{setting}: no value for {', '.join(missing)}.")
     return pairs
 
@@ -201,6 +237,19 @@ def parse_intervals(text: str) -> dict[Severity, timedelta]:
     """``sev1=30m,sev2=1h,sev3=4h`` → the stale-progress reminder cadence by severity."""
     setting = "INCIDENT_REMINDER_INTERVALS"
     return {sev: _duration(setting, value) for sev, value in _pairs(setting, text).items()}
+
+
+def _severity_durations(setting: str, text: str) -> dict[Severity, timedelta]:
+    """``sev1=30m,sev2=1h``: a duration for some severities (the others have none)."""
+    pairs = _pairs(setting, text, every_severity=False)
+    return {sev: _duration(setting, value) for sev, value in pairs.items()}
+
+
+# How a policy field that declares its setting is read, by the field's type.
+_PARSERS: dict[Any, Any] = {
+    dict[Severity, timedelta] | None: _severity_durations,
+    timedelta: _duration,
+}
 
 
 def parse_retro_due(text: str) -> dict[Severity, RetroDue]:

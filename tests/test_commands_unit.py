@@ -378,7 +378,10 @@ async def test_a_new_incident_is_named_by_the_day_and_its_title_and_records_the_
         True,
     )
     assert (explicit, request_id) == (False, "slack:2")
-    assert start.policy == Policy(delivery_managers=[DM], infosec_head="U0SEC")
+    cadence = {Severity.SEV1: timedelta(minutes=30), Severity.SEV2: timedelta(hours=1)}
+    assert start.policy == Policy(
+        delivery_managers=[DM], infosec_head="U0SEC", statuspage_reminder=cadence
+    )
 
 
 async def test_a_security_incident_id_says_nothing_of_its_title_and_a_chosen_id_is_kept() -> None:

@@ -100,7 +100,11 @@ def test_the_settings_defaults_are_the_models_written_as_text() -> None:
     assert fields["incident_office_hours"].default == "Mon-Fri 09:00-17:30 Europe/London"
     assert fields["incident_retro_due"].default == "sev1=3d,sev2=5wd,sev3=5wd"
     assert fields["incident_dm_reminder_interval"].default == "30m"
+    assert fields["incident_statuspage_reminder"].default == "sev1=30m,sev2=1h"
     defaults = Settings.model_construct().policy()
-    assert defaults == Policy()
+    # New incidents get the status page cadence; the field's own default (none) is for
+    # incidents begun before it existed.
+    cadence = {Severity.SEV1: timedelta(minutes=30), Severity.SEV2: timedelta(hours=1)}
+    assert defaults == Policy(statuspage_reminder=cadence)
     assert format_intervals({Severity.SEV1: timedelta(hours=1, minutes=30)}) == "sev1=1h30m"
     assert format_office_hours(OfficeHours(weekdays=[5])) == "Sat 09:00-17:30 Europe/London"

@@ -38,12 +38,11 @@ from workflows.model import (
     StatusPageRef,
     StatusPageStatus,
     TimelineEntry,
-    Timer,
     parse_user,
 )
 from workflows.notices import Notices
 from workflows.outbox import Outbox
-from workflows.reminders import Reminders
+from workflows.reminders import Reminders, Timer
 from workflows.signals import REQUEST_IDS_KEPT, SignalRefused, read_signal, sender_of
 
 
@@ -70,7 +69,7 @@ class Incident:
         self.notices = Notices(
             self.state, policy, self.outbox, keeps_standing=patches.keeps_standing_messages
         )
-        self.reminders = Reminders(self.state, policy, self.notices, self.record)
+        self.reminders = Reminders(self.state, self.timeline, policy, self.notices, self.record)
 
     @property
     def finished(self) -> bool:
@@ -121,6 +120,7 @@ class Incident:
             incident._report(start, now)
         if start.security:
             incident.tell_infosec(start.actor, now)
+        incident.reminders.follow_timeline()
         return incident
 
     def _report(self, start: IncidentStart, now: datetime) -> None:
@@ -230,7 +230,9 @@ class Incident:
 
     def apply(self, action: Action, command: Command, now: datetime) -> str:
         """Carry out an allowed command and return the sentence that records it."""
-        return COMMANDS[action].apply(self, command, now)
+        text = COMMANDS[action].apply(self, command, now)
+        self.reminders.follow_timeline()
+        return text
 
     def mark_resolved(self, actor: str, now: datetime) -> str:
         s = self.state
@@ -279,6 +281,7 @@ class Incident:
             s.standing[effect.standing] = result
             if self.patches.delivers_in_lanes and effect.incident.channel_id:
                 s.standing_links[effect.standing] = effect.incident.channel_id
+        self.reminders.follow_timeline()
 
     def effect_failed(self, effect: Effect, reason: str, now: datetime) -> None:
         """Record an effect the transport refused for good, and drop it from the outbox."""
@@ -291,3 +294,4 @@ class Incident:
             say.delivery_failed(what[effect.kind_of_effect], effect.key, reason),
         )
         self.outbox.drop(effect)
+        self.reminders.follow_timeline()

@@ -1,23 +1,31 @@
-"""The reminders and nudges of the process: when they fall due, and what they say.
+"""The reminders and nudges of the process: when they fall due, and what they do.
 
-Sev1 reminds around the clock; everything else waits for office hours. Pure: ``now`` is given.
+Every timer of an incident is one entry of ``RULES``: its name, what it does when it fires, and,
+for a rule that follows the timeline, what (re)starts or stops it. A new reminder rule is one
+entry here, its words in ``messages/sentences.py`` and, when it is configurable, its field in
+``Policy`` (which names its setting). Sev1 reminds around the clock; everything else waits for
+office hours. Pure: ``now`` is given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from messages import sentences as say
 from workflows import clock
 from workflows.model import (
+    WORKING_STATUSES,
     EntryKind,
     IncidentState,
     NoticeKind,
     Policy,
     Severity,
     Status,
-    Timer,
+    StatusPageStatus,
+    TimelineEntry,
 )
 from workflows.notices import Notices
 
@@ -25,17 +33,46 @@ Record = Callable[[datetime, str, EntryKind, str], None]
 BOT = "incident-bot"
 
 
+class Timer(StrEnum):
+    """The timers' names, as kept in ``IncidentState.timers`` (and so in recorded histories)."""
+
+    STALE_PROGRESS = "stale_progress"
+    TRIAGE = "triage"
+    ACK = "ack"
+    APPROVAL = "approval"
+    RETRO_DUE = "retro_due"
+    REVISIT = "revisit"
+    STATUS_PAGE = "status_page"
+
+
 class Reminders:
     """The timers of one incident (stale progress, DM nudges, retro due, revisit): when each is
     due and what it does when it fires."""
 
     def __init__(
-        self, state: IncidentState, policy: Policy, notices: Notices, record: Record
+        self,
+        state: IncidentState,
+        timeline: list[TimelineEntry],
+        policy: Policy,
+        notices: Notices,
+        record: Record,
     ) -> None:
         self._state = state
+        self._timeline = timeline
+        self._followed = len(timeline)  # what the rules following the timeline have seen
         self._policy = policy
         self._notices = notices
         self._record = record
+
+    def follow_timeline(self) -> None:
+        """Let the rules that follow the timeline see what was recorded since they last looked,
+        once the command (or timer) that recorded it is done, so they see its outcome."""
+        new_entries = self._timeline[self._followed :]
+        self._followed = len(self._timeline)
+        for entry in new_entries:
+            for rule in RULES.values():
+                if rule.follows is not None:
+                    rule.follows(self, entry)
 
     def next_deadline(self) -> datetime | None:
         return min(self._state.timers.values(), default=None)
@@ -47,7 +84,8 @@ class Reminders:
         for due, timer in due_timers:
             if timers.get(timer) == due:  # an earlier one may have replaced it
                 del timers[timer]
-                _FIRE[timer](self, now)
+                RULES[Timer(timer)].fire(self, now)
+        self.follow_timeline()
         return bool(due_timers)
 
     # --- Setting them ----------------------------------------------------------------------------
@@ -145,12 +183,64 @@ class Reminders:
         self._notices.direct(NoticeKind.REVISIT, self._policy.delivery_managers, text)
         self.set_dm_timer(Timer.TRIAGE, now)
 
+    # --- The status page's cadence ------------------------------------------------------------
 
-_FIRE: dict[Timer, Callable[[Reminders, datetime], None]] = {
-    Timer.STALE_PROGRESS: Reminders._stale_reminder,
-    Timer.TRIAGE: Reminders._triage_reminder,
-    Timer.ACK: Reminders._ack_reminder,
-    Timer.APPROVAL: Reminders._approval_reminder,
-    Timer.RETRO_DUE: Reminders._retro_reminder,
-    Timer.REVISIT: Reminders._revisit,
+    def _follow_status_page(self, entry: TimelineEntry) -> None:
+        """Due ``cadence`` after the last post to the status page while its incident there is
+        open and the incident is being worked on. Off for incidents begun before it (their
+        policy has no cadence)."""
+        s = self._state
+        cadence = self._policy.statuspage_reminder
+        if cadence is None or entry.kind not in _PAGE_CLOCK_ENTRIES:
+            return
+        interval = cadence.get(s.severity or Severity.SEV2)
+        last_post = self._last_page_post()
+        page_open = s.statuspage_status not in (None, StatusPageStatus.RESOLVED)
+        if interval is None or last_post is None or not page_open or s.security:
+            s.timers.pop(Timer.STATUS_PAGE, None)
+        elif s.status in WORKING_STATUSES:
+            s.timers[Timer.STATUS_PAGE] = self.in_hours(last_post + interval)
+
+    def _last_page_post(self) -> datetime | None:
+        """When the status page was last posted to (reopening the incident posts to it)."""
+        posts = (e.at for e in reversed(self._timeline) if e.kind in _PAGE_POSTS)
+        return next(posts, None)
+
+    def _status_page_reminder(self, now: datetime) -> None:
+        s = self._state
+        interval = (self._policy.statuspage_reminder or {}).get(s.severity or Severity.SEV2)
+        if interval is None:
+            return
+        s.reminders_sent += 1
+        quiet = clock.format_duration(now - (self._last_page_post() or now))
+        text = say.status_page_quiet(s, quiet)
+        self._record(now, BOT, EntryKind.REMINDER, text)
+        self._notices.direct(NoticeKind.REMINDER, self._policy.delivery_managers, text)
+        s.timers[Timer.STATUS_PAGE] = self.in_hours(now + interval)
+
+
+# What may change the status page's clock: a post, the severity (its cadence), confidentiality.
+_PAGE_POSTS = frozenset({EntryKind.STATUSPAGE, EntryKind.REOPENED})
+_PAGE_CLOCK_ENTRIES = _PAGE_POSTS | {EntryKind.SEVERITY, EntryKind.SECURITY}
+
+
+@dataclass(frozen=True)
+class ReminderRule:
+    """One timer: what it does when it fires and, if it follows the timeline, what sets it.
+    Rules without ``follows`` are set by the commands that start them."""
+
+    fire: Callable[[Reminders, datetime], None]
+    follows: Callable[[Reminders, TimelineEntry], None] | None = None
+
+
+RULES: dict[Timer, ReminderRule] = {
+    Timer.STALE_PROGRESS: ReminderRule(Reminders._stale_reminder),
+    Timer.TRIAGE: ReminderRule(Reminders._triage_reminder),
+    Timer.ACK: ReminderRule(Reminders._ack_reminder),
+    Timer.APPROVAL: ReminderRule(Reminders._approval_reminder),
+    Timer.RETRO_DUE: ReminderRule(Reminders._retro_reminder),
+    Timer.REVISIT: ReminderRule(Reminders._revisit),
+    Timer.STATUS_PAGE: ReminderRule(
+        Reminders._status_page_reminder, follows=Reminders._follow_status_page
+    ),
 }

@@ -19,8 +19,8 @@ from workflows.model import (
     Retro,
     Status,
     StatusPageStatus,
-    Timer,
 )
+from workflows.reminders import Timer
 
 if TYPE_CHECKING:
     from workflows.process import Incident

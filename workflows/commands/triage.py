@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from messages import sentences as say
 from workflows.commands.spec import DM, OPEN, CommandSpec, rule
-from workflows.model import Accept, Action, Command, Decline, EntryKind, NoticeKind, Status, Timer
+from workflows.model import Accept, Action, Command, Decline, EntryKind, NoticeKind, Status
+from workflows.reminders import Timer
 
 if TYPE_CHECKING:
     from workflows.process import Incident

@@ -65,7 +65,6 @@ from workflows.model.state import (
     LaneBacklog,
     Receipt,
     TimelineEntry,
-    Timer,
 )
 
 __all__ = [
@@ -117,7 +116,6 @@ __all__ = [
     "StatusPageStatus",
     "Text",
     "TimelineEntry",
-    "Timer",
     "Title",
     "User",
     "parse_user",

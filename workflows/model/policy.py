@@ -6,6 +6,7 @@ from datetime import time, timedelta
 from typing import Literal
 
 from pydantic import Field
+from pydantic.config import JsonDict
 
 from workflows.model.basics import Model, Severity
 
@@ -44,6 +45,14 @@ def _default_retro_due() -> dict[Severity, RetroDue]:
     }
 
 
+def setting(name: str, *, default: str) -> JsonDict:
+    """A policy field read from the environment by this name (``temporal_client/settings.py``
+    makes the setting from the field). ``default`` is what new incidents get when it is unset,
+    written as the setting is; the field's own default is what incidents begun before the field
+    existed replay with."""
+    return {"setting": name, "setting_default": default}
+
+
 class Policy(Model):
     """Settings recorded in the workflow input, so a running incident never reads the environment."""
 
@@ -58,6 +67,12 @@ class Policy(Model):
     platform_channel: str = "#wc-platform"
     response_channel: str = "#wc-incident-response"
     archive_on_close: bool = True
+    statuspage_reminder: dict[Severity, timedelta] | None = Field(
+        default=None,
+        description="nudge the delivery managers when an open status page incident has not been "
+        "updated for this long, by severity (none: that severity is not nudged)",
+        json_schema_extra=setting("INCIDENT_STATUSPAGE_REMINDER", default="sev1=30m,sev2=1h"),
+    )
     history_events_limit: int | None = Field(
         default=None, description="continue-as-new after this many events (tests lower it)"
     )

@@ -53,15 +53,6 @@ class TimelineEntry(Model):
     text: str
 
 
-class Timer(StrEnum):
-    STALE_PROGRESS = "stale_progress"
-    TRIAGE = "triage"
-    ACK = "ack"
-    APPROVAL = "approval"
-    RETRO_DUE = "retro_due"
-    REVISIT = "revisit"
-
-
 class LaneBacklog(Model):
     """What waits in one delivery lane (a destination: a channel, someone's direct messages,
     the status page)."""
@@ -113,7 +104,9 @@ class IncidentState(Model):
     reminders_unanswered: int = 0
     reminders_sent: int = 0
     escalations_sent: int = 0
-    timers: dict[Timer, datetime] = {}
+    timers: dict[str, datetime] = Field(
+        default={}, description="each timer's next due time, by its name (workflows/reminders.py)"
+    )
     reminder_interval: timedelta | None = None
     runs: int = 1
     undelivered: int = Field(default=0, description="messages decided but not yet delivered")
