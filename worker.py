@@ -9,9 +9,12 @@ Temporal Web UI can list and filter incidents.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import signal
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -33,6 +36,7 @@ from operations.logs import configure_logging
 from temporal_client.client import connect
 from temporal_client.settings import Settings
 from workflows.incident import IncidentWorkflow
+from workflows.model import EFFECT_TYPES
 from workflows.search_attributes import ALL_KEYS
 
 log = logging.getLogger("incident.worker")
@@ -88,6 +92,16 @@ def build_activities(settings: Settings, *, json_logs: bool = False) -> Incident
     return IncidentActivities(messenger=messenger, status_page=status_page)
 
 
+def destination_activities(settings: Settings) -> list[Callable[..., Any]]:
+    """The activities of destinations that bring their own module (``Delivery.activities_module``:
+    it has ``activities(settings)``, which returns none when the destination is not set up)."""
+    modules = dict.fromkeys(k.activities_module for k in EFFECT_TYPES if k.activities_module)
+    found: list[Callable[..., Any]] = []
+    for name in modules:
+        found.extend(importlib.import_module(name).activities(settings))
+    return found
+
+
 def build_worker(
     client: Client, settings: Settings, *, activities: IncidentActivities | None = None
 ) -> Worker:
@@ -96,7 +110,10 @@ def build_worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=[IncidentWorkflow],
-        activities=(activities or build_activities(settings)).all(),
+        activities=[
+            *(activities or build_activities(settings)).all(),
+            *destination_activities(settings),
+        ],
         graceful_shutdown_timeout=timedelta(seconds=10),
         workflow_runner=WORKFLOW_RUNNER,
         workflow_task_poller_behavior=WORKFLOW_TASK_POLLERS,

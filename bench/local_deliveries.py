@@ -13,15 +13,8 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.incident import DELIVERY_RETRY, IncidentWorkflow, activity_for
-    from workflows.model import (
-        ChannelRef,
-        Effect,
-        IncidentStart,
-        IncidentState,
-        PostedRef,
-        StatusPageRef,
-    )
+    from workflows.incident import DELIVERY_RETRY, IncidentWorkflow
+    from workflows.model import Effect, IncidentStart, IncidentState, Model
 
 
 @workflow.defn(name="IncidentWorkflow")
@@ -30,14 +23,13 @@ class LocalDeliveriesIncidentWorkflow(IncidentWorkflow):
     async def run(self, start: IncidentStart) -> IncidentState:
         return await super().run(start)
 
-    async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | PostedRef | None:
-        name, result_type = activity_for(effect)
+    async def _run_effect(self, effect: Effect) -> Model | None:
         result = await workflow.execute_local_activity(
-            name,
+            effect.activity,
             effect,
-            result_type=result_type,
+            result_type=effect.result,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=DELIVERY_RETRY,
         )
-        assert result is None or isinstance(result, ChannelRef | StatusPageRef | PostedRef)
+        assert result is None or isinstance(result, Model)
         return result

@@ -248,8 +248,17 @@ def revisit(s: IncidentState) -> str:
 # --- Deliveries and signals ------------------------------------------------------------------------------------
 
 
-def delivery_failed(what: str, key: str, reason: str) -> str:
+# What a kind of effect is called when it cannot be delivered (others: their kind, in words).
+_DELIVERY_NAMES = {"notice": "message", "channel": "channel", "statuspage": "status page post"}
+
+
+def delivery_failed(kind_of_effect: str, key: str, reason: str) -> str:
+    what = _DELIVERY_NAMES.get(kind_of_effect, kind_of_effect.replace("_", " "))
     return f"Could not deliver {what} {key}: {reason}"
+
+
+def linked(label: str, url: str) -> str:
+    return f"{label}: {url}"
 
 
 def signal_refused(name: str, reason: str) -> str:

@@ -67,6 +67,7 @@ def current_details(
     figures = durations_line(state)
     if figures:
         lines.append(f"**Durations:** {figures}")
+    lines.extend(f"**{label}:** {url}" for label, url in state.links.items())
     for lane in waiting:
         since = f"{lane.oldest_since:%H:%M:%S} UTC"
         age = f" ({format_duration(now - lane.oldest_since)} ago)" if now else ""

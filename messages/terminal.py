@@ -57,6 +57,7 @@ def show_text(state: IncidentState, now: datetime | None = None) -> str:
             f"{state.failed_deliveries} (see the timeline)" if state.failed_deliveries else None,
         ),
         ("Waiting to deliver", waiting_text(state.waiting, now) if now else None),
+        *state.links.items(),
     ]
     for timer, due in sorted(state.timers.items(), key=lambda item: item[1]):
         rows.append((TIMER_LABELS[timer], f"{due:%Y-%m-%d %H:%M:%S} UTC"))

@@ -13,12 +13,21 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import SecretStr, create_model
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.service import TLSConfig
 
 from temporal_client.codec import CodecError, CodecKey, parse_keys
 from workflows.clock import format_duration, parse_duration
-from workflows.model import OfficeHours, Policy, RetroDue, Severity, parse_user
+from workflows.model import (
+    EFFECT_TYPES,
+    Model,
+    OfficeHours,
+    Policy,
+    RetroDue,
+    Severity,
+    parse_user,
+)
 
 DEFAULT_TASK_QUEUE = "incidents"
 
@@ -65,14 +74,32 @@ class _FromEnvironment(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
 
-def _policy_settings() -> dict[str, tuple[type, Any]]:
-    """The settings that policy fields declare (``workflows.model.policy.setting``): a field
-    says its name and default once, and is read from the environment like every other."""
-    settings: dict[str, tuple[type, Any]] = {}
-    for field in Policy.model_fields.values():
+def _declared_settings(model: type[Model]) -> dict[str, tuple[str, FieldInfo]]:
+    """The fields of ``model`` that name their setting (``workflows.model.policy.setting``),
+    by the setting's field name here."""
+    declared: dict[str, tuple[str, FieldInfo]] = {}
+    for name, field in model.model_fields.items():
         extra = field.json_schema_extra
         if isinstance(extra, dict) and isinstance(extra.get("setting"), str):
-            settings[str(extra["setting"]).lower()] = (str, extra["setting_default"])
+            declared[str(extra["setting"]).lower()] = (name, field)
+    return declared
+
+
+def _destination_options() -> dict[str, type[Model]]:
+    return {
+        kind.destination_name(): kind.options for kind in EFFECT_TYPES if kind.options is not None
+    }
+
+
+def _policy_settings() -> dict[str, tuple[type, Any]]:
+    """The settings that policy fields and destinations' options declare: a field says its
+    name and default once, and is read from the environment like every other setting."""
+    models: list[type[Model]] = [Policy, *_destination_options().values()]
+    settings: dict[str, tuple[type, Any]] = {}
+    for model in models:
+        for setting, (_, field) in _declared_settings(model).items():
+            assert isinstance(field.json_schema_extra, dict)
+            settings[setting] = (str, field.json_schema_extra["setting_default"])
     return settings
 
 
@@ -146,14 +173,19 @@ class Settings(_WithPolicySettings):
         )
 
     def _declared_by_policy(self) -> dict[str, Any]:
-        """The policy fields that declare their own setting, parsed by the field's type."""
+        """The policy fields that declare their own setting, and the destinations' options."""
+        values = self._read(Policy)
+        values["destinations"] = {
+            kind: self._read(options) for kind, options in _destination_options().items()
+        }
+        return values
+
+    def _read(self, model: type[Model]) -> dict[str, Any]:
+        """``model``'s fields that declare a setting, parsed by the field's type."""
         values: dict[str, Any] = {}
-        for name, field in Policy.model_fields.items():
-            extra = field.json_schema_extra
-            if isinstance(extra, dict) and isinstance(extra.get("setting"), str):
-                setting = str(extra["setting"])
-                parse = _PARSERS[field.annotation]
-                values[name] = parse(setting, getattr(self, setting.lower()))
+        for setting, (name, field) in _declared_settings(model).items():
+            parse = _PARSERS[field.annotation]
+            values[name] = parse(setting.upper(), getattr(self, setting))
         return values
 
     def tls(self) -> TLSConfig | bool:
@@ -249,6 +281,7 @@ def _severity_durations(setting: str, text: str) -> dict[Severity, timedelta]:
 _PARSERS: dict[Any, Any] = {
     dict[Severity, timedelta] | None: _severity_durations,
     timedelta: _duration,
+    str: lambda setting, text: text.strip(),
 }
 
 

@@ -29,13 +29,11 @@ from temporalio.workflow import NondeterminismError
 from tests.intercept import OnEachActivity
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
-    ChannelRef,
     Effect,
     IncidentStart,
     IncidentState,
+    Model,
     Notice,
-    PostedRef,
-    StatusPageRef,
 )
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -130,7 +128,7 @@ class DeliversWithoutActivities(IncidentWorkflow):
     async def run(self, start: IncidentStart) -> IncidentState:
         return await super().run(start)
 
-    async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | PostedRef | None:
+    async def _run_effect(self, effect: Effect) -> Model | None:
         await workflow.sleep(1)
         return None
 
@@ -160,7 +158,7 @@ class RenamesItsKeys(IncidentWorkflow):
     async def run(self, start: IncidentStart) -> IncidentState:
         return await super().run(start)
 
-    async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | PostedRef | None:
+    async def _run_effect(self, effect: Effect) -> Model | None:
         return await super()._run_effect(effect.model_copy(update={"key": f"{effect.key}-v2"}))
 
 
@@ -174,7 +172,7 @@ class DropsTheFirstDirectMessage(IncidentWorkflow):
     async def run(self, start: IncidentStart) -> IncidentState:
         return await super().run(start)
 
-    async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | PostedRef | None:
+    async def _run_effect(self, effect: Effect) -> Model | None:
         if isinstance(effect, Notice) and effect.audience == "direct" and not self.dropped:
             self.dropped = True
             return None

@@ -20,19 +20,15 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 with workflow.unsafe.imports_passed_through():
     from messages.summary import current_details
     from workflows.commands import COMMANDS, SIGNALS, CommandSpec
-    from workflows.lanes import destination_of
     from workflows.metrics import NOTHING_YET, Observed, measure
     from workflows.model import (
         Action,
-        ActivityName,
-        ChannelRef,
         Command,
         Effect,
         IncidentStart,
         IncidentState,
-        PostedRef,
+        Model,
         Receipt,
-        StatusPageRef,
         TimelineEntry,
     )
     from workflows.process import Incident, Patches
@@ -329,12 +325,12 @@ class IncidentWorkflow:
             self._incident.effect_done(effect, result, workflow.now())
         self._publish()
 
-    async def _run_effect(self, effect: Effect) -> ChannelRef | StatusPageRef | PostedRef | None:
-        name, result_type = activity_for(effect)
+    async def _run_effect(self, effect: Effect) -> Model | None:
+        """Run the activity the effect's kind declares, and return its result."""
         result = await workflow.execute_activity(
-            name,
+            effect.activity,
             effect,
-            result_type=result_type,
+            result_type=effect.result,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=DELIVERY_RETRY,
             # Cancelled only when superseded or before continue-as-new, which must know the
@@ -342,7 +338,7 @@ class IncidentWorkflow:
             cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             summary=f"{effect.kind_of_effect} {effect.key}",
         )
-        assert result is None or isinstance(result, ChannelRef | StatusPageRef | PostedRef)
+        assert result is None or isinstance(result, Model)
         return result
 
     def _publish(self) -> None:
@@ -367,9 +363,3 @@ class IncidentWorkflow:
         if limit is not None and info.get_current_history_length() >= limit:
             return True
         return info.is_continue_as_new_suggested()
-
-
-def activity_for(effect: Effect) -> tuple[ActivityName, type | None]:
-    """The activity that delivers ``effect`` and the type of its result."""
-    destination = destination_of(effect)
-    return destination.activity, destination.result

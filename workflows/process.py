@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from messages import sentences as say
@@ -19,6 +20,7 @@ from messages.timeline import timeline_markdown
 from workflows import rules
 from workflows.commands import COMMANDS
 from workflows.model import (
+    FOLLOWING_THE_TIMELINE,
     Action,
     CarriedState,
     ChannelRef,
@@ -28,6 +30,8 @@ from workflows.model import (
     EntryKind,
     IncidentStart,
     IncidentState,
+    IncidentView,
+    Model,
     Notice,
     NoticeKind,
     Policy,
@@ -69,7 +73,10 @@ class Incident:
         self.notices = Notices(
             self.state, policy, self.outbox, keeps_standing=patches.keeps_standing_messages
         )
-        self.reminders = Reminders(self.state, self.timeline, policy, self.notices, self.record)
+        self.reminders = Reminders(
+            self.state, self.timeline, policy, self.notices, self.record, self.follow_timeline
+        )
+        self._followed = len(self.timeline)  # what the timeline's followers have seen
 
     @property
     def finished(self) -> bool:
@@ -78,6 +85,21 @@ class Incident:
 
     def record(self, now: datetime, actor: str, kind: EntryKind, text: str) -> None:
         self.timeline.append(TimelineEntry(at=now, actor=actor, kind=kind, text=text))
+
+    def follow_timeline(self) -> None:
+        """Show what was recorded since last time to those who follow the timeline: reminder
+        rules and destinations that act on their own. Called once a command, timer or delivery
+        is done, so they see its outcome."""
+        new_entries = self.timeline[self._followed :]
+        self._followed = len(self.timeline)
+        view = IncidentView(self.state, self.timeline, self.policy)
+        for entry in new_entries:
+            self.reminders.follow(entry)
+            for kind in FOLLOWING_THE_TIMELINE:
+                effect = kind.follows(view, entry)
+                if effect is not None:
+                    keyed = effect.model_copy(update={"key": self.outbox.next_key()})
+                    self.outbox.issue(cast(Effect, keyed))  # one of EFFECT_TYPES
 
     def carried(self) -> CarriedState:
         """Everything the next run needs after continue-as-new."""
@@ -120,7 +142,7 @@ class Incident:
             incident._report(start, now)
         if start.security:
             incident.tell_infosec(start.actor, now)
-        incident.reminders.follow_timeline()
+        incident.follow_timeline()
         return incident
 
     def _report(self, start: IncidentStart, now: datetime) -> None:
@@ -231,7 +253,7 @@ class Incident:
     def apply(self, action: Action, command: Command, now: datetime) -> str:
         """Carry out an allowed command and return the sentence that records it."""
         text = COMMANDS[action].apply(self, command, now)
-        self.reminders.follow_timeline()
+        self.follow_timeline()
         return text
 
     def mark_resolved(self, actor: str, now: datetime) -> str:
@@ -257,9 +279,7 @@ class Incident:
 
     # --- Deliveries ------------------------------------------------------------------------
 
-    def effect_done(
-        self, effect: Effect, result: ChannelRef | StatusPageRef | PostedRef | None, now: datetime
-    ) -> None:
+    def effect_done(self, effect: Effect, result: Model | None, now: datetime) -> None:
         """Record an effect's outcome and drop it from the outbox."""
         s = self.state
         self.outbox.drop(effect)
@@ -281,17 +301,20 @@ class Incident:
             s.standing[effect.standing] = result
             if self.patches.delivers_in_lanes and effect.incident.channel_id:
                 s.standing_links[effect.standing] = effect.incident.channel_id
-        self.reminders.follow_timeline()
+        link = effect.delivered(result)
+        if link is not None:
+            s.links[link.label] = link.url
+            self.record(now, "incident-bot", EntryKind.LINKED, say.linked(link.label, link.url))
+        self.follow_timeline()
 
     def effect_failed(self, effect: Effect, reason: str, now: datetime) -> None:
         """Record an effect the transport refused for good, and drop it from the outbox."""
         self.state.failed_deliveries += 1
-        what = {"notice": "message", "channel": "channel", "statuspage": "status page post"}
         self.record(
             now,
             "incident-bot",
             EntryKind.DELIVERY_FAILED,
-            say.delivery_failed(what[effect.kind_of_effect], effect.key, reason),
+            say.delivery_failed(effect.kind_of_effect, effect.key, reason),
         )
         self.outbox.drop(effect)
-        self.reminders.follow_timeline()
+        self.follow_timeline()

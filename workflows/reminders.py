@@ -56,23 +56,21 @@ class Reminders:
         policy: Policy,
         notices: Notices,
         record: Record,
+        follow_timeline: Callable[[], None],
     ) -> None:
         self._state = state
         self._timeline = timeline
-        self._followed = len(timeline)  # what the rules following the timeline have seen
         self._policy = policy
         self._notices = notices
         self._record = record
+        self._follow_timeline = follow_timeline
 
-    def follow_timeline(self) -> None:
-        """Let the rules that follow the timeline see what was recorded since they last looked,
-        once the command (or timer) that recorded it is done, so they see its outcome."""
-        new_entries = self._timeline[self._followed :]
-        self._followed = len(self._timeline)
-        for entry in new_entries:
-            for rule in RULES.values():
-                if rule.follows is not None:
-                    rule.follows(self, entry)
+    def follow(self, entry: TimelineEntry) -> None:
+        """Let the rules that follow the timeline (re)start or stop their timers; called once
+        the command or timer that recorded ``entry`` is done, so they see its outcome."""
+        for rule in RULES.values():
+            if rule.follows is not None:
+                rule.follows(self, entry)
 
     def next_deadline(self) -> datetime | None:
         return min(self._state.timers.values(), default=None)
@@ -85,7 +83,7 @@ class Reminders:
             if timers.get(timer) == due:  # an earlier one may have replaced it
                 del timers[timer]
                 RULES[Timer(timer)].fire(self, now)
-        self.follow_timeline()
+        self._follow_timeline()
         return bool(due_timers)
 
     # --- Setting them ----------------------------------------------------------------------------

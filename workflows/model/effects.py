@@ -1,13 +1,104 @@
-"""What the workflow asks the activities to deliver: messages, channels, status page posts."""
+"""What the workflow asks the activities to deliver: messages, channels, status page posts.
+
+Each kind of effect declares its destination on its own class (:class:`Delivery`): the activity
+that delivers it, that activity's result, the lane it queues in, what it makes stale, what to
+link to once delivered and, for a destination that follows the timeline, when it is issued. A
+new destination is one module of such a class (``workflows/destinations/``), its member in
+``Effect`` below, and its activity in ``activities/``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Self, get_args
 
 from pydantic import Field
 
 from workflows.model.basics import Model, Severity, Status, StatusPageImpact, StatusPageStatus
+
+if TYPE_CHECKING:
+    from workflows.model.policy import Policy
+    from workflows.model.state import IncidentState, TimelineEntry
+
+# The lanes of the built-in destinations (a lane per destination: workflows/lanes.py).
+INCIDENT_CHANNEL = "incident-channel"
+PLATFORM_CHANNEL = "platform-channel"
+STATUS_PAGE = "status-page"
+
+
+class ActivityName(StrEnum):
+    """The built-in activities' registered names: the workflow calls them by name, never by
+    import."""
+
+    OPEN_CHANNEL = "open_incident_channel"
+    DELIVER = "deliver_notice"
+    STATUSPAGE = "post_status_page"
+
+
+class Link(Model):
+    """Where people find what a destination made (a pull request, a page): `show` lists it."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """What a destination that follows the timeline may read to decide (never change)."""
+
+    state: IncidentState
+    timeline: list[TimelineEntry]
+    policy: Policy
+
+
+class Delivery(Model):
+    """The base of every effect: how it reaches its destination.
+
+    Subclasses set ``activity`` (its registered name) and ``result`` (the type that activity
+    returns), and define ``lane``. The rest is optional.
+    """
+
+    activity: ClassVar[str]
+    result: ClassVar[type[Model] | None] = None
+    # Where the worker finds its activities: a module with ``activities(settings)``. None for
+    # the built-in destinations, which the worker makes itself.
+    activities_module: ClassVar[str | None] = None
+    # Its settings (fields that name them with ``setting()``), recorded in the incident's
+    # policy when it starts, under the effect's ``kind_of_effect``. None: it has none.
+    options: ClassVar[type[Model] | None] = None
+
+    def lane(self) -> str:
+        """The queue it waits in: one per destination (a channel, a person, a repository)."""
+        raise NotImplementedError
+
+    @classmethod
+    def destination_name(cls) -> str:
+        """Its ``kind_of_effect``: how it is told apart in the outbox, and its options' key."""
+        return str(cls.model_fields["kind_of_effect"].default)
+
+    @classmethod
+    def options_in(cls, policy: Policy) -> Model | None:
+        """Its options as recorded when the incident started; None when it was off then."""
+        recorded = policy.destinations.get(cls.destination_name())
+        if cls.options is None or recorded is None:
+            return None
+        return cls.options.model_validate(recorded)
+
+    def supersedes(self, older: Delivery) -> bool:
+        """True when this makes ``older``, queued in the same lane and undelivered, stale."""
+        return False
+
+    def delivered(self, result: Model | None) -> Link | None:
+        """What people should find once it is delivered; None when nothing to link to."""
+        return None
+
+    @classmethod
+    def follows(cls, incident: IncidentView, entry: TimelineEntry) -> Self | None:
+        """The effect a timeline entry calls for (its ``key`` is filled in when issued); only
+        destinations that act on their own, rather than on a command's say, define it."""
+        return None
+
 
 # --- Messages the workflow asks the activities to deliver ---------------------------------------
 
@@ -69,8 +160,16 @@ class PostedRef(Model):
     ts: str
 
 
-class Notice(Model):
+# Notices whose newer copy makes an undelivered older one stale: a second "no progress for 1h"
+# reminder says all the first one did, later. Requests and transitions are never dropped.
+SUPERSEDED_BY_NEWER = frozenset({NoticeKind.REMINDER, NoticeKind.ESCALATION, NoticeKind.RETRO_DUE})
+
+
+class Notice(Delivery):
     """One logical message: the workflow decides it, an activity delivers it exactly once."""
+
+    activity: ClassVar[str] = ActivityName.DELIVER
+    result: ClassVar[type[Model] | None] = PostedRef
 
     kind_of_effect: Literal["notice"] = "notice"
     key: str = Field(description="unique per incident; delivery is idempotent on it")
@@ -92,8 +191,36 @@ class Notice(Model):
         description="an earlier run's delivery was cut short: look for it before doing it again",
     )
 
+    def lane(self) -> str:
+        if self.audience is Audience.INCIDENT_CHANNEL:
+            return INCIDENT_CHANNEL
+        if self.audience is Audience.PLATFORM_CHANNEL:
+            return PLATFORM_CHANNEL
+        return "direct:" + ",".join(sorted(set(self.recipients)))
 
-class ChannelRequest(Model):
+    def supersedes(self, older: Delivery) -> bool:
+        return (
+            isinstance(older, Notice)
+            and self.kind is older.kind
+            and self.kind in SUPERSEDED_BY_NEWER
+            and self.standing is None
+            and older.standing is None
+        )
+
+
+class ChannelRef(Model):
+    channel_id: str
+    name: str
+    thread_ts: str | None = None
+
+
+class ChannelRequest(Delivery):
+    """The incident's channel (or its thread in the shared channel): it opens the lane of the
+    incident channel, so everything said there queues behind its creation."""
+
+    activity: ClassVar[str] = ActivityName.OPEN_CHANNEL
+    result: ClassVar[type[Model] | None] = ChannelRef
+
     kind_of_effect: Literal["channel"] = "channel"
     key: str
     incident_id: str
@@ -108,14 +235,18 @@ class ChannelRequest(Model):
         description="an earlier run's delivery was cut short: look for it before doing it again",
     )
 
-
-class ChannelRef(Model):
-    channel_id: str
-    name: str
-    thread_ts: str | None = None
+    def lane(self) -> str:
+        return INCIDENT_CHANNEL
 
 
-class StatusPagePost(Model):
+class StatusPageRef(Model):
+    page_incident_id: str
+
+
+class StatusPagePost(Delivery):
+    activity: ClassVar[str] = ActivityName.STATUSPAGE
+    result: ClassVar[type[Model] | None] = StatusPageRef
+
     kind_of_effect: Literal["statuspage"] = "statuspage"
     key: str
     incident_id: str
@@ -129,17 +260,17 @@ class StatusPagePost(Model):
         description="an earlier run's delivery was cut short: look for it before doing it again",
     )
 
+    def lane(self) -> str:
+        return STATUS_PAGE
 
-class StatusPageRef(Model):
-    page_incident_id: str
+    def supersedes(self, older: Delivery) -> bool:
+        return isinstance(
+            older, StatusPagePost
+        )  # the page shows the newest state; a burst of stale posts helps nobody
 
 
 Effect = Annotated[Notice | ChannelRequest | StatusPagePost, Field(discriminator="kind_of_effect")]
 
-
-class ActivityName(StrEnum):
-    """The activities' registered names: the workflow calls them by name, never by import."""
-
-    OPEN_CHANNEL = "open_incident_channel"
-    DELIVER = "deliver_notice"
-    STATUSPAGE = "post_status_page"
+# Every kind of effect, and those that issue effects on their own as the timeline grows.
+EFFECT_TYPES: tuple[type[Delivery], ...] = get_args(get_args(Effect)[0])
+FOLLOWING_THE_TIMELINE = tuple(kind for kind in EFFECT_TYPES if "follows" in vars(kind))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, JsonValue
 from pydantic.config import JsonDict
 
 from workflows.model.basics import Model, Severity
@@ -72,6 +72,11 @@ class Policy(Model):
         description="nudge the delivery managers when an open status page incident has not been "
         "updated for this long, by severity (none: that severity is not nudged)",
         json_schema_extra=setting("INCIDENT_STATUSPAGE_REMINDER", default="sev1=30m,sev2=1h"),
+    )
+    destinations: dict[str, dict[str, JsonValue]] = Field(
+        default={},
+        description="the options of destinations that have them (`Delivery.options`), by their "
+        "kind of effect; a destination with none recorded is off",
     )
     history_events_limit: int | None = Field(
         default=None, description="continue-as-new after this many events (tests lower it)"

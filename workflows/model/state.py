@@ -43,6 +43,7 @@ class EntryKind(StrEnum):
     CLOSED = "closed"
     CHANNEL = "channel"
     DELIVERY_FAILED = "delivery_failed"
+    LINKED = "linked"
     REFUSED = "refused"
 
 
@@ -104,6 +105,9 @@ class IncidentState(Model):
     reminders_unanswered: int = 0
     reminders_sent: int = 0
     escalations_sent: int = 0
+    links: dict[str, str] = Field(
+        default={}, description="what destinations made, by label: a pull request, a page"
+    )
     timers: dict[str, datetime] = Field(
         default={}, description="each timer's next due time, by its name (workflows/reminders.py)"
     )
