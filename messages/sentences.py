@@ -219,6 +219,19 @@ TIMER_LABELS = {
 }
 
 
+# What each timer is called in the Web UI's event history when it is started.
+TIMER_DUE = {
+    "stale_progress": "stale-progress reminder due",
+    "triage": "triage nudge due",
+    "ack": "ack nudge due",
+    "approval": "approval nudge due",
+    "retro_due": "retro due",
+    "revisit": "revisit due",
+    "status_page": "status page update due",
+}
+TIMER_DRAIN_LIMIT = "deliveries in flight stop before continue-as-new"
+
+
 def dm_reminder(text: str) -> str:
     return f"Reminder: {text}"
 

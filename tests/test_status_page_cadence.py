@@ -10,11 +10,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from temporalio import converter
+from temporalio.api.enums.v1 import EventType
 
 from messages.terminal import show_text
 from temporal_client.settings import Settings, SettingsError
 from tests.people import DM, LEAD
+from tests.people import DM as WORKFLOW_DM
 from tests.test_process import NOW, POLICY, _do, _start
+from tests.test_workflow import POLICY as WORKFLOW_POLICY_WITHOUT_CADENCE
+from tests.test_workflow import Desk, assert_about, desk, timeline_of
 from workflows.model import (
     Action,
     Audience,
@@ -31,7 +36,12 @@ from workflows.model import (
 from workflows.process import Incident
 from workflows.reminders import Timer
 
+__all__ = ["desk"]  # the fixture, imported for pytest
+
 CADENCE = {Severity.SEV1: timedelta(minutes=30), Severity.SEV2: timedelta(hours=1)}
+WORKFLOW_POLICY = WORKFLOW_POLICY_WITHOUT_CADENCE.model_copy(
+    update={"statuspage_reminder": CADENCE}
+)
 
 
 def incident_with_cadence(cadence: dict[Severity, timedelta] | None = CADENCE) -> Incident:
@@ -153,8 +163,34 @@ def test_a_bad_cadence_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_timer_has_a_rule_and_a_name_in_show() -> None:
-    from messages.sentences import TIMER_LABELS
+    from messages.sentences import TIMER_DUE, TIMER_LABELS
     from workflows.reminders import RULES
 
     assert set(RULES) == set(Timer)
-    assert set(TIMER_LABELS) == {timer.value for timer in Timer}
+    assert set(TIMER_LABELS) == set(TIMER_DUE) == {timer.value for timer in Timer}
+
+
+async def test_a_running_incident_nudges_the_dms_and_names_its_timers(desk: Desk) -> None:
+    """On the time-skipping server: the nudge reaches the DMs at its due time, and each timer
+    in the history carries the name the Web UI shows for it."""
+    handle = await desk.open(severity=Severity.SEV1, policy=WORKFLOW_POLICY)
+    page = PostStatusPage(actor=WORKFLOW_DM, status=StatusPageStatus.INVESTIGATING, text="Slow")
+    await desk.send(handle, Action.STATUSPAGE, page)
+    [post] = await timeline_of(handle, EntryKind.STATUSPAGE)
+    await desk.sleep(timedelta(minutes=35))
+
+    [nudge] = [
+        d
+        for d in desk.slack.received(handle.id, NoticeKind.REMINDER)
+        if d.notice.audience is Audience.DIRECT
+    ]
+    assert WORKFLOW_DM in nudge.notice.recipients
+    assert nudge.notice.text.startswith("The status page has not been updated")
+    assert_about(nudge.at, post.at + timedelta(minutes=30))
+    timers = [
+        converter.default().payload_converter.from_payload(e.user_metadata.summary, str)
+        async for e in handle.fetch_history_events()
+        if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+    ]
+    assert "status page update due" in timers
+    assert "stale-progress reminder due" in timers

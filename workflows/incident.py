@@ -18,6 +18,7 @@ from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
+    from messages import sentences as say
     from messages.summary import current_details
     from workflows.commands import COMMANDS, SIGNALS, CommandSpec
     from workflows.metrics import NOTHING_YET, Observed, measure
@@ -261,11 +262,12 @@ class IncidentWorkflow:
                 if delay <= timedelta(0):
                     self._timer_for = None
                     return
-                self._timer = asyncio.create_task(self._ring_after(delay))
+                summary = self._incident.reminders.due_at(deadline) or say.TIMER_DRAIN_LIMIT
+                self._timer = asyncio.create_task(self._ring_after(delay, summary))
         await workflow.wait_condition(lambda: self._changed)
 
-    async def _ring_after(self, delay: timedelta) -> None:
-        await workflow.sleep(delay)
+    async def _ring_after(self, delay: timedelta, summary: str) -> None:
+        await workflow.sleep(delay, summary=summary)  # the Web UI's name for the timer
         self._timer, self._timer_for = None, None
         self._changed = True
 

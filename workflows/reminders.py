@@ -75,6 +75,11 @@ class Reminders:
     def next_deadline(self) -> datetime | None:
         return min(self._state.timers.values(), default=None)
 
+    def due_at(self, deadline: datetime) -> str | None:
+        """What falls due at ``deadline`` ("stale-progress reminder due"), for the Web UI."""
+        due = sorted(timer for timer, at in self._state.timers.items() if at == deadline)
+        return ", ".join(say.TIMER_DUE[timer] for timer in due) or None
+
     def fire_due_timers(self, now: datetime) -> bool:
         """Act on every timer that is due; True when any was."""
         timers = self._state.timers
