@@ -75,8 +75,30 @@ def test_dockerfile_runs_as_a_non_root_user_from_a_slim_image() -> None:
         assert f"COPY {package} " in dockerfile, package
 
 
-def _packages() -> list[str]:
-    """The packages pyproject.toml installs: the image copies each of them."""
+def _package_patterns() -> list[str]:
+    """What pyproject.toml tells setuptools to install (``packages.find`` patterns)."""
     with (ROOT / "pyproject.toml").open("rb") as file:
-        packages: list[str] = tomllib.load(file)["tool"]["setuptools"]["packages"]
-    return packages
+        patterns: list[str] = tomllib.load(file)["tool"]["setuptools"]["packages"]["find"][
+            "include"
+        ]
+    return patterns
+
+
+def _packages() -> list[str]:
+    """The top-level packages pyproject.toml installs: the image copies each of them."""
+    return [pattern.rstrip("*") for pattern in _package_patterns()]
+
+
+def test_a_plain_install_has_every_package() -> None:
+    """The image installs with `pip install .`: every folder of code must be a package it finds
+    (a subpackage left out, or one without __init__.py, is missing from the image)."""
+    import setuptools
+
+    roots = _packages()
+    found = set(setuptools.find_packages(where=str(ROOT), include=_package_patterns()))
+    code_folders = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for root in roots
+        for path in (ROOT / root).rglob("*.py")
+    }
+    assert code_folders <= found, f"left out of the image: {sorted(code_folders - found)}"
