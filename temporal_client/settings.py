@@ -7,7 +7,7 @@ incident's workflow input when it starts, so a running incident never reads the 
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -141,6 +141,7 @@ class Settings(_WithPolicySettings):
     incident_dm_reminder_interval: str = _setting_duration(_POLICY.dm_reminder_interval)
     incident_escalate_after: int = _POLICY.escalate_after_reminders
     incident_office_hours: str = format_office_hours(_POLICY.office_hours)
+    incident_holidays: str = "GB-ENG"
     incident_retro_due: str = format_retro_due(_POLICY.retro_due)
     incident_channel_mode: Literal["per_incident", "shared"] = _POLICY.channel_mode
     incident_archive_on_close: bool = _POLICY.archive_on_close
@@ -163,7 +164,9 @@ class Settings(_WithPolicySettings):
                 "INCIDENT_DM_REMINDER_INTERVAL", self.incident_dm_reminder_interval
             ),
             escalate_after_reminders=max(1, self.incident_escalate_after),
-            office_hours=parse_office_hours(self.incident_office_hours),
+            office_hours=parse_office_hours(self.incident_office_hours).model_copy(
+                update={"holidays": parse_holidays(self.incident_holidays, date.today())}
+            ),
             retro_due=parse_retro_due(self.incident_retro_due),
             channel_mode=self.incident_channel_mode,
             platform_channel=self.slack_platform_channel,
@@ -321,6 +324,27 @@ def parse_office_hours(text: str) -> OfficeHours:
     if opens >= closes:
         raise problem
     return OfficeHours(weekdays=weekdays, opens=opens, closes=closes, timezone=zone)
+
+
+def parse_holidays(text: str, today: date) -> list[date]:
+    """``GB-ENG`` (a country and, after a dash, its subdivision, as the ``holidays`` package
+    names them) → this year's and next year's bank holidays; empty → none."""
+    import holidays
+
+    code = text.strip().upper()
+    if not code:
+        return []
+    country, _, subdivision = code.partition("-")
+    try:
+        calendar = holidays.country_holidays(
+            country, subdiv=subdivision or None, years=[today.year, today.year + 1]
+        )
+    except NotImplementedError:
+        raise SettingsError(
+            f"INCIDENT_HOLIDAYS: {text!r} is not a calendar the holidays package knows "
+            "(a country code and optional subdivision, like GB-ENG or GB-SCT)."
+        ) from None
+    return sorted(calendar)
 
 
 def _zone_names(text: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -89,3 +89,22 @@ def test_in_office_hours_follows_london_time() -> None:
 )
 def test_add_working_days(moment: str, days: int, expected: str) -> None:
     assert clock.add_working_days(_utc(moment), days, LONDON) == _utc(expected)
+
+
+CHRISTMAS = LONDON.model_copy(
+    update={"holidays": [date(2026, 12, 25), date(2026, 12, 26), date(2026, 12, 28)]}
+)
+
+
+def test_bank_holidays_have_no_office_hours_and_are_not_working_days() -> None:
+    christmas_eve_evening = _utc("2026-12-24 18:00")
+    # Friday 25th and Monday 28th are bank holidays (Boxing Day observed): Tuesday it is.
+    assert clock.next_office_time(christmas_eve_evening, CHRISTMAS) == _utc("2026-12-29 09:00")
+    assert clock.next_office_time(christmas_eve_evening, LONDON) == _utc("2026-12-25 09:00")
+    assert not clock.in_office_hours(_utc("2026-12-28 11:00"), CHRISTMAS)
+    # Five working days after Wednesday 23rd: 24th, 29th, 30th, 31st and Friday 1st? No: the
+    # calendar given holds only 2026's holidays, so 1 January counts here.
+    assert clock.add_working_days(_utc("2026-12-23 10:00"), 5, CHRISTMAS) == _utc(
+        "2027-01-01 10:00"
+    )
+    assert clock.add_working_days(_utc("2026-12-23 10:00"), 5, LONDON) == _utc("2026-12-30 10:00")

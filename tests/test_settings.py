@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from temporal_client.settings import (
     SettingsError,
     format_intervals,
     format_office_hours,
+    parse_holidays,
     parse_intervals,
     parse_office_hours,
     parse_retro_due,
@@ -101,10 +102,34 @@ def test_the_settings_defaults_are_the_models_written_as_text() -> None:
     assert fields["incident_retro_due"].default == "sev1=3d,sev2=5wd,sev3=5wd"
     assert fields["incident_dm_reminder_interval"].default == "30m"
     assert fields["incident_statuspage_reminder"].default == "sev1=30m,sev2=1h"
+    assert fields["incident_holidays"].default == "GB-ENG"
     defaults = Settings.model_construct().policy()
-    # New incidents get the status page cadence; the field's own default (none) is for
-    # incidents begun before it existed.
+    # New incidents get the status page cadence and England's bank holidays; the fields' own
+    # defaults (none) are for incidents begun before they existed.
     cadence = {Severity.SEV1: timedelta(minutes=30), Severity.SEV2: timedelta(hours=1)}
-    assert defaults == Policy(statuspage_reminder=cadence)
+    holidays = parse_holidays("GB-ENG", date.today())
+    assert date(date.today().year, 12, 25) in holidays
+    office_hours = OfficeHours(holidays=holidays)
+    assert defaults == Policy(statuspage_reminder=cadence, office_hours=office_hours)
     assert format_intervals({Severity.SEV1: timedelta(hours=1, minutes=30)}) == "sev1=1h30m"
     assert format_office_hours(OfficeHours(weekdays=[5])) == "Sat 09:00-17:30 Europe/London"
+
+
+def test_holidays_come_from_the_calendar_named_and_a_bad_one_is_one_sentence() -> None:
+    december = date(2026, 12, 1)
+    england = parse_holidays("GB-ENG", december)
+    assert [d for d in england if d.month == 12 and d.year == 2026] == [
+        date(2026, 12, 25),
+        date(2026, 12, 26),
+        date(2026, 12, 28),  # Boxing Day falls on a Saturday: observed on the Monday
+    ]
+    assert date(2027, 1, 1) in england  # next year's too: a retro due after New Year
+    assert date(2026, 11, 30) in parse_holidays("GB-SCT", december)  # St Andrew's Day
+    assert date(2026, 11, 30) not in england
+    assert parse_holidays("", december) == []
+    with pytest.raises(SettingsError) as raised:
+        parse_holidays("Narnia", december)
+    assert str(raised.value) == (
+        "INCIDENT_HOLIDAYS: 'Narnia' is not a calendar the holidays package knows "
+        "(a country code and optional subdivision, like GB-ENG or GB-SCT)."
+    )

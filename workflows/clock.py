@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from workflows.model import OfficeHours
@@ -42,9 +42,14 @@ def _local(moment: datetime, hours: OfficeHours) -> datetime:
     return moment.astimezone(ZoneInfo(hours.timezone))
 
 
+def is_working_day(day: date, hours: OfficeHours) -> bool:
+    """One of the office's weekdays and no holiday."""
+    return day.weekday() in hours.weekdays and day not in hours.holidays
+
+
 def in_office_hours(moment: datetime, hours: OfficeHours) -> bool:
     local = _local(moment, hours)
-    return local.weekday() in hours.weekdays and hours.opens <= local.time() < hours.closes
+    return is_working_day(local.date(), hours) and hours.opens <= local.time() < hours.closes
 
 
 def next_office_time(moment: datetime, hours: OfficeHours) -> datetime:
@@ -55,19 +60,19 @@ def next_office_time(moment: datetime, hours: OfficeHours) -> datetime:
     day = local.date()
     if local.time() >= hours.opens:
         day += timedelta(days=1)
-    while day.weekday() not in hours.weekdays:
+    while not is_working_day(day, hours):
         day += timedelta(days=1)
     opening = datetime.combine(day, hours.opens, tzinfo=ZoneInfo(hours.timezone))
     return opening.astimezone(moment.tzinfo)
 
 
 def add_working_days(moment: datetime, days: int, hours: OfficeHours) -> datetime:
-    """The same local time ``days`` working days later (weekends skipped)."""
+    """The same local time ``days`` working days later (weekends and holidays skipped)."""
     local = _local(moment, hours)
     added = 0
     while added < days:
         local += timedelta(days=1)
-        if local.weekday() in hours.weekdays:
+        if is_working_day(local.date(), hours):
             added += 1
     # Recombine from the wall-clock time so a DST change keeps the local hour.
     wall = datetime.combine(local.date(), local.time(), tzinfo=ZoneInfo(hours.timezone))

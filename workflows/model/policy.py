@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Literal
 
 from pydantic import Field, JsonValue
@@ -20,6 +20,11 @@ class OfficeHours(Model):
     opens: time = time(9, 0)
     closes: time = time(17, 30)
     timezone: str = "Europe/London"
+    holidays: list[date] = Field(
+        default=[],
+        description="days off (bank holidays): no office hours and not working days; recorded "
+        "when the incident starts, so a newer calendar never changes how it replays",
+    )
 
 
 class RetroDue(Model):
