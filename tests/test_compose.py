@@ -92,7 +92,7 @@ def _packages() -> list[str]:
 def test_a_plain_install_has_every_package() -> None:
     """The image installs with `pip install .`: every folder of code must be a package it finds
     (a subpackage left out, or one without __init__.py, is missing from the image)."""
-    import setuptools
+    import setuptools  # type: ignore[import-untyped]
 
     roots = _packages()
     found = set(setuptools.find_packages(where=str(ROOT), include=_package_patterns()))
