@@ -307,6 +307,13 @@ def retro(
     action: Annotated[
         list[str] | None, typer.Option("--action", help="An action agreed (repeatable).")
     ] = None,
+    owner: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--owner",
+            help="Who owns each action, in order: a GitHub login, or - for none (repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """Lead or DM: close a resolved incident with retro notes, or skip the retro with a reason."""
     from temporal_client.client import CommandError
@@ -316,6 +323,9 @@ def retro(
         raise CommandError("Give either --notes N or --skip --reason R.")
     if skip and not reason:
         raise CommandError("Say why the retro is skipped with --reason R.")
+    owners = [login.removeprefix("@") if login != "-" else "" for login in owner or []]
+    if owners and len(owners) != len(action or []):
+        raise CommandError("Give one --owner per --action, in order (- for none), or no --owner.")
     send(
         ctx,
         incident_id,
@@ -324,6 +334,7 @@ def retro(
         notes=notes,
         skip_reason=reason if skip else None,
         actions=action or [],
+        action_owners=owners,
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from githubkit import GitHub, TokenAuthStrategy
 from githubkit.utils import UNSET
-from pydantic import Field, SecretStr
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -39,20 +39,16 @@ from workflows.destinations.github import (
 
 ISSUES_PER_PAGE = 100
 ISSUE_PAGES_SEARCHED = 3  # an action's issue is found among the repository's 300 newest
-REPO_PATTERN = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
 
 
 class GitHubSettings(BaseSettings):
-    """The GitHub destination's settings; an unset repository switches its part off."""
+    """How the worker reaches GitHub. Where retros and actions go is the incident's policy
+    (``GitHubOptions`` in ``workflows/destinations/github.py``), recorded when it starts."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     github_token: SecretStr | None = None
     github_api_url: str = github_api.DEFAULT_API_URL
-    incident_retro_repo: str | None = Field(default=None, pattern=REPO_PATTERN)
-    incident_retro_path: str = "incident_retros"
-    incident_actions_repo: str | None = Field(default=None, pattern=REPO_PATTERN)
-    incident_security_retro_repo: str | None = Field(default=None, pattern=REPO_PATTERN)
 
 
 class GitHubRetros:
@@ -252,33 +248,42 @@ class GitHubRetros:
 
 
 class GitHubActivities:
-    """The two GitHub activities, each delegating to the transport."""
+    """The two GitHub activities, each delegating to the transport. Without one (no token),
+    each says so in one sentence, recorded in the incident's timeline."""
 
-    def __init__(self, github: GitHubRetros) -> None:
+    def __init__(self, github: GitHubRetros | None) -> None:
         self._github = github
 
     @activity.defn(name=PUBLISH_RETRO_ACTIVITY)
     async def publish_retro_pull_request(self, req: RetroPullRequest) -> RetroPullRequestRef:
-        return await self._github.publish_retro(req)
+        return await self._connected(req.repo).publish_retro(req)
 
     @activity.defn(name=OPEN_ACTION_ACTIVITY)
     async def open_action_issue(self, req: ActionIssue) -> ActionIssueRef:
-        return await self._github.open_action(req)
+        return await self._connected(req.repo).open_action(req)
+
+    def _connected(self, repo: str) -> GitHubRetros:
+        if self._github is None:
+            raise ApplicationError(
+                f"GITHUB_TOKEN is not set on the worker, so nothing can go to {repo}.",
+                non_retryable=True,
+            )
+        return self._github
 
     def all(self) -> Sequence[Callable[..., Any]]:
         return [self.publish_retro_pull_request, self.open_action_issue]
 
 
 def github_activities(settings: GitHubSettings) -> list[Callable[..., Any]]:
-    """The GitHub activities to register; none without a token or without any repository."""
-    repos = (
-        settings.incident_retro_repo,
-        settings.incident_actions_repo,
-        settings.incident_security_retro_repo,
-    )
-    if settings.github_token is None or not any(repos):
-        return []
+    """The GitHub activities, connected when ``GITHUB_TOKEN`` is set."""
+    if settings.github_token is None:
+        return list(GitHubActivities(None).all())
     github = GitHubRetros.connect(
         token=settings.github_token.get_secret_value(), base_url=settings.github_api_url
     )
     return list(GitHubActivities(github).all())
+
+
+def activities(_settings: object) -> list[Callable[..., Any]]:
+    """What the worker registers for this destination (``Delivery.activities_module``)."""
+    return github_activities(GitHubSettings())

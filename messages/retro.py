@@ -24,7 +24,9 @@ SHORT_TITLE_MAX = 40
 
 # What a retro reads: transitions, updates, handovers, status page posts, escalations.
 # Plain reminders and nudges are left out; escalations are the reminders that mattered.
-_LEFT_OUT = frozenset({EntryKind.REMINDER, EntryKind.RETRO_DUE, EntryKind.CHANNEL})
+_LEFT_OUT = frozenset(
+    {EntryKind.REMINDER, EntryKind.RETRO_DUE, EntryKind.CHANNEL, EntryKind.LINKED}
+)
 _MARK = re.compile(r"^(cause|action)\s*:\s*", re.IGNORECASE)
 
 

@@ -324,17 +324,21 @@ async def test_a_rate_limit_waits_as_long_as_github_said(github: GitHubStandIn, 
 # --- Settings and the activities as Temporal runs them ------------------------------------------
 
 
-def test_no_activities_without_a_token_or_a_repository(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GITHUB_TOKEN", "INCIDENT_RETRO_REPO", "INCIDENT_ACTIONS_REPO"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("INCIDENT_SECURITY_RETRO_REPO", raising=False)
-    assert GitHubSettings(_env_file=None).incident_retro_path == "incident_retros"
-    assert github_activities(GitHubSettings(_env_file=None, github_token=TOKEN)) == []
-    assert github_activities(GitHubSettings(_env_file=None, incident_retro_repo=DOCS)) == []
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.setenv("INCIDENT_ACTIONS_REPO", ACTIONS)
-    names = [f.__name__ for f in github_activities(GitHubSettings(_env_file=None))]
-    assert names == ["publish_retro_pull_request", "open_action_issue"]
+async def test_without_a_token_each_activity_says_so_in_one_sentence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    publish, open_issue = github_activities(GitHubSettings(_env_file=None))
+    with pytest.raises(ApplicationError) as raised:
+        await ActivityEnvironment().run(publish, retro(1))
+    assert raised.value.non_retryable
+    assert str(raised.value) == (
+        f"GITHUB_TOKEN is not set on the worker, so nothing can go to {DOCS}."
+    )
+    assert [f.__name__ for f in (publish, open_issue)] == [
+        "publish_retro_pull_request",
+        "open_action_issue",
+    ]
 
 
 @workflow.defn(sandboxed=False)

@@ -32,22 +32,17 @@ def test_retro_doc_writes_the_draft_named_after_the_day_and_title(cli: Cli, tmp_
     cli.ok("update", incident_id, "cause: image resizing saturated the CPU", as_user=LEAD)
     cli.ok("update", incident_id, "action: cache resized images", as_user=LEAD)
     cli.ok("resolve", incident_id, "--summary", "Cache enabled", as_user=DM1)
-    closing = cli.ok(
-        "retro",
-        incident_id,
-        "--notes",
-        "Resizing ran on every request",
-        "--action",
-        "Resize images at upload",
-        "--action",
-        "Alert on CPU above 90%",
-        as_user=DM1,
-    )
+    retro = ["retro", incident_id, "--notes", "Resizing ran on every request"]
+    agreed = ["--action", "Resize images at upload", "--action", "Alert on CPU above 90%"]
+    refused = cli.refused(*retro, *agreed, "--owner", "octo-lead", as_user=DM1)
+    assert refused == "Give one --owner per --action, in order (- for none), or no --owner."
+    closing = cli.ok(*retro, *agreed, "--owner", "@octo-lead", "--owner", "-", as_user=DM1)
     assert closing.endswith("Actions:\n- Resize images at upload\n- Alert on CPU above 90%\n")
     assert cli.show(incident_id)["retro_actions"] == [
         "Resize images at upload",
         "Alert on CPU above 90%",
     ]
+    assert cli.show(incident_id)["retro_action_owners"] == ["octo-lead", ""]
 
     printed = json.loads(cli.ok("--json", "retro-doc", incident_id, "--out", str(tmp_path)))
     path = Path(printed["path"])

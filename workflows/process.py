@@ -96,8 +96,7 @@ class Incident:
         for entry in new_entries:
             self.reminders.follow(entry)
             for kind in FOLLOWING_THE_TIMELINE:
-                effect = kind.follows(view, entry)
-                if effect is not None:
+                for effect in kind.follows(view, entry):
                     keyed = effect.model_copy(update={"key": self.outbox.next_key()})
                     self.outbox.issue(cast(Effect, keyed))  # one of EFFECT_TYPES
 
@@ -304,7 +303,10 @@ class Incident:
         link = effect.delivered(result)
         if link is not None:
             s.links[link.label] = link.url
-            self.record(now, "incident-bot", EntryKind.LINKED, say.linked(link.label, link.url))
+            text = say.linked(link.label, link.url)
+            self.record(now, "incident-bot", EntryKind.LINKED, text)
+            if s.status is not Status.CLOSED:  # a closed incident's channel may be archived
+                self.notices.to_channel(NoticeKind.TRANSITION, text)
         self.follow_timeline()
 
     def effect_failed(self, effect: Effect, reason: str, now: datetime) -> None:

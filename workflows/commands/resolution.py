@@ -96,6 +96,7 @@ def retro(incident: Incident, cmd: Retro, now: datetime) -> str:
     s.status, s.closed_at = Status.CLOSED, now
     s.retro_notes, s.retro_skipped_reason = cmd.notes, cmd.skip_reason
     s.retro_actions = list(cmd.actions)
+    s.retro_action_owners = list(cmd.action_owners)
     s.timers.clear()
     text = say.closed(cmd.actor, s, cmd.notes, cmd.skip_reason)
     incident.record(now, cmd.actor, EntryKind.CLOSED, text)

@@ -1,4 +1,13 @@
-"""What the workflow asks GitHub for: the retro as a pull request, each action as an issue.
+"""GitHub, a destination: the retro as a pull request to the docs repository, each action of
+the retro as an issue in the actions repository.
+
+It acts on its own as the timeline grows: at resolution the draft goes up as a pull request
+(``INCIDENT_RETRO_REPO``, at ``INCIDENT_RETRO_PATH/YYYY-MM-DD_short-title.md``); when the retro
+closes the incident the same file is updated with its notes and one issue is opened per action
+(``INCIDENT_ACTIONS_REPO``). A security incident's retro goes only to a private repository
+(``INCIDENT_SECURITY_RETRO_REPO`` if set, else the retro repository if it is private); the
+activity refuses a public one before it writes anything. Off (for incidents begun before the
+settings were given, too) when no repository is set.
 
     RetroPullRequest(key="inc-2026-12-01-cdn/17", incident_id="inc-2026-12-01-cdn",
                      repo="wellcomecollection/docs",
@@ -11,11 +20,18 @@ Pure models only: this module runs in Temporal's workflow sandbox. The I/O is in
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Self
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
 from workflows.model.basics import Model
+from workflows.model.delivery import Delivery, IncidentView, Link
+from workflows.model.policy import setting
+
+if TYPE_CHECKING:
+    from workflows.model.state import TimelineEntry
 
 PUBLISH_RETRO_ACTIVITY: Final = "publish_retro_pull_request"
 OPEN_ACTION_ACTIVITY: Final = "open_action_issue"
@@ -45,11 +61,46 @@ def _branch_of(fields: dict[str, Any]) -> str:
     return retro_branch(str(fields.get("incident_id", "")))
 
 
-class RetroPullRequest(Model):
+class GitHubOptions(Model):
+    """Where retros and actions go, recorded in an incident's policy when it starts."""
+
+    retro_repo: str = Field(
+        default="", json_schema_extra=setting("INCIDENT_RETRO_REPO", default="")
+    )
+    retro_path: str = Field(
+        default="incident_retros",
+        json_schema_extra=setting("INCIDENT_RETRO_PATH", default="incident_retros"),
+    )
+    actions_repo: str = Field(
+        default="", json_schema_extra=setting("INCIDENT_ACTIONS_REPO", default="")
+    )
+    security_retro_repo: str = Field(
+        default="", json_schema_extra=setting("INCIDENT_SECURITY_RETRO_REPO", default="")
+    )
+
+
+def _options(incident: IncidentView) -> GitHubOptions | None:
+    options = RetroPullRequest.options_in(incident.policy)
+    return options if isinstance(options, GitHubOptions) else None
+
+
+class RetroPullRequestRef(Model):
+    number: int
+    url: str
+    path: str
+    branch: str
+
+
+class RetroPullRequest(Delivery):
     """The retro draft as one file on the incident's own branch, proposed by one pull request.
 
     A later request with the same incident (new notes) updates the same file in the same PR.
     """
+
+    activity: ClassVar[str] = PUBLISH_RETRO_ACTIVITY
+    result: ClassVar[type[Model] | None] = RetroPullRequestRef
+    activities_module: ClassVar[str | None] = "activities.github"
+    options: ClassVar[type[Model] | None] = GitHubOptions
 
     kind_of_effect: Literal["github_retro"] = "github_retro"
     key: str = Field(description="unique per delivery; delivery is idempotent on it")
@@ -69,16 +120,63 @@ class RetroPullRequest(Model):
         description="an earlier run's delivery was cut short: look for it before doing it again",
     )
 
+    def lane(self) -> str:
+        return f"github:{self.repo}"
 
-class RetroPullRequestRef(Model):
+    def supersedes(self, older: Delivery) -> bool:
+        # The file holds the newest draft; an older one not yet sent would only be overwritten.
+        return isinstance(older, RetroPullRequest) and older.incident_id == self.incident_id
+
+    def delivered(self, result: Model | None) -> Link | None:
+        if not isinstance(result, RetroPullRequestRef):
+            return None
+        return Link(label=f"Retro pull request #{result.number}", url=result.url)
+
+    @classmethod
+    def follows(cls, incident: IncidentView, entry: TimelineEntry) -> Sequence[Self]:
+        """At resolution the draft; when the retro closes the incident, the retro as held."""
+        from messages import sentences as say
+        from messages.retro import retro_draft, retro_file_name
+        from workflows.model.state import EntryKind
+
+        options = _options(incident)
+        if options is None or entry.kind not in (EntryKind.RESOLVED, EntryKind.CLOSED):
+            return ()
+        s = incident.state
+        if entry.kind is EntryKind.CLOSED and s.retro_notes is None:
+            return ()  # closed without a retro: the draft stays as it was
+        repo = options.retro_repo
+        if s.security and options.security_retro_repo:
+            repo = options.security_retro_repo
+        if not repo:
+            return ()
+        zone = ZoneInfo(incident.policy.office_hours.timezone)
+        path = f"{options.retro_path.strip('/')}/{retro_file_name(s, zone)}"
+        return (
+            cls(
+                key="",
+                incident_id=s.id,
+                repo=repo,
+                path=path,
+                title=say.retro_pull_request_title(s),
+                body=retro_draft(s, incident.timeline, zone=zone),
+                description=say.retro_pull_request_description(s),
+                private_only=s.security,
+            ),
+        )
+
+
+class ActionIssueRef(Model):
     number: int
     url: str
-    path: str
-    branch: str
 
 
-class ActionIssue(Model):
+class ActionIssue(Delivery):
     """One action from the retro, as one issue in the actions repository."""
+
+    activity: ClassVar[str] = OPEN_ACTION_ACTIVITY
+    result: ClassVar[type[Model] | None] = ActionIssueRef
+    activities_module: ClassVar[str | None] = "activities.github"
 
     kind_of_effect: Literal["github_action"] = "github_action"
     key: str = Field(description="unique per action; the issue body carries it in a marker")
@@ -92,7 +190,37 @@ class ActionIssue(Model):
         description="an earlier run's delivery was cut short: look for it before doing it again",
     )
 
+    def lane(self) -> str:
+        return f"github:{self.repo}"
 
-class ActionIssueRef(Model):
-    number: int
-    url: str
+    def delivered(self, result: Model | None) -> Link | None:
+        if not isinstance(result, ActionIssueRef):
+            return None
+        return Link(label=f"Action #{result.number}", url=result.url)
+
+    @classmethod
+    def follows(cls, incident: IncidentView, entry: TimelineEntry) -> Sequence[Self]:
+        """When the retro closes the incident: one issue per action agreed. Never for a
+        security incident: issues would tell the public what was found."""
+        from messages import sentences as say
+        from workflows.model.state import EntryKind
+
+        options = _options(incident)
+        s = incident.state
+        if options is None or not options.actions_repo or s.security:
+            return ()
+        if entry.kind is not EntryKind.CLOSED:
+            return ()
+        retro = s.links.get(next((k for k in s.links if k.startswith("Retro pull")), ""), None)
+        owners = [*s.retro_action_owners, *[""] * len(s.retro_actions)]
+        return tuple(
+            cls(
+                key="",
+                incident_id=s.id,
+                repo=options.actions_repo,
+                title=action,
+                body=say.action_issue_body(s, action, retro),
+                owner=owner or None,
+            )
+            for action, owner in zip(s.retro_actions, owners, strict=False)
+        )

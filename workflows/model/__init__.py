@@ -42,6 +42,7 @@ from workflows.model.commands import (
     SetCriteria,
     Snooze,
 )
+from workflows.model.delivery import Delivery, IncidentView, Link
 from workflows.model.effects import (
     EFFECT_TYPES,
     FOLLOWING_THE_TIMELINE,
@@ -53,11 +54,8 @@ from workflows.model.effects import (
     Audience,
     ChannelRef,
     ChannelRequest,
-    Delivery,
     Effect,
     IncidentBrief,
-    IncidentView,
-    Link,
     Notice,
     NoticeKind,
     PostedRef,

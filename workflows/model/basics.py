@@ -83,6 +83,8 @@ User = Annotated[str, AfterValidator(parse_user)]
 Title = Annotated[str, Field(max_length=TITLE_MAX), AfterValidator(_one_line)]
 Text = Annotated[str, Field(max_length=TEXT_MAX), AfterValidator(_one_line)]
 Reason = Annotated[str, Field(max_length=REASON_MAX), AfterValidator(_one_line)]
+# A GitHub login (``octocat``), or empty for none; GitHub allows 39 of these characters.
+GitHubLogin = Annotated[str, Field(pattern=r"^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))?$")]
 
 
 class Model(BaseModel):

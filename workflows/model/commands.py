@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from workflows.model.basics import (
+    GitHubLogin,
     Model,
     Reason,
     Severity,
@@ -101,9 +102,16 @@ class Retro(Command):
     notes: Text | None = None
     skip_reason: Reason | None = None
     actions: list[Text] = Field(default=[], max_length=50)
+    action_owners: list[GitHubLogin] = Field(
+        default=[],
+        max_length=50,
+        description="the owner of each action, in order (a GitHub login; empty for none)",
+    )
 
     @model_validator(mode="after")
     def _notes_or_skip(self) -> Retro:
         if (self.notes is None) == (self.skip_reason is None):
             raise ValueError("give either retro notes or a reason to skip the retro, not both")
+        if self.action_owners and len(self.action_owners) != len(self.actions):
+            raise ValueError("give one owner per action (- for none), or no owners")
         return self

@@ -1,25 +1,21 @@
-"""What the workflow asks the activities to deliver: messages, channels, status page posts.
+"""What the workflow asks the activities to deliver: messages, channels, status page posts,
+and the destinations of ``workflows/destinations/``; ``Effect`` is every kind of them.
 
-Each kind of effect declares its destination on its own class (:class:`Delivery`): the activity
-that delivers it, that activity's result, the lane it queues in, what it makes stale, what to
-link to once delivered and, for a destination that follows the timeline, when it is issued. A
-new destination is one module of such a class (``workflows/destinations/``), its member in
-``Effect`` below, and its activity in ``activities/``.
+Each kind declares its own destination (``workflows/model/delivery.py``). A new destination is
+its module in ``workflows/destinations/``, its member in ``Effect`` below, and its activities in
+``activities/``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Self, get_args
+from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import Field
 
+from workflows.destinations.github import ActionIssue, RetroPullRequest
 from workflows.model.basics import Model, Severity, Status, StatusPageImpact, StatusPageStatus
-
-if TYPE_CHECKING:
-    from workflows.model.policy import Policy
-    from workflows.model.state import IncidentState, TimelineEntry
+from workflows.model.delivery import Delivery
 
 # The lanes of the built-in destinations (a lane per destination: workflows/lanes.py).
 INCIDENT_CHANNEL = "incident-channel"
@@ -34,70 +30,6 @@ class ActivityName(StrEnum):
     OPEN_CHANNEL = "open_incident_channel"
     DELIVER = "deliver_notice"
     STATUSPAGE = "post_status_page"
-
-
-class Link(Model):
-    """Where people find what a destination made (a pull request, a page): `show` lists it."""
-
-    label: str
-    url: str
-
-
-@dataclass(frozen=True)
-class IncidentView:
-    """What a destination that follows the timeline may read to decide (never change)."""
-
-    state: IncidentState
-    timeline: list[TimelineEntry]
-    policy: Policy
-
-
-class Delivery(Model):
-    """The base of every effect: how it reaches its destination.
-
-    Subclasses set ``activity`` (its registered name) and ``result`` (the type that activity
-    returns), and define ``lane``. The rest is optional.
-    """
-
-    activity: ClassVar[str]
-    result: ClassVar[type[Model] | None] = None
-    # Where the worker finds its activities: a module with ``activities(settings)``. None for
-    # the built-in destinations, which the worker makes itself.
-    activities_module: ClassVar[str | None] = None
-    # Its settings (fields that name them with ``setting()``), recorded in the incident's
-    # policy when it starts, under the effect's ``kind_of_effect``. None: it has none.
-    options: ClassVar[type[Model] | None] = None
-
-    def lane(self) -> str:
-        """The queue it waits in: one per destination (a channel, a person, a repository)."""
-        raise NotImplementedError
-
-    @classmethod
-    def destination_name(cls) -> str:
-        """Its ``kind_of_effect``: how it is told apart in the outbox, and its options' key."""
-        return str(cls.model_fields["kind_of_effect"].default)
-
-    @classmethod
-    def options_in(cls, policy: Policy) -> Model | None:
-        """Its options as recorded when the incident started; None when it was off then."""
-        recorded = policy.destinations.get(cls.destination_name())
-        if cls.options is None or recorded is None:
-            return None
-        return cls.options.model_validate(recorded)
-
-    def supersedes(self, older: Delivery) -> bool:
-        """True when this makes ``older``, queued in the same lane and undelivered, stale."""
-        return False
-
-    def delivered(self, result: Model | None) -> Link | None:
-        """What people should find once it is delivered; None when nothing to link to."""
-        return None
-
-    @classmethod
-    def follows(cls, incident: IncidentView, entry: TimelineEntry) -> Self | None:
-        """The effect a timeline entry calls for (its ``key`` is filled in when issued); only
-        destinations that act on their own, rather than on a command's say, define it."""
-        return None
 
 
 # --- Messages the workflow asks the activities to deliver ---------------------------------------
@@ -269,7 +201,10 @@ class StatusPagePost(Delivery):
         )  # the page shows the newest state; a burst of stale posts helps nobody
 
 
-Effect = Annotated[Notice | ChannelRequest | StatusPagePost, Field(discriminator="kind_of_effect")]
+Effect = Annotated[
+    Notice | ChannelRequest | StatusPagePost | RetroPullRequest | ActionIssue,
+    Field(discriminator="kind_of_effect"),
+]
 
 # Every kind of effect, and those that issue effects on their own as the timeline grows.
 EFFECT_TYPES: tuple[type[Delivery], ...] = get_args(get_args(Effect)[0])

@@ -91,6 +91,9 @@ class IncidentState(Model):
     retro_notes: str | None = None
     retro_skipped_reason: str | None = None
     retro_actions: list[str] = []
+    retro_action_owners: list[str] = Field(
+        default=[], description="who owns each action (a GitHub login, or empty), in order"
+    )
     statuspage_incident_id: str | None = None
     statuspage_status: StatusPageStatus | None = None
     created_at: datetime

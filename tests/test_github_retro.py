@@ -1,0 +1,192 @@
+"""The retro lands in the docs repository: real IncidentWorkflows on the time-skipping server,
+the worker built as `incident worker` builds it (the GitHub activities found through the
+destination's ``activities_module``), githubkit talking HTTP to the local GitHub stand-in.
+
+Also the proof of README's "Changing it" for a destination: GitHub was added as its module
+(workflows/destinations/github.py), its two members of ``Effect`` and its activities
+(activities/github.py, with activities/github_api.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from activities.delivery import IncidentActivities
+from messages.terminal import show_text
+from temporal_client.settings import Settings
+from tests.people import DM, LEAD
+from tests.standins.common import Fault
+from tests.standins.github import GitHubStandIn
+from tests.support import PROXIES
+from tests.test_workflow import (
+    POLICY,
+    Desk,
+    RecordingMessenger,
+    RecordingStatusPage,
+    assert_each_delivered_once,
+    state_of,
+    timeline_of,
+)
+from worker import build_worker
+from workflows.destinations.github import GitHubOptions, RetroPullRequest
+from workflows.model import (
+    Action,
+    Audience,
+    EntryKind,
+    NoticeKind,
+    Policy,
+    ProgressUpdate,
+    Resolve,
+    Retro,
+)
+
+TOKEN = "ghs-stand-in"
+DOCS, PRIVATE_DOCS, ACTIONS = "wellcome/docs", "wellcome/security-retros", "wellcome/platform"
+
+
+@pytest.fixture(autouse=True)
+def github_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXIES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+
+
+@pytest_asyncio.fixture
+async def github(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[GitHubStandIn]:
+    stand_in = GitHubStandIn(token=TOKEN)
+    stand_in.add_repo(DOCS, files={"README.md": "# Docs\n"})
+    stand_in.add_repo(PRIVATE_DOCS, private=True)
+    stand_in.add_repo(ACTIONS, collaborators={"octo-lead"})
+    await stand_in.start()
+    monkeypatch.setenv("GITHUB_API_URL", stand_in.url)
+    yield stand_in
+    await stand_in.stop()
+
+
+@pytest_asyncio.fixture
+async def desk(time_env: WorkflowEnvironment, github: GitHubStandIn) -> AsyncIterator[Desk]:
+    slack, status_page = RecordingMessenger(), RecordingStatusPage()
+    settings = Settings(_env_file=None, temporal_task_queue=f"incidents-{uuid.uuid4()}")
+    activities = IncidentActivities(messenger=slack, status_page=status_page)
+    async with build_worker(time_env.client, settings, activities=activities):
+        test_desk = Desk(time_env, settings.temporal_task_queue, slack, status_page)
+        try:
+            yield test_desk
+        finally:
+            await test_desk.close()
+    assert_each_delivered_once(slack)
+
+
+def with_github(**options: str) -> Policy:
+    recorded = GitHubOptions(retro_repo=DOCS, actions_repo=ACTIONS, **options).model_dump()
+    return POLICY.model_copy(
+        update={"destinations": {RetroPullRequest.destination_name(): recorded}}
+    )
+
+
+async def resolve(desk: Desk, **open_options: object) -> str:
+    handle = await desk.open(**open_options)  # type: ignore[arg-type]
+    update = ProgressUpdate(actor=LEAD, text="cause: a bad CDN rule; rolled back")
+    await desk.send(handle, Action.UPDATE, update)
+    await desk.send(handle, Action.RESOLVE, Resolve(actor=DM, summary="CDN purge fixed it"))
+    return handle.id
+
+
+async def test_the_draft_goes_up_at_resolution_and_the_retro_updates_it_and_opens_the_actions(
+    desk: Desk, github: GitHubStandIn
+) -> None:
+    handle = await desk.open(policy=with_github())
+    await desk.send(handle, Action.UPDATE, ProgressUpdate(actor=LEAD, text="cause: a bad rule"))
+    await desk.send(handle, Action.RESOLVE, Resolve(actor=DM, summary="CDN purge fixed it"))
+
+    docs = github.repos[DOCS]
+    [pull] = docs.pulls
+    state = await state_of(handle)
+    branch = f"incident-retro/{handle.id}"
+    [path] = [p for p in docs.files(branch) if p.startswith("incident_retros/")]
+    assert path.endswith("_search-api-returns-500s.md")
+    draft = docs.files(branch)[path]
+    assert draft.startswith("# Incident retro - Search API returns 500s\n")
+    assert "- a bad rule" in draft  # the cause marked in an update
+    assert state.links == {f"Retro pull request #{pull['number']}": pull["html_url"]}
+    [linked] = await timeline_of(handle, EntryKind.LINKED)
+    assert linked.text == f"Retro pull request #{pull['number']}: {pull['html_url']}"
+    said = [d.notice.text for d in desk.slack.received(handle.id, NoticeKind.TRANSITION)]
+    assert linked.text in said  # and in the incident's channel
+
+    retro = Retro(
+        actor=DM,
+        notes="Rules are now reviewed",
+        actions=["Alarm on CDN 5xx", "Review the rule process"],
+        action_owners=["octo-lead", ""],
+    )
+    await desk.send(handle, Action.RETRO, retro)
+    await desk.sleep(timedelta(seconds=5))
+
+    assert len(docs.pulls) == 1  # the same pull request, its file updated
+    held = docs.files(branch)[path]
+    assert "- Rules are now reviewed" in held and "- [ ] Alarm on CDN 5xx" in held
+    issues = github.repos[ACTIONS].real_issues()
+    assert [(i["title"], [a["login"] for a in i["assignees"]]) for i in issues] == [
+        ("Alarm on CDN 5xx", ["octo-lead"]),
+        ("Review the rule process", []),
+    ]
+    assert all(pull["html_url"] in i["body"] for i in issues)
+    shown = show_text(await state_of(handle))
+    for issue in issues:
+        assert f"Action #{issue['number']}:" in shown
+        assert issue["html_url"] in shown
+
+
+async def test_a_security_retro_never_reaches_a_public_repository(
+    desk: Desk, github: GitHubStandIn
+) -> None:
+    incident = await resolve(desk, policy=with_github(), security=True)
+    handle = desk.handles[-1]
+    docs = github.repos[DOCS]
+    assert (docs.pulls, sorted(docs.branches)) == ([], ["main"])  # nothing written
+    [failed] = await timeline_of(handle, EntryKind.DELIVERY_FAILED)
+    assert failed.text.endswith(
+        f"A security incident's retro never goes to a public repository, and {DOCS} is public."
+    )
+    assert incident in failed.text
+
+    # With a private repository named for them, security retros go there.
+    private = with_github(security_retro_repo=PRIVATE_DOCS)
+    await resolve(desk, policy=private, security=True)
+    assert len(github.repos[PRIVATE_DOCS].pulls) == 1
+    assert github.repos[DOCS].pulls == []
+
+
+async def test_faults_while_publishing_still_make_one_pull_request_and_one_file(
+    desk: Desk, github: GitHubStandIn
+) -> None:
+    github.inject("create_pull", Fault.DROP_AFTER)
+    github.inject("put_contents", Fault.SERVER_ERROR)
+    await resolve(desk, policy=with_github())
+    await desk.sleep(timedelta(minutes=1))  # the retries' backoff
+    handle = desk.handles[-1]
+    docs = github.repos[DOCS]
+    assert len(docs.pulls) == 1
+    assert [len(github.calls(w)) for w in ("create_ref", "put_contents", "create_pull")] == [
+        1,
+        1,
+        1,
+    ]
+    assert len((await state_of(handle)).links) == 1
+
+
+async def test_without_settings_nothing_goes_to_github(desk: Desk, github: GitHubStandIn) -> None:
+    await resolve(desk)  # an incident whose policy names no repository (or begun before)
+    assert github.requests == []
+    assert not any(
+        d.notice.audience is Audience.INCIDENT_CHANNEL and "pull request" in d.notice.text
+        for d in desk.slack.deliveries
+    )

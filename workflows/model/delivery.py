@@ -1,0 +1,83 @@
+"""How an effect reaches its destination: the base every kind of effect declares it on.
+
+A destination is one :class:`Delivery` subclass: the activity that delivers it, that activity's
+result, the lane it queues in, what it makes stale, what to link to once delivered and, for a
+destination that acts on its own, which timeline entries call for it. The built-in three are in
+``workflows/model/effects.py``; others each have a module in ``workflows/destinations/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Self
+
+from workflows.model.basics import Model
+
+if TYPE_CHECKING:
+    from workflows.model.policy import Policy
+    from workflows.model.state import IncidentState, TimelineEntry
+
+
+class Link(Model):
+    """Where people find what a destination made (a pull request, a page): `show` lists it."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """What a destination that follows the timeline may read to decide (never change)."""
+
+    state: IncidentState
+    timeline: list[TimelineEntry]
+    policy: Policy
+
+
+class Delivery(Model):
+    """The base of every effect: how it reaches its destination.
+
+    Subclasses set ``activity`` (its registered name) and ``result`` (the type that activity
+    returns), and define ``lane``. The rest is optional.
+    """
+
+    activity: ClassVar[str]
+    result: ClassVar[type[Model] | None] = None
+    # Where the worker finds its activities: a module with ``activities(settings)``. None for
+    # the built-in destinations, which the worker makes itself.
+    activities_module: ClassVar[str | None] = None
+    # Its settings (fields that name them with ``setting()``), recorded in the incident's
+    # policy when it starts, under the effect's ``kind_of_effect``. None: it has none.
+    options: ClassVar[type[Model] | None] = None
+
+    def lane(self) -> str:
+        """The queue it waits in: one per destination (a channel, a person, a repository)."""
+        raise NotImplementedError
+
+    @classmethod
+    def destination_name(cls) -> str:
+        """Its ``kind_of_effect``: how it is told apart in the outbox, and its options' key."""
+        return str(cls.model_fields["kind_of_effect"].default)
+
+    @classmethod
+    def options_in(cls, policy: Policy) -> Model | None:
+        """Its options as recorded when the incident started; None when it was off then."""
+        recorded = policy.destinations.get(cls.destination_name())
+        if cls.options is None or recorded is None:
+            return None
+        return cls.options.model_validate(recorded)
+
+    def supersedes(self, older: Delivery) -> bool:
+        """True when this makes ``older``, queued in the same lane and undelivered, stale."""
+        return False
+
+    def delivered(self, result: Model | None) -> Link | None:
+        """What people should find once it is delivered; None when nothing to link to."""
+        return None
+
+    @classmethod
+    def follows(cls, incident: IncidentView, entry: TimelineEntry) -> Sequence[Self]:
+        """The effects a timeline entry calls for (their ``key`` is filled in when issued); only
+        destinations that act on their own, rather than on a command's say, define it."""
+        return ()
