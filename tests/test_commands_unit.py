@@ -49,6 +49,7 @@ from tests.people import DEV, DM, SUE
 from tests.standins.slack import SlackStandIn
 from tests.support import free_port, wait_until_polled
 from tests.test_workflow import RecordingMessenger, RecordingStatusPage
+from workflows.destinations.github import GitHubOptions
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Accept,
@@ -57,6 +58,7 @@ from workflows.model import (
     Handover,
     IncidentStart,
     IncidentState,
+    OfficeHours,
     Policy,
     ProgressUpdate,
     Receipt,
@@ -379,9 +381,14 @@ async def test_a_new_incident_is_named_by_the_day_and_its_title_and_records_the_
     )
     assert (explicit, request_id) == (False, "slack:2")
     cadence = {Severity.SEV1: timedelta(minutes=30), Severity.SEV2: timedelta(hours=1)}
-    assert start.policy == Policy(
-        delivery_managers=[DM], infosec_head="U0SEC", statuspage_reminder=cadence
+    expected = Policy(
+        delivery_managers=[DM],
+        infosec_head="U0SEC",
+        statuspage_reminder=cadence,
+        destinations={"github_retro": GitHubOptions().model_dump()},
     )
+    assert start.policy.model_copy(update={"office_hours": OfficeHours()}) == expected
+    assert date(today()[0].year, 12, 25) in start.policy.office_hours.holidays
 
 
 async def test_a_security_incident_id_says_nothing_of_its_title_and_a_chosen_id_is_kept() -> None:

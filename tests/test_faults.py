@@ -38,8 +38,10 @@ from tests.fault_stack import (
 )
 from tests.people import DM, DM2, HELPER, LEAD
 from tests.standins.common import Fault
+from tests.standins.github import GitHubStandIn
 from tests.standins.slack import BOT_USER
 from tests.support import seconds
+from workflows.destinations.github import GitHubOptions, RetroPullRequest
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Action,
@@ -117,8 +119,8 @@ class Desk:
     landed: dict[str, Counter[EntryKind]] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
 
-    def worker(self, name: str = "worker") -> WorkerProcess:
-        env = stand_in_env(self.slack, self.page)
+    def worker(self, name: str = "worker", **more_env: str) -> WorkerProcess:
+        env = {**stand_in_env(self.slack, self.page), **more_env}
         process = WorkerProcess(self.server.address, self.task_queue, self.log_dir, env, name)
         self.workers.append(process)
         return process
@@ -473,3 +475,71 @@ async def test_one_service_down_holds_back_nothing_of_the_other(desk: Desk) -> N
         slack_seconds_during_page_outage=round(slack_seconds, 2),
         page_seconds_after_it_returned_during_slack_outage=round(page_seconds, 2),
     )
+
+
+async def test_worker_killed_while_writing_to_github_opens_one_pull_request_and_one_issue_each(
+    desk: Desk,
+) -> None:
+    """The retro's pull request is created, and an action's issue too, but the worker dies before
+    GitHub answers either; the next worker's attempts find them instead of opening others."""
+    github = GitHubStandIn(token="ghs-fault-suite")
+    docs = github.add_repo("wellcome/docs")
+    actions = github.add_repo("wellcome/platform")
+    await github.start()
+    try:
+        env = {"GITHUB_TOKEN": github.token, "GITHUB_API_URL": github.url}
+        worker = desk.worker(**env)
+        worker.start()
+        await worker.polling()
+        options = GitHubOptions(retro_repo=docs.full_name, actions_repo=actions.full_name)
+        policy = Policy(
+            delivery_managers=[DM, DM2],
+            office_hours=ALL_HOURS,
+            destinations={RetroPullRequest.destination_name(): options.model_dump()},
+        )
+        handle = await desk.declare("github", policy=policy)
+        await desk.settled()
+
+        pull_held = github.hold("create_pull", applied=True)
+        issue_held = github.hold("create_issue", applied=True)
+        await desk.send(handle, Action.RESOLVE, Resolve(actor=DM, summary="Drill over"))
+        retro = Retro(actor=LEAD, notes="Nothing lost", actions=["Alarm on 5xx", "Runbook"])
+        await desk.send(handle, Action.RETRO, retro)
+        await asyncio.wait_for(
+            asyncio.gather(pull_held.reached.wait(), issue_held.reached.wait()), 30
+        )
+        worker.kill()
+        pull_held.release.set()
+        issue_held.release.set()
+        worker = desk.worker("after", **env)
+        worker.start()
+        await worker.polling()
+
+        state = await desk.settled()
+        await eventually(
+            lambda: _all_linked(handle), timeout=SETTLE_SECONDS, what="the retro and both actions"
+        )
+        assert len(docs.pulls) == 1
+        branch = f"incident-retro/{handle.id}"
+        [retro_file] = [c for p, c in docs.files(branch).items() if p.startswith("incident_ret")]
+        assert "- Nothing lost" in retro_file  # the retro's update reached the same file
+        assert sorted(i["title"] for i in actions.real_issues()) == ["Alarm on 5xx", "Runbook"]
+        writes = {w: len(github.calls(w)) for w in ("create_ref", "create_pull", "create_issue")}
+        assert writes == {"create_ref": 1, "create_pull": 1, "create_issue": 2}
+        await desk.verdict(
+            "worker_killed_while_writing_to_github",
+            faults=2,
+            worker_kills=1,
+            pull_requests=len(docs.pulls),
+            action_issues=len(actions.real_issues()),
+            failed_github_deliveries=sum(s.failed_deliveries for s in state),
+        )
+    finally:
+        for held in github.held:
+            held.release.set()
+        await github.stop()
+
+
+async def _all_linked(handle: Handle) -> bool | None:
+    state = await handle.query(IncidentWorkflow.state)
+    return True if len(state.links) == 3 else None

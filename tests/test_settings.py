@@ -16,6 +16,7 @@ from temporal_client.settings import (
     parse_office_hours,
     parse_retro_due,
 )
+from workflows.destinations.github import GitHubOptions
 from workflows.model import (
     OfficeHours,
     Policy,
@@ -110,7 +111,10 @@ def test_the_settings_defaults_are_the_models_written_as_text() -> None:
     holidays = parse_holidays("GB-ENG", date.today())
     assert date(date.today().year, 12, 25) in holidays
     office_hours = OfficeHours(holidays=holidays)
-    assert defaults == Policy(statuspage_reminder=cadence, office_hours=office_hours)
+    github = {"github_retro": GitHubOptions().model_dump()}  # no repository named: off
+    assert defaults == Policy(
+        statuspage_reminder=cadence, office_hours=office_hours, destinations=github
+    )
     assert format_intervals({Severity.SEV1: timedelta(hours=1, minutes=30)}) == "sev1=1h30m"
     assert format_office_hours(OfficeHours(weekdays=[5])) == "Sat 09:00-17:30 Europe/London"
 

@@ -21,6 +21,7 @@ request that exists, a missing file sha, an empty pull request, an assignee who 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import itertools
@@ -97,11 +98,28 @@ class Repo:
 
 
 @dataclass
+class HeldCall:
+    """The next call of ``method`` waits for ``release`` (a worker killed meanwhile); with
+    ``applied`` it is carried out first, then never answered."""
+
+    method: str
+    applied: bool
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
 class GitHubStandIn(StandIn):
     token: str = "stand-in-token"
     repos: dict[str, Repo] = field(default_factory=dict)
     rate_limit: Literal["primary", "secondary"] = "primary"
     after_apply: Literal["drop", "502"] = "drop"
+    held: list[HeldCall] = field(default_factory=list)
+
+    def hold(self, method: str, *, applied: bool) -> HeldCall:
+        call = HeldCall(method=method, applied=applied)
+        self.held.append(call)
+        return call
 
     def add_repo(
         self,
@@ -156,6 +174,14 @@ class GitHubStandIn(StandIn):
                 return _answer(404, {"message": "Not Found", "documentation_url": DOCS})
             if writes and not repo.writable:
                 return _answer(403, {"message": "Resource not accessible by integration"})
+            held = next((h for h in self.held if h.method == method), None)
+            if held is not None:
+                self.held.remove(held)
+                held.reached.set()
+                if held.applied:
+                    apply(repo, request.match_info, params)
+                await held.release.wait()
+                return drop_connection(request)
             status, body = apply(repo, request.match_info, params)
             if fault is Fault.DROP_AFTER:
                 if self.after_apply == "502":
