@@ -9,6 +9,8 @@ code runs in the workflow and in plain unit tests. The commands are in ``workflo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,6 +22,7 @@ from workflows import rules
 from workflows.commands import COMMANDS
 from workflows.model import (
     Action,
+    Arrival,
     CarriedState,
     ChannelRef,
     ChannelRequest,
@@ -55,6 +58,7 @@ class Patches:
     posts_retro_draft: bool = False  # the retro draft posted at resolution
     keeps_standing_messages: bool = False  # the announcement and summary edited as things change
     delivers_in_lanes: bool = False  # a lane per destination, rather than one effect at a time
+    records_arrival: bool = False  # each command's entries say how it arrived (CLI, Slack, …)
 
 
 class Incident:
@@ -71,6 +75,7 @@ class Incident:
             self.state, policy, self.outbox, keeps_standing=patches.keeps_standing_messages
         )
         self.reminders = Reminders(self.state, policy, self.notices, self.record)
+        self._arrival: Arrival | None = None  # how the command being applied arrived
 
     @property
     def finished(self) -> bool:
@@ -78,7 +83,25 @@ class Incident:
         return s.status is Status.CLOSED or (s.status is Status.DECLINED and s.revisit_at is None)
 
     def record(self, now: datetime, actor: str, kind: EntryKind, text: str) -> None:
-        self.timeline.append(TimelineEntry(at=now, actor=actor, kind=kind, text=text))
+        self.timeline.append(
+            TimelineEntry(at=now, actor=actor, kind=kind, text=text, arrived_via=self._arrival)
+        )
+
+    @contextmanager
+    def _arriving(self, via: Arrival, *, counted: bool = True) -> Iterator[None]:
+        """While a command that arrived ``via`` is applied, every entry it records says so, and
+        (``counted``) the incident counts it. Incidents started before arrivals were recorded
+        replay as they ran: their entries say nothing of it."""
+        if not self.patches.records_arrival:
+            yield
+            return
+        if counted:
+            self.state.arrivals[via] = self.state.arrivals.get(via, 0) + 1
+        self._arrival = via
+        try:
+            yield
+        finally:
+            self._arrival = None
 
     def carried(self) -> CarriedState:
         """Everything the next run needs after continue-as-new."""
@@ -115,12 +138,13 @@ class Incident:
             start.policy,
             patches,
         )
-        if start.declare:
-            incident._declare(start, now)
-        else:
-            incident._report(start, now)
-        if start.security:
-            incident.tell_infosec(start.actor, now)
+        with incident._arriving(start.arrived_via):
+            if start.declare:
+                incident._declare(start, now)
+            else:
+                incident._report(start, now)
+            if start.security:
+                incident.tell_infosec(start.actor, now)
         return incident
 
     def _report(self, start: IncidentStart, now: datetime) -> None:
@@ -215,12 +239,13 @@ class Incident:
             sender = parse_user(sender) if sender else None
         except ValueError:
             sender = None  # not a person we can tell
-        self.record(
-            now,
-            sender or "unknown sender",
-            EntryKind.REFUSED,
-            say.signal_refused(name, reason),
-        )
+        with self._arriving(Arrival.SIGNAL, counted=False):
+            self.record(
+                now,
+                sender or "unknown sender",
+                EntryKind.REFUSED,
+                say.signal_refused(name, reason),
+            )
         if sender:
             self.notices.direct(
                 NoticeKind.REFUSED,
@@ -230,7 +255,8 @@ class Incident:
 
     def apply(self, action: Action, command: Command, now: datetime) -> str:
         """Carry out an allowed command and return the sentence that records it."""
-        return COMMANDS[action].apply(self, command, now)
+        with self._arriving(command.arrived_via):
+            return COMMANDS[action].apply(self, command, now)
 
     def mark_resolved(self, actor: str, now: datetime) -> str:
         s = self.state
