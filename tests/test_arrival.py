@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar, cast
+from zoneinfo import ZoneInfo
 
 import pytest
 import typer
@@ -22,6 +23,11 @@ from temporalio.api.enums.v1 import EventType
 
 import starter
 from frontends import cli
+from frontends.stats import incident_stats
+from messages import sentences as say
+from messages.retro import retro_draft
+from messages.terminal import stats_json, stats_text
+from messages.timeline import timeline_markdown
 from temporal_client.client import IncidentClient
 from temporal_client.settings import Settings
 from tests.people import DM, HELPER, LEAD
@@ -39,6 +45,7 @@ from workflows.model import (
     ProgressUpdate,
     Receipt,
     Resolve,
+    Status,
     TimelineEntry,
 )
 from workflows.process import Incident, Patches
@@ -217,3 +224,66 @@ def test_the_cli_says_its_commands_and_openings_came_through_the_cli(
     ((_, start, _),) = opened.calls
     assert (start.declare, start.arrived_via) == (True, Arrival.CLI)
     capsys.readouterr()
+
+
+# --- What people read --------------------------------------------------------------------------------
+
+
+def _story() -> Incident:
+    incident = opened(via=Arrival.CLI)
+    incident.apply(Action.JOIN, Command(actor=HELPER, arrived_via=Arrival.SLACK), NOW)
+    incident.receive_signal("progress_update", {"actor": HELPER, "text": "Rolled back"}, NOW)
+    incident.apply(Action.RESOLVE, Resolve.model_validate({"actor": DM}), NOW)
+    return incident
+
+
+def test_the_markdown_timeline_says_how_each_command_arrived() -> None:
+    incident = _story()
+    lines = timeline_markdown(incident.state, incident.timeline).splitlines()
+    assert (
+        "Commands by how they arrived: 1 CLI, 1 Slack relay (verified by Slack), 1 signal, "
+        "1 Temporal API (unverified). " + say.ONLY_SLACK_VERIFIES
+    ) in lines
+    joined = f"- 10:00:00 **{HELPER}** (joined): {HELPER} joined inc-arrival to help"
+    assert f"{joined} — via Slack relay (verified by Slack)" in lines
+    assert f"- 10:00:00 **{HELPER}** (update): Rolled back — via signal" in lines
+    assert lines[-1].endswith(" — via Temporal API (unverified)")
+
+
+def test_the_retro_draft_says_how_the_commands_arrived_and_stays_as_it_was_without() -> None:
+    incident = _story()
+    draft = retro_draft(incident.state, incident.timeline, zone=ZoneInfo("Europe/London"))
+    assert say.ONLY_SLACK_VERIFIES in draft
+    assert "1 Slack relay (verified by Slack)" in draft.split("### ")[0]
+    before = opened(patches=Patches())
+    draft = retro_draft(before.state, before.timeline, zone=ZoneInfo("Europe/London"))
+    assert "arrived" not in draft
+
+
+def test_the_figures_count_commands_by_how_they_arrived() -> None:
+    first, second = _story(), opened(via=Arrival.SLACK)
+    second.apply(
+        Action.UPDATE, ProgressUpdate(actor=LEAD, text="x", arrived_via=Arrival.SLACK), NOW
+    )
+    ended = [
+        first.state.model_copy(update={"status": Status.CLOSED}),
+        second.state.model_copy(update={"status": Status.DECLINED}),
+    ]
+    figures = incident_stats(ended)
+    assert figures.arrivals == {
+        Arrival.CLI: 1,
+        Arrival.SLACK: 3,
+        Arrival.SIGNAL: 1,
+        Arrival.TEMPORAL_API: 1,
+    }
+    assert stats_json(figures)["commands_by_arrival"] == {
+        "cli": 1,
+        "slack": 3,
+        "signal": 1,
+        "temporal_api": 1,
+    }
+    assert stats_text(figures).splitlines()[-1] == (
+        "Commands by how they arrived: 1 CLI, 3 Slack relay (verified by Slack), 1 signal, "
+        "1 Temporal API (unverified)."
+    )
+    assert "arrived" not in stats_text(incident_stats([]))
