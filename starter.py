@@ -58,11 +58,13 @@ def options(
 def _open(ctx: typer.Context, **fields: Any) -> None:
     from frontends.commands import Answer, open_incident
 
-    request_id = ctx.obj.request_id
+    request_id, arrived_via = ctx.obj.request_id, ctx.obj.arrived_via
 
     async def work(client: IncidentClient, settings: Settings) -> Answer:
         actor = acting_person(ctx, settings)
-        state = await open_incident(client, settings, actor=actor, request_id=request_id, **fields)
+        state = await open_incident(
+            client, settings, actor=actor, arrived_via=arrived_via, request_id=request_id, **fields
+        )
         done = "Declared" if state.status != "triage" else "Reported"
         return Answer(state_json(state), state.id, chat=f"{done} {state.id}: {state.title}")
 

@@ -74,7 +74,7 @@ def send(
     """Send one command to an incident as the acting person, and print its receipt."""
     from frontends.commands import Answer, act
 
-    request_id = ctx.obj.request_id
+    request_id, arrived_via = ctx.obj.request_id, ctx.obj.arrived_via
 
     async def work(client: IncidentClient, settings: Settings) -> Answer:
         receipt = await act(
@@ -83,6 +83,7 @@ def send(
             action,
             model,
             actor=acting_person(ctx, settings),
+            arrived_via=arrived_via,
             request_id=request_id,
             **fields,
         )

@@ -26,6 +26,7 @@ from temporal_client.settings import Settings, SettingsError
 from workflows.clock import parse_duration
 from workflows.model import (
     Action,
+    Arrival,
     Command,
     IncidentStart,
     IncidentState,
@@ -57,7 +58,8 @@ Work = Callable[[IncidentClient, Settings], Awaitable[Answer]]
 
 @dataclass
 class Invocation:
-    """How one command is invoked: who acts, and whether the front end runs the work itself.
+    """How one command is invoked: who acts, through which front end (``arrived_via``, recorded
+    with the command), and whether the front end runs the work itself.
 
     ``request_id`` is a front end's stable id for a request that may arrive twice (Slack
     redelivers); the workflow applies a request with the same id once. With ``planned`` set,
@@ -68,6 +70,7 @@ class Invocation:
     as_user: str | None = None
     request_id: str | None = None
     planned: list[Work] | None = None
+    arrived_via: Arrival = Arrival.CLI
 
 
 _FIELD_NAMES = {"text": "text", "title": "title", "reason": "reason", "to": "new lead"}
@@ -175,6 +178,7 @@ async def open_incident(
     settings: Settings,
     *,
     actor: str,
+    arrived_via: Arrival,
     title: str,
     description: str | None,
     security: bool,
@@ -184,8 +188,9 @@ async def open_incident(
     severity: Severity | None = None,
     request_id: str | None = None,
 ) -> IncidentState:
-    """Report (triage) or declare (active now) a new incident; a repeated ``request_id`` returns
-    the incident that request started instead of starting another."""
+    """Report (triage) or declare (active now) a new incident, recorded as arrived through the
+    front end that says ``arrived_via``; a repeated ``request_id`` returns the incident that
+    request started instead of starting another."""
     today = datetime.now(ZoneInfo(settings.policy().office_hours.timezone)).date()
     start = build(
         IncidentStart,
@@ -194,6 +199,7 @@ async def open_incident(
         description=description,
         security=security,
         actor=actor,
+        arrived_via=arrived_via,
         lead=lead,
         severity=severity,
         declare=declare,

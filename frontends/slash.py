@@ -6,8 +6,8 @@
     answer = await plan.work(incident_client, settings)   # or plan.reply for help
 
 The words go through the same click command the `incident` CLI parses, with the verified Slack
-user as the actor and the command's work handed back instead of run (see
-:class:`frontends.commands.Invocation`). Anything that cannot be a command raises
+user as the actor, recorded as arrived through Slack, and the command's work handed back instead
+of run (see :class:`frontends.commands.Invocation`). Anything that cannot be a command raises
 :class:`CommandError` with one sentence, before anything is sent to Temporal.
 """
 
@@ -25,6 +25,7 @@ from frontends.commands import Invocation, Work
 from messages.text import capitalised
 from temporal_client.client import CommandError
 from workflows.commands import COMMANDS
+from workflows.model import Arrival
 
 SLASH = "/incident"
 TEXT_MAX = 4000  # longer than any command's own limits; Slack's slash text stays below it
@@ -87,7 +88,9 @@ def plan_words(grammar: TyperGroup, words: list[str], *, actor: str, request_id:
         raise CommandError("In Slack you always act as yourself, so --as is not accepted.")
     if any(arg in _HELP_WORDS[1:] for arg in args):
         return Plan(reply=help_text(grammar, [name]))
-    invocation = Invocation(as_user=actor, request_id=request_id, planned=[])
+    invocation = Invocation(
+        as_user=actor, request_id=request_id, planned=[], arrived_via=Arrival.SLACK
+    )
     parent = typer.Context(grammar, info_name=SLASH, obj=invocation)
     command = grammar.get_command(parent, name)
     assert command is not None, name

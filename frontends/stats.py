@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from workflows.model import IncidentState, Status
+from workflows.model import Arrival, IncidentState, Status
 
 _FIGURES: dict[str, Callable[[IncidentState], tuple[datetime | None, datetime | None]]] = {
     "time_to_acknowledge": lambda s: (s.created_at, s.acknowledged_at),
@@ -37,11 +37,13 @@ class GroupStats:
 
 @dataclass
 class IncidentStats:
-    """Ordinary incidents; security incidents and declined reports counted apart."""
+    """Ordinary incidents; security incidents and declined reports counted apart; the commands
+    of all of them by how they arrived (only the Slack relay's verified by Slack)."""
 
     incidents: GroupStats
     security: GroupStats
     declined: int
+    arrivals: dict[Arrival, int] = field(default_factory=dict)
 
 
 def percentile(values: Sequence[timedelta], fraction: float) -> timedelta:
@@ -87,8 +89,12 @@ def _group(states: Sequence[IncidentState]) -> GroupStats:
 def incident_stats(states: Sequence[IncidentState]) -> IncidentStats:
     declined = [s for s in states if s.status is Status.DECLINED]
     rest = [s for s in states if s.status is not Status.DECLINED]
+    arrivals: Counter[Arrival] = Counter()
+    for state in states:
+        arrivals.update(state.arrivals)
     return IncidentStats(
         incidents=_group([s for s in rest if not s.security]),
         security=_group([s for s in rest if s.security]),
         declined=len(declined),
+        arrivals={via: arrivals[via] for via in Arrival if arrivals[via]},
     )

@@ -6,7 +6,8 @@
     ## Analysis of causes
     ## Actions
 
-Progress updates that start with ``cause:`` or ``action:`` seed the last two sections.
+Progress updates that start with ``cause:`` or ``action:`` seed the last two sections. Under the
+timeline's heading, one line says how the commands arrived (which were verified by Slack).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from messages import sentences as say
 from messages.text import capitalised
 from workflows.model import EntryKind, IncidentState, TimelineEntry
 
@@ -90,6 +92,9 @@ def retro_draft(
         "## Timeline",
         channel_link or state.channel_name or state.channel_id or f"Incident {state.id}",
     ]
+    arrived = say.arrivals(state.arrivals)
+    if arrived:
+        lines += ["", f"{arrived} {say.ONLY_SLACK_VERIFIES}"]
     day = None
     for entry in timeline:
         if entry.kind in _LEFT_OUT:

@@ -11,9 +11,11 @@ say when one changed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from workflows.model import (
+    Arrival,
     IncidentState,
     Severity,
     StatusPageStatus,
@@ -300,6 +302,31 @@ def signal_refused(name: str, reason: str) -> str:
 
 def your_signal_refused(name: str, s: IncidentState, reason: str) -> str:
     return f"Your {name} signal to {s.id} was refused: {reason}"
+
+
+# --- How commands arrived ------------------------------------------------------------------------
+
+_ARRIVALS = {
+    Arrival.CLI: "CLI",
+    Arrival.SLACK: "Slack relay (verified by Slack)",
+    Arrival.SIGNAL: "signal",
+    Arrival.TEMPORAL_API: "Temporal API (unverified)",
+}
+ONLY_SLACK_VERIFIES = (
+    "Only the Slack relay verifies who sent a command; the others act as whoever the sender named."
+)
+
+
+def arrival(via: Arrival) -> str:
+    """How one command arrived, in a few words: ``Slack relay (verified by Slack)``."""
+    return _ARRIVALS[via]
+
+
+def arrivals(counts: Mapping[Arrival, int]) -> str | None:
+    """``Commands by how they arrived: 3 Slack relay (verified by Slack), 1 CLI.``; None when
+    nothing was recorded (incidents started before arrivals were)."""
+    parts = [f"{counts[via]} {arrival(via)}" for via in Arrival if counts.get(via)]
+    return f"Commands by how they arrived: {', '.join(parts)}." if parts else None
 
 
 # --- Refusals ------------------------------------------------------------------------------------------------

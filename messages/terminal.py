@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from messages import sentences as say
 from messages.sentences import TIMER_LABELS
 from messages.summary import durations_line
 from workflows.clock import format_duration
@@ -114,6 +115,9 @@ def stats_text(stats: IncidentStats) -> str:
     lines = _group_lines("Incidents", stats.incidents)
     lines += _group_lines("Security incidents", stats.security)
     lines.append(f"Declined reports: {stats.declined}")
+    arrived = say.arrivals(stats.arrivals)
+    if arrived:
+        lines.append(arrived)
     return "\n".join(lines)
 
 
@@ -139,4 +143,5 @@ def stats_json(stats: IncidentStats) -> dict[str, object]:
         "incidents": group(stats.incidents),
         "security": group(stats.security),
         "declined": stats.declined,
+        "commands_by_arrival": {via.value: count for via, count in stats.arrivals.items()},
     }

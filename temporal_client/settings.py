@@ -192,22 +192,19 @@ class Settings(_WithPolicySettings):
         return values
 
     def tls(self) -> TLSConfig | bool:
-        """mTLS from TEMPORAL_TLS_CERT/KEY (and _CA); plain TLS with an API key; else none."""
+        """mTLS from TEMPORAL_TLS_CERT/KEY (and _CA); TLS trusting TEMPORAL_TLS_CA alone (a
+        self-hosted server's own CA, e.g. with a TEMPORAL_API_KEY for its JWT authorizer); plain
+        TLS with an API key; else none."""
         if self.temporal_tls_cert or self.temporal_tls_key:
             if not (self.temporal_tls_cert and self.temporal_tls_key):
                 raise SettingsError("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together.")
-            try:
-                return TLSConfig(
-                    client_cert=self.temporal_tls_cert.read_bytes(),
-                    client_private_key=self.temporal_tls_key.read_bytes(),
-                    server_root_ca_cert=self.temporal_tls_ca.read_bytes()
-                    if self.temporal_tls_ca
-                    else None,
-                )
-            except OSError as error:
-                raise SettingsError(
-                    f"Cannot read a TLS file: {error.strerror}: {error.filename}."
-                ) from None
+            return TLSConfig(
+                client_cert=_read(self.temporal_tls_cert),
+                client_private_key=_read(self.temporal_tls_key),
+                server_root_ca_cert=_read(self.temporal_tls_ca) if self.temporal_tls_ca else None,
+            )
+        if self.temporal_tls_ca:
+            return TLSConfig(server_root_ca_cert=_read(self.temporal_tls_ca))
         return self.temporal_api_key is not None
 
     def codec_keys(self) -> list[CodecKey]:
@@ -236,6 +233,15 @@ class Settings(_WithPolicySettings):
     def delivery_managers(self) -> list[str]:
         names = [n for n in self.incident_delivery_managers.split(",") if n.strip()]
         return [_user("INCIDENT_DELIVERY_MANAGERS", name) for name in names]
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise SettingsError(
+            f"Cannot read a TLS file: {error.strerror}: {error.filename}."
+        ) from None
 
 
 def _user(setting: str, text: str) -> str:

@@ -29,6 +29,7 @@ from worker import ensure_search_attributes
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Accept,
+    Arrival,
     ChangeSeverity,
     Command,
     Decline,
@@ -276,6 +277,26 @@ async def delivered_in_lanes_continued(
     return await continued_as_new(client, queue, env, name="lanes-continued")
 
 
+async def arrivals_recorded(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """Started after the arrival-recorded patch: declared from the CLI, then a command from each
+    way in (Slack, a signal, a refused signal, an Update that says nothing), resolved, closed."""
+    handle = await _start(
+        client, queue, "arrivals", policy=POLICY, declare=True, lead=LEAD, arrived_via=Arrival.CLI
+    )
+    await _send(handle, "join", Command(actor=HELPER, arrived_via=Arrival.SLACK))
+    await settle(handle)
+    await handle.signal("progress_update", {"actor": HELPER, "text": "Rolled back"})
+    await settle(handle)
+    await handle.signal("dm_approval", {"actor": HELPER, "approved": True})  # refused
+    await _send(handle, "update", ProgressUpdate(actor=LEAD, text="Error rate normal"))
+    await _send(handle, "resolve", Resolve(actor=DM, arrived_via=Arrival.CLI))
+    await _send(handle, "retro", Retro(actor=DM, notes="Arrivals", arrived_via=Arrival.SLACK))
+    await handle.result()
+    return [handle]
+
+
 PATHS = [
     declined,
     accepted_and_resolved,
@@ -288,6 +309,7 @@ PATHS = [
     started_with_search_attributes,
     delivered_in_lanes,
     delivered_in_lanes_continued,
+    arrivals_recorded,
 ]
 
 

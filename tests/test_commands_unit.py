@@ -54,6 +54,7 @@ from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Accept,
     Action,
+    Arrival,
     Command,
     Handover,
     IncidentStart,
@@ -364,6 +365,7 @@ async def opened(client: RecordingClient, **fields: Any) -> IncidentState:
     """``open_incident`` for a report, with ``fields`` changed."""
     report: dict[str, Any] = {"actor": DEV, "title": "Search API down", "description": None}
     report |= {"security": False, "incident_id": None, "declare": False}
+    report |= {"arrived_via": Arrival.CLI}
     return await open_incident(cast(IncidentClient, client), client.settings, **report | fields)
 
 
@@ -389,6 +391,7 @@ async def test_a_new_incident_is_named_by_the_day_and_its_title_and_records_the_
     )
     assert start.policy.model_copy(update={"office_hours": OfficeHours()}) == expected
     assert date(today()[0].year, 12, 25) in start.policy.office_hours.holidays
+    assert start.arrived_via is Arrival.CLI  # the front end says how it arrived
 
 
 async def test_a_security_incident_id_says_nothing_of_its_title_and_a_chosen_id_is_kept() -> None:
@@ -486,7 +489,8 @@ async def eventually(check: Callable[[], Awaitable[T]], seconds: float = 15) -> 
 
 async def declare(incidents: IncidentClient, title: str, **options: Any) -> IncidentState:
     fields: dict[str, Any] = {"actor": DM, "description": None, "security": False}
-    fields |= {"incident_id": None, "declare": True, "lead": DEV} | options
+    fields |= {"incident_id": None, "declare": True, "lead": DEV, "arrived_via": Arrival.CLI}
+    fields |= options
     return await open_incident(incidents, incidents.settings, title=title, **fields)
 
 

@@ -240,14 +240,27 @@ async def test_a_lead_runs_an_incident_from_slack_and_temporal_records_the_clis_
     await stack.cli("handover", cli_id, "--to", SUE, as_user=LEAD)
     await stack.cli("resolve", cli_id, "--summary", "Bad deploy rolled back", as_user=SUE)
     await stack.cli("approve", cli_id, as_user=DM1)
+    # Each says how it arrived: Slack, which verified the person, or the CLI.
     from_slack = [(name, arg) for _, name, arg in await stack.updates(slack_id)]
     from_cli = [(name, arg) for _, name, arg in await stack.updates(cli_id)]
     assert [name for name, _ in from_slack] == [
         "ack", "update", "handover", "resolve", "approve",
     ]  # fmt: skip
+    assert {arg.pop("arrived_via") for _, arg in from_slack} == {"slack"}
+    assert {arg.pop("arrived_via") for _, arg in from_cli} == {"cli"}
     assert from_slack == from_cli
     slack_start, cli_start = await stack.start_input(slack_id), await stack.start_input(cli_id)
+    assert (slack_start.pop("arrived_via"), cli_start.pop("arrived_via")) == ("slack", "cli")
     assert {**slack_start, "id": cli_id} == cli_start
+    # The timeline records it with every entry the commands made.
+    for incident_id, via in ((slack_id, "slack"), (cli_id, "cli")):
+        timeline = await stack.client.get_workflow_handle(incident_id).query("timeline")
+        made = [entry for entry in timeline if entry["arrived_via"] is not None]
+        assert [entry["kind"] for entry in made] == [
+            "declared", "acknowledged", "update", "handover", "resolution_requested", "resolved",
+        ]  # fmt: skip
+        assert {entry["arrived_via"] for entry in made} == {via}
+        assert {e["kind"] for e in timeline if e["arrived_via"] is None} <= {"channel"}
 
 
 async def test_forged_requests_are_refused_with_401_and_change_nothing(stack: Stack) -> None:
@@ -373,8 +386,8 @@ async def test_reject_asks_for_a_reason_in_a_modal(stack: Stack) -> None:
     assert state["status"] == "active"
     updates = [(name, arg) for _, name, arg in await stack.updates(incident_id)]
     assert updates == [
-        ("resolve", {"actor": LEAD, "summary": None}),
-        ("reject", {"actor": DM2, "reason": "Errors are still at 3%"}),
+        ("resolve", {"actor": LEAD, "arrived_via": "slack", "summary": None}),
+        ("reject", {"actor": DM2, "arrived_via": "slack", "reason": "Errors are still at 3%"}),
     ]
     decided = next(m for m in stack.slack.messages(f"D{DM2}") if m["ts"] == request["ts"])
     assert f"Rejected by <@{DM2}>: Errors are still at 3%" in decided["text"]

@@ -107,6 +107,7 @@ def test_every_lifecycle_path_is_recorded() -> None:
         "delivered_in_lanes",
         "delivered_in_lanes_continued_run1",
         "delivered_in_lanes_continued_run2",
+        "arrivals_recorded",
     } <= names
 
 

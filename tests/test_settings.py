@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -136,4 +137,33 @@ def test_holidays_come_from_the_calendar_named_and_a_bad_one_is_one_sentence() -
     assert str(raised.value) == (
         "INCIDENT_HOLIDAYS: 'Narnia' is not a calendar the holidays package knows "
         "(a country code and optional subdivision, like GB-ENG or GB-SCT)."
+    )
+
+
+def test_a_ca_alone_means_tls_trusting_it_as_a_self_hosted_server_with_a_jwt_authorizer_needs(
+    tmp_path: Path,
+) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(b"the server's own CA")
+    tls = Settings(_env_file=None, temporal_tls_ca=ca, temporal_api_key="a.jwt.token").tls()
+    assert not isinstance(tls, bool)
+    assert (tls.server_root_ca_cert, tls.client_cert) == (b"the server's own CA", None)
+    with pytest.raises(SettingsError, match="Cannot read a TLS file"):
+        Settings(_env_file=None, temporal_tls_ca=tmp_path / "nope.pem").tls()
+
+
+def test_a_client_certificate_is_sent_with_the_ca_that_signed_the_server(tmp_path: Path) -> None:
+    for name in ("client.pem", "client.key", "ca.pem"):
+        (tmp_path / name).write_text(name)
+    tls = Settings(
+        _env_file=None,
+        temporal_tls_cert=tmp_path / "client.pem",
+        temporal_tls_key=tmp_path / "client.key",
+        temporal_tls_ca=tmp_path / "ca.pem",
+    ).tls()
+    assert not isinstance(tls, bool)
+    assert (tls.client_cert, tls.client_private_key, tls.server_root_ca_cert) == (
+        b"client.pem",
+        b"client.key",
+        b"ca.pem",
     )

@@ -133,26 +133,18 @@ def test_a_repeated_request_id_is_applied_once() -> None:
 TEMPORAL = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
 
 
-def signal(worker: ThreadWorker, incident_id: str, name: str, body: str) -> None:
+def temporal(worker: ThreadWorker, *args: str) -> None:
+    """``temporal ARGS`` against the test's server, as a script with only Temporal would."""
     done = subprocess.run(
-        [
-            TEMPORAL,
-            "workflow",
-            "signal",
-            "--address",
-            worker.target,
-            "--workflow-id",
-            incident_id,
-            "--name",
-            name,
-            "--input",
-            body,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+        [TEMPORAL, *args, "--address", worker.target], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
+
+
+def signal(worker: ThreadWorker, incident_id: str, name: str, body: str) -> None:
+    temporal(
+        worker, "workflow", "signal", "--workflow-id", incident_id, "--name", name, "--input", body
+    )
 
 
 def wait_for(cli: Cli, incident_id: str, check: Any) -> dict[str, Any]:
@@ -203,6 +195,9 @@ def test_an_incident_handed_over_approved_and_resolved_by_signals_alone(
     assert [e["text"] for e in updates] == ["Rolled back"]
     refused = [e for e in timeline if e["kind"] == "refused"]
     assert [e["actor"] for e in refused] == [LEAD2, "unknown sender", "unknown sender"]
+    # Declared with the CLI; everything after came by signal (the channel: the incident's own).
+    assert (timeline[0]["kind"], timeline[0]["arrived_via"]) == ("declared", "cli")
+    assert {e["arrived_via"] for e in timeline[1:] if e["kind"] != "channel"} == {"signal"}
     assert "Only a delivery manager may approve a resolution" in refused[0]["text"]
     told = wait_for_message(worker, incident_id, "refused", f"direct to {LEAD2}")
     assert "Only a delivery manager may approve a resolution" in told
@@ -254,3 +249,13 @@ def test_a_script_with_only_temporal_declares_by_signal_with_start(
     assert (state["status"], state["lead"]) == ("active", DEV)
     assert state["last_update"] == "Alert fired: search 5xx above 20%"
     wait_for_message(worker, incident_id, "ack_request", f"direct to {DM1}")
+    # An Update straight through Temporal, as the Web UI sends one: it says nothing of its way in.
+    update = {"actor": DEV, "text": "Sent with temporal workflow update"}
+    temporal(worker, "workflow", "update", "execute", "--workflow-id", incident_id,
+             "--name", "update", "--input", json.dumps(update))  # fmt: skip
+    arrivals = [(e["kind"], e["arrived_via"]) for e in cli.timeline(incident_id)]
+    assert [entry for entry in arrivals if entry[0] != "channel"] == [
+        ("declared", "temporal_api"),
+        ("update", "signal"),
+        ("update", "temporal_api"),
+    ]

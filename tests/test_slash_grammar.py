@@ -32,6 +32,7 @@ from temporal_client.client import CommandError, IncidentClient
 from temporal_client.settings import Settings
 from workflows.model import (
     Action,
+    Arrival,
     Command,
     Handover,
     IncidentStart,
@@ -252,6 +253,7 @@ def test_the_readme_commands_are_the_slack_commands_and_the_rest_are_refused() -
 
 @pytest.mark.parametrize("name", SLACK_COMMANDS)
 def test_every_command_parses_and_reaches_the_client_as_the_slack_user(name: str) -> None:
+    """...and says it arrived through Slack, so the timeline records that Slack verified who."""
     answer, client = run(EXAMPLES[name])
     assert answer.text
     (call,) = [c for c in client.calls if c[0] != "state"] or client.calls
@@ -261,9 +263,11 @@ def test_every_command_parses_and_reaches_the_client_as_the_slack_user(name: str
         _, start, request_id = call
         assert (start.actor, start.declare, request_id) == (USER, name == "declare", REQUEST)
         assert start.id.startswith("inc-") and start.id.endswith("-search-api-down")
+        assert start.arrived_via is Arrival.SLACK
     else:
         _, action, command, request_id = call
         assert (action, command.actor, request_id) == (Action(name), USER, REQUEST)
+        assert command.arrived_via is Arrival.SLACK
 
 
 def test_command_words_are_read_whatever_their_case() -> None:
@@ -433,7 +437,9 @@ def test_a_command_with_any_word_changed_acts_as_the_slack_user_or_sends_nothing
 
 
 def test_a_handover_sent_from_slack_is_the_clis_own_command() -> None:
-    """The relay and the CLI share one grammar: the same words give the same Update."""
+    """The relay and the CLI share one grammar: the same words give the same Update (which says
+    it came through Slack)."""
     _, client = run("handover inc-1 --to <@U0SUE|sue>")
     ((_, action, command, _),) = client.calls
-    assert action is Action.HANDOVER and command == Handover(actor=USER, to="U0SUE")
+    expected = Handover(actor=USER, to="U0SUE", arrived_via=Arrival.SLACK)
+    assert action is Action.HANDOVER and command == expected

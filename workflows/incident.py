@@ -44,6 +44,9 @@ REFUSED = "Refused"
 RETRO_DRAFT_AT_RESOLUTION = "retro-draft-at-resolution"
 STANDING_MESSAGES = "standing-messages"
 DELIVERY_LANES = "delivery-lanes"
+# Guards no command, only what the timeline records: an incident started before it replays
+# without saying how its commands arrived, rather than misnaming them.
+ARRIVAL_RECORDED = "arrival-recorded"
 # Continue-as-new waits this long for deliveries in flight before cancelling and carrying them.
 DRAIN_LIMIT = timedelta(seconds=30)
 # A delivery whose retries ended anyway (they are meant not to) is tried again after this.
@@ -104,6 +107,7 @@ class IncidentWorkflow:
             posts_retro_draft=workflow.patched(RETRO_DRAFT_AT_RESOLUTION),
             keeps_standing_messages=workflow.patched(STANDING_MESSAGES),
             delivers_in_lanes=workflow.patched(DELIVERY_LANES),
+            records_arrival=workflow.patched(ARRIVAL_RECORDED),
         )
         self._incident = Incident.open(start, workflow.now(), patches)
         self._lanes: dict[str, asyncio.Task[None]] = {}  # effect key → its delivery

@@ -9,6 +9,8 @@ code runs in the workflow and in plain unit tests. The commands are in ``workflo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -22,6 +24,7 @@ from workflows.commands import COMMANDS
 from workflows.model import (
     FOLLOWING_THE_TIMELINE,
     Action,
+    Arrival,
     CarriedState,
     ChannelRef,
     ChannelRequest,
@@ -58,6 +61,7 @@ class Patches:
     posts_retro_draft: bool = False  # the retro draft posted at resolution
     keeps_standing_messages: bool = False  # the announcement and summary edited as things change
     delivers_in_lanes: bool = False  # a lane per destination, rather than one effect at a time
+    records_arrival: bool = False  # each command's entries say how it arrived (CLI, Slack, …)
 
 
 class Incident:
@@ -77,6 +81,7 @@ class Incident:
             self.state, self.timeline, policy, self.notices, self.record, self.follow_timeline
         )
         self._followed = len(self.timeline)  # what the timeline's followers have seen
+        self._arrival: Arrival | None = None  # how the command being applied arrived
 
     @property
     def finished(self) -> bool:
@@ -84,7 +89,25 @@ class Incident:
         return s.status is Status.CLOSED or (s.status is Status.DECLINED and s.revisit_at is None)
 
     def record(self, now: datetime, actor: str, kind: EntryKind, text: str) -> None:
-        self.timeline.append(TimelineEntry(at=now, actor=actor, kind=kind, text=text))
+        self.timeline.append(
+            TimelineEntry(at=now, actor=actor, kind=kind, text=text, arrived_via=self._arrival)
+        )
+
+    @contextmanager
+    def _arriving(self, via: Arrival, *, counted: bool = True) -> Iterator[None]:
+        """While a command that arrived ``via`` is applied, every entry it records says so, and
+        (``counted``) the incident counts it. Incidents started before arrivals were recorded
+        replay as they ran: their entries say nothing of it."""
+        if not self.patches.records_arrival:
+            yield
+            return
+        if counted:
+            self.state.arrivals[via] = self.state.arrivals.get(via, 0) + 1
+        self._arrival = via
+        try:
+            yield
+        finally:
+            self._arrival = None
 
     def follow_timeline(self) -> None:
         """Show what was recorded since last time to those who follow the timeline: reminder
@@ -135,12 +158,13 @@ class Incident:
             start.policy,
             patches,
         )
-        if start.declare:
-            incident._declare(start, now)
-        else:
-            incident._report(start, now)
-        if start.security:
-            incident.tell_infosec(start.actor, now)
+        with incident._arriving(start.arrived_via):
+            if start.declare:
+                incident._declare(start, now)
+            else:
+                incident._report(start, now)
+            if start.security:
+                incident.tell_infosec(start.actor, now)
         incident.follow_timeline()
         return incident
 
@@ -236,12 +260,13 @@ class Incident:
             sender = parse_user(sender) if sender else None
         except ValueError:
             sender = None  # not a person we can tell
-        self.record(
-            now,
-            sender or "unknown sender",
-            EntryKind.REFUSED,
-            say.signal_refused(name, reason),
-        )
+        with self._arriving(Arrival.SIGNAL, counted=False):
+            self.record(
+                now,
+                sender or "unknown sender",
+                EntryKind.REFUSED,
+                say.signal_refused(name, reason),
+            )
         if sender:
             self.notices.direct(
                 NoticeKind.REFUSED,
@@ -251,7 +276,8 @@ class Incident:
 
     def apply(self, action: Action, command: Command, now: datetime) -> str:
         """Carry out an allowed command and return the sentence that records it."""
-        text = COMMANDS[action].apply(self, command, now)
+        with self._arriving(command.arrived_via):
+            text = COMMANDS[action].apply(self, command, now)
         self.follow_timeline()
         return text
 

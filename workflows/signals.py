@@ -4,7 +4,8 @@ The Temporal Web UI's "Send a Signal" form, `temporal workflow signal`, scripts 
 fire and forget. Each signal's JSON body is read here into the command of the Update of the same
 meaning (the signal's name is declared with its command, in ``workflows/commands/``), so one
 rule set serves both doors. A body that cannot be read
-raises :class:`SignalRefused` with one sentence; it never fails a workflow task.
+raises :class:`SignalRefused` with one sentence; it never fails a workflow task. The command is
+recorded as arrived by signal (a body cannot say otherwise).
 
     temporal workflow signal --workflow-id inc-… --name progress_update \\
         --input '{"actor": "U0DEV", "text": "Restarted the pods", "request_id": "r-1"}'
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 
 from messages import sentences as say
 from workflows.commands import SIGNALS
-from workflows.model import Action, Command
+from workflows.model import Action, Arrival, Command
 
 REQUEST_IDS_KEPT = 500
 
@@ -39,7 +40,8 @@ def read_signal(name: str, body: object) -> tuple[Action, Command, str | None]:
     request_id = body.get("request_id")
     if request_id is not None and not isinstance(request_id, str):
         raise SignalRefused(say.signal_request_id_not_text(name))
-    fields = {k: v for k, v in body.items() if k != "request_id"}
+    # A signal is recorded as a signal, whatever its body says.
+    fields = {k: v for k, v in body.items() if k != "request_id"} | {"arrived_via": Arrival.SIGNAL}
     try:
         spec = SIGNALS[name]
         if spec.read_signal is not None:

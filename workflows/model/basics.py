@@ -32,6 +32,18 @@ class Severity(StrEnum):
     SEV3 = "sev3"
 
 
+class Arrival(StrEnum):
+    """How a command reached the incident, so that its record says whether anyone checked who
+    sent it. Only the Slack relay verifies the person (Slack signs every request); every other way
+    in acts as whoever the sender names, trusted as far as access to Temporal is (README, "Trust").
+    """
+
+    CLI = "cli"  # the `incident` command line
+    SLACK = "slack"  # the Slack relay: `/incident` and the buttons, as the verified Slack user
+    SIGNAL = "signal"  # `temporal workflow signal`, the Web UI's "Send a Signal", a script
+    TEMPORAL_API = "temporal_api"  # an Update that did not say: Web UI, `temporal workflow update`
+
+
 class StatusPageImpact(StrEnum):
     """Statuspage's impact levels, for ``impact_override``."""
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from workflows.model.basics import (
+    Arrival,
     GitHubLogin,
     Model,
     Reason,
@@ -43,11 +44,16 @@ class Action(StrEnum):
     RETRO = "retro"
 
 
-# --- Update inputs (every one names who acts) ----------------------------------------------------
+# --- Update inputs (every one names who acts, and may say how it arrived) ------------------------
 
 
 class Command(Model):
     actor: User
+    arrived_via: Arrival = Field(
+        default=Arrival.TEMPORAL_API,
+        description="how the command arrived: the CLI and the Slack relay say so; an Update that "
+        "does not is recorded as sent through the Temporal API, a signal always as a signal",
+    )
 
 
 class Accept(Command):

@@ -10,7 +10,16 @@ from typing import Any
 
 from pydantic import Field, TypeAdapter
 
-from workflows.model.basics import Model, Severity, Status, StatusPageStatus, Text, Title, User
+from workflows.model.basics import (
+    Arrival,
+    Model,
+    Severity,
+    Status,
+    StatusPageStatus,
+    Text,
+    Title,
+    User,
+)
 from workflows.model.effects import Effect, PostedRef, Standing
 from workflows.model.policy import Policy
 
@@ -52,6 +61,11 @@ class TimelineEntry(Model):
     actor: str
     kind: EntryKind
     text: str
+    arrived_via: Arrival | None = Field(
+        default=None,
+        description="how the command that made this entry arrived; None for what the incident "
+        "did itself (reminders, deliveries) and for incidents started before it was recorded",
+    )
 
 
 class LaneBacklog(Model):
@@ -113,6 +127,9 @@ class IncidentState(Model):
     )
     timers: dict[str, datetime] = Field(
         default={}, description="each timer's next due time, by its name (workflows/reminders.py)"
+    )
+    arrivals: dict[Arrival, int] = Field(
+        default={}, description="the commands applied (its opening included), by how they arrived"
     )
     reminder_interval: timedelta | None = None
     runs: int = 1
@@ -192,6 +209,9 @@ class IncidentStart(Model):
     description: Text | None = None
     security: bool = False
     actor: User
+    arrived_via: Arrival = Field(
+        default=Arrival.TEMPORAL_API, description="how the report or declaration arrived"
+    )
     lead: User | None = None
     severity: Severity | None = None
     declare: bool = False
