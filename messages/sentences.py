@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from workflows.model import (
-    Arrival,
-    IncidentState,
-    Severity,
-    StatusPageStatus,
-)
+# From the model's leaves, not the package: destinations that the model imports use these words.
+from workflows.model.basics import Arrival, Severity, StatusPageStatus
+
+if TYPE_CHECKING:
+    from workflows.model.state import IncidentState
 
 _WHEN = "%Y-%m-%d %H:%M"
 

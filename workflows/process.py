@@ -115,13 +115,18 @@ class Incident:
         is done, so they see its outcome."""
         new_entries = self.timeline[self._followed :]
         self._followed = len(self.timeline)
-        view = IncidentView(self.state, self.timeline, self.policy)
+        view: IncidentView = self
         for entry in new_entries:
             self.reminders.follow(entry)
             for kind in FOLLOWING_THE_TIMELINE:
                 for effect in kind.follows(view, entry):
                     keyed = effect.model_copy(update={"key": self.outbox.next_key()})
                     self.outbox.issue(cast(Effect, keyed))  # one of EFFECT_TYPES
+
+    def retro_document(self) -> tuple[str, str]:
+        """The retro's file name and markdown, as `retro-doc` writes them (IncidentView)."""
+        zone = ZoneInfo(self.policy.office_hours.timezone)
+        return retro_file_name(self.state, zone), retro_draft(self.state, self.timeline, zone=zone)
 
     def carried(self) -> CarriedState:
         """Everything the next run needs after continue-as-new."""

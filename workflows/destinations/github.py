@@ -21,17 +21,15 @@ Pure models only: this module runs in Temporal's workflow sandbox. The I/O is in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Self
-from zoneinfo import ZoneInfo
+from typing import Any, ClassVar, Final, Literal, Self
 
 from pydantic import Field
 
+from messages import sentences as say
 from workflows.model.basics import Model
 from workflows.model.delivery import Delivery, IncidentView, Link
 from workflows.model.policy import setting
-
-if TYPE_CHECKING:
-    from workflows.model.state import TimelineEntry
+from workflows.model.timeline import EntryKind, TimelineEntry
 
 PUBLISH_RETRO_ACTIVITY: Final = "publish_retro_pull_request"
 OPEN_ACTION_ACTIVITY: Final = "open_action_issue"
@@ -135,10 +133,6 @@ class RetroPullRequest(Delivery):
     @classmethod
     def follows(cls, incident: IncidentView, entry: TimelineEntry) -> Sequence[Self]:
         """At resolution the draft; when the retro closes the incident, the retro as held."""
-        from messages import sentences as say
-        from messages.retro import retro_draft, retro_file_name
-        from workflows.model.state import EntryKind
-
         options = _options(incident)
         if options is None or entry.kind not in (EntryKind.RESOLVED, EntryKind.CLOSED):
             return ()
@@ -150,8 +144,8 @@ class RetroPullRequest(Delivery):
             repo = options.security_retro_repo
         if not repo:
             return ()
-        zone = ZoneInfo(incident.policy.office_hours.timezone)
-        path = f"{options.retro_path.strip('/')}/{retro_file_name(s, zone)}"
+        file_name, document = incident.retro_document()
+        path = f"{options.retro_path.strip('/')}/{file_name}"
         return (
             cls(
                 key="",
@@ -159,7 +153,7 @@ class RetroPullRequest(Delivery):
                 repo=repo,
                 path=path,
                 title=say.retro_pull_request_title(s),
-                body=retro_draft(s, incident.timeline, zone=zone),
+                body=document,
                 description=say.retro_pull_request_description(s),
                 private_only=s.security,
             ),
@@ -202,9 +196,6 @@ class ActionIssue(Delivery):
     def follows(cls, incident: IncidentView, entry: TimelineEntry) -> Sequence[Self]:
         """When the retro closes the incident: one issue per action agreed. Never for a
         security incident: issues would tell the public what was found."""
-        from messages import sentences as say
-        from workflows.model.state import EntryKind
-
         options = _options(incident)
         s = incident.state
         if options is None or not options.actions_repo or s.security:

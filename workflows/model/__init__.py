@@ -67,13 +67,12 @@ from workflows.model.effects import (
 from workflows.model.policy import OfficeHours, Policy, RetroDue
 from workflows.model.state import (
     CarriedState,
-    EntryKind,
     IncidentStart,
     IncidentState,
     LaneBacklog,
     Receipt,
-    TimelineEntry,
 )
+from workflows.model.timeline import EntryKind, TimelineEntry
 
 __all__ = [
     "EFFECT_TYPES",

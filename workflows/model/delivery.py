@@ -9,14 +9,14 @@ destination that acts on its own, which timeline entries call for it. The built-
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Self
+from typing import TYPE_CHECKING, ClassVar, Protocol, Self
 
 from workflows.model.basics import Model
 
 if TYPE_CHECKING:
     from workflows.model.policy import Policy
-    from workflows.model.state import IncidentState, TimelineEntry
+    from workflows.model.state import IncidentState
+    from workflows.model.timeline import TimelineEntry
 
 
 class Link(Model):
@@ -26,13 +26,21 @@ class Link(Model):
     url: str
 
 
-@dataclass(frozen=True)
-class IncidentView:
+class IncidentView(Protocol):
     """What a destination that follows the timeline may read to decide (never change)."""
 
-    state: IncidentState
-    timeline: list[TimelineEntry]
-    policy: Policy
+    @property
+    def state(self) -> IncidentState: ...
+
+    @property
+    def timeline(self) -> list[TimelineEntry]: ...
+
+    @property
+    def policy(self) -> Policy: ...
+
+    def retro_document(self) -> tuple[str, str]:
+        """The retro as the organisation keeps it: its file name and its markdown."""
+        ...
 
 
 class Delivery(Model):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import zlib
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from pydantic import Field, TypeAdapter
@@ -22,50 +21,7 @@ from workflows.model.basics import (
 )
 from workflows.model.effects import Effect, PostedRef, Standing
 from workflows.model.policy import Policy
-
-# --- Timeline -----------------------------------------------------------------------------------
-
-
-class EntryKind(StrEnum):
-    REPORTED = "reported"
-    DECLARED = "declared"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    REVISITED = "revisited"
-    ACKNOWLEDGED = "acknowledged"
-    HANDOVER = "handover"
-    JOINED = "joined"
-    LEFT = "left"
-    UPDATE = "update"
-    SEVERITY = "severity"
-    SNOOZED = "snoozed"
-    SECURITY = "security"
-    CRITERIA = "criteria"
-    STATUSPAGE = "statuspage"
-    RESOLUTION_REQUESTED = "resolution_requested"
-    REJECTED = "rejected"
-    REOPENED = "reopened"
-    RESOLVED = "resolved"
-    REMINDER = "reminder"
-    ESCALATION = "escalation"
-    RETRO_DUE = "retro_due"
-    CLOSED = "closed"
-    CHANNEL = "channel"
-    DELIVERY_FAILED = "delivery_failed"
-    LINKED = "linked"
-    REFUSED = "refused"
-
-
-class TimelineEntry(Model):
-    at: datetime
-    actor: str
-    kind: EntryKind
-    text: str
-    arrived_via: Arrival | None = Field(
-        default=None,
-        description="how the command that made this entry arrived; None for what the incident "
-        "did itself (reminders, deliveries) and for incidents started before it was recorded",
-    )
+from workflows.model.timeline import TimelineEntry
 
 
 class LaneBacklog(Model):

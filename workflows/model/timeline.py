@@ -1,0 +1,56 @@
+"""The timeline's entries: what happened, when, by whom, and how the command arrived.
+
+Apart from the rest of the state because destinations (``workflows/destinations/``) read it and
+the state's outbox holds their effects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from workflows.model.basics import Arrival, Model
+
+
+class EntryKind(StrEnum):
+    REPORTED = "reported"
+    DECLARED = "declared"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    REVISITED = "revisited"
+    ACKNOWLEDGED = "acknowledged"
+    HANDOVER = "handover"
+    JOINED = "joined"
+    LEFT = "left"
+    UPDATE = "update"
+    SEVERITY = "severity"
+    SNOOZED = "snoozed"
+    SECURITY = "security"
+    CRITERIA = "criteria"
+    STATUSPAGE = "statuspage"
+    RESOLUTION_REQUESTED = "resolution_requested"
+    REJECTED = "rejected"
+    REOPENED = "reopened"
+    RESOLVED = "resolved"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    RETRO_DUE = "retro_due"
+    CLOSED = "closed"
+    CHANNEL = "channel"
+    DELIVERY_FAILED = "delivery_failed"
+    LINKED = "linked"
+    REFUSED = "refused"
+
+
+class TimelineEntry(Model):
+    at: datetime
+    actor: str
+    kind: EntryKind
+    text: str
+    arrived_via: Arrival | None = Field(
+        default=None,
+        description="how the command that made this entry arrived; None for what the incident "
+        "did itself (reminders, deliveries) and for incidents started before it was recorded",
+    )
