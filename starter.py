@@ -187,6 +187,32 @@ def handover(
 
 
 @app.command()
+def ask(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    to: Annotated[str, typer.Option(help="Who to ask (Slack id or email).")],
+    note: Annotated[str | None, typer.Option(help="What you need them for.")] = None,
+) -> None:
+    """Lead or DM: ask someone to help; they are told directly and can join or say they can't."""
+    from frontends.commands import person
+    from workflows.model import Action, Ask
+
+    send(ctx, incident_id, Action.ASK, Ask, to=person(to), note=note)
+
+
+@app.command()
+def busy(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    reason: Annotated[str | None, typer.Option(help="Why you can't help.")] = None,
+) -> None:
+    """Asked to help and unable to: say so (the lead sees it)."""
+    from workflows.model import Action, Busy
+
+    send(ctx, incident_id, Action.BUSY, Busy, reason=reason)
+
+
+@app.command()
 def update(
     ctx: typer.Context,
     incident_id: IncidentId,

@@ -33,6 +33,7 @@ from messages.slack_relay import (
     decided_blocks,
     decided_from_text,
     decision_line,
+    is_ask,
     reject_modal,
     reply_text,
     submitted_reason,
@@ -44,7 +45,12 @@ log = logging.getLogger("incident.relay")  # logs are named after the command
 
 EVENTS_PATH = "/slack/events"
 # Each button is the CLI command of the same name: the same Update, the same rules.
-BUTTON_COMMANDS = {ActionId.ACKNOWLEDGE: "ack", ActionId.APPROVE: "approve", ActionId.JOIN: "join"}
+BUTTON_COMMANDS = {
+    ActionId.ACKNOWLEDGE: "ack",
+    ActionId.APPROVE: "approve",
+    ActionId.JOIN: "join",
+    ActionId.BUSY: "busy",
+}
 _DECISIONS = (ActionId.ACKNOWLEDGE, ActionId.APPROVE)  # the request message shows who decided
 _UNEXPECTED = "The relay could not run that command because of an unexpected error; it is logged."
 
@@ -121,8 +127,9 @@ def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) ->
         words = [BUTTON_COMMANDS[clicked], str(action.get("value", ""))]
         done, answer = await relay.run(words, user=user, request_id=rid)
         await respond(text=answer, response_type="ephemeral", replace_original=False)
-        if done and clicked in _DECISIONS:
-            container, message = body["container"], body.get("message") or {}
+        message = body.get("message") or {}
+        if done and (clicked in _DECISIONS or is_ask(message.get("blocks") or [])):
+            container = body["container"]
             decision = decision_line(clicked, user)
             await client.chat_update(
                 channel=container["channel_id"],

@@ -97,6 +97,37 @@ def you_now_lead(s: IncidentState) -> str:
     return f"You now lead {s.id}: {s.title}."
 
 
+def asked(actor: str, person: str, s: IncidentState, note: str | None) -> str:
+    return f"{actor} asked {person} to help on {s.id}" + (f": {note}" if note else "")
+
+
+def asked_you(actor: str, s: IncidentState, note: str | None) -> str:
+    why = f' "{note}"' if note else ""
+    return (
+        f"{actor} asks for your help on {s.id} ({s.title}){why}. "
+        f"`incident join {s.id}` to help, or `incident busy {s.id} --reason R` if you can't."
+    )
+
+
+def asked_again(s: IncidentState) -> str:
+    return (
+        f"Reminder: you were asked to help on {s.id} ({s.title}). "
+        f"`incident join {s.id}`, or `incident busy {s.id} --reason R` if you can't."
+    )
+
+
+def cannot_help(person: str, s: IncidentState, reason: str | None) -> str:
+    return f"{person} can't help on {s.id}" + (f": {reason}" if reason else "")
+
+
+def asked_already(person: str, s: IncidentState) -> str:
+    return f"{person} has been asked to help on {s.id} already and not yet answered."
+
+
+def not_asked(person: str, s: IncidentState) -> str:
+    return f"Nobody asked {person} to help on {s.id}; only someone asked can say they can't."
+
+
 def joined(actor: str, s: IncidentState) -> str:
     return f"{actor} joined {s.id} to help"
 
@@ -218,6 +249,7 @@ TIMER_LABELS = {
     "retro_due": "Retro due",
     "revisit": "Revisit",
     "status_page": "Status page due",
+    "ask": "Next ask nudge",
 }
 
 
@@ -230,6 +262,7 @@ TIMER_DUE = {
     "retro_due": "retro due",
     "revisit": "revisit due",
     "status_page": "status page update due",
+    "ask": "unanswered ask nudge due",
 }
 TIMER_DRAIN_LIMIT = "deliveries in flight stop before continue-as-new"
 

@@ -39,6 +39,7 @@ class ActionId(StrEnum):
     APPROVE = "incident_approve"
     REJECT = "incident_reject"
     JOIN = "incident_join"
+    BUSY = "incident_busy"
 
 
 def neutralise(text: str) -> str:
@@ -94,6 +95,11 @@ def _buttons(notice: Notice) -> list[Block]:
         return [
             _button(ActionId.APPROVE, "Approve", incident_id, style="primary"),
             _button(ActionId.REJECT, "Reject", incident_id, style="danger"),
+        ]
+    if notice.kind is NoticeKind.ASKED:
+        return [
+            _button(ActionId.JOIN, "Join", incident_id, style="primary"),
+            _button(ActionId.BUSY, "Can't help", incident_id),
         ]
     if (
         notice.kind is NoticeKind.DECLARED

@@ -24,6 +24,7 @@ _DONE = {
     ActionId.APPROVE: "Approved",
     ActionId.REJECT: "Rejected",
     ActionId.JOIN: "Joined",
+    ActionId.BUSY: "Can't help, said",
 }
 
 
@@ -55,6 +56,16 @@ def reply_text(text: str) -> str:
 def decision_line(action: ActionId, person: str, reason: str | None = None) -> str:
     line = f"{_DONE[action]} by {mention(person)}"
     return f"{line}: {neutralise(reason)}" if reason else line
+
+
+def is_ask(blocks: list[Block]) -> bool:
+    """A direct ask to help (Join / Can't help): either answer settles it for its one reader."""
+    return any(
+        element.get("action_id") == ActionId.BUSY
+        for block in blocks
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+    )
 
 
 def decided_blocks(blocks: list[Block], decision: str) -> list[Block]:

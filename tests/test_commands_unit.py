@@ -49,7 +49,6 @@ from tests.people import DEV, DM, SUE
 from tests.standins.slack import SlackStandIn
 from tests.support import free_port, wait_until_polled
 from tests.test_workflow import RecordingMessenger, RecordingStatusPage
-from workflows.destinations.github import GitHubOptions
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Accept,
@@ -59,8 +58,6 @@ from workflows.model import (
     Handover,
     IncidentStart,
     IncidentState,
-    OfficeHours,
-    Policy,
     ProgressUpdate,
     Receipt,
     Resolve,
@@ -382,15 +379,9 @@ async def test_a_new_incident_is_named_by_the_day_and_its_title_and_records_the_
         True,
     )
     assert (explicit, request_id) == (False, "slack:2")
-    cadence = {Severity.SEV1: timedelta(minutes=30), Severity.SEV2: timedelta(hours=1)}
-    expected = Policy(
-        delivery_managers=[DM],
-        infosec_head="U0SEC",
-        statuspage_reminder=cadence,
-        destinations={"github_retro": GitHubOptions().model_dump()},
-    )
-    assert start.policy.model_copy(update={"office_hours": OfficeHours()}) == expected
-    assert date(today()[0].year, 12, 25) in start.policy.office_hours.holidays
+    # The settings as they stand when it starts, recorded in it (their defaults: test_settings).
+    assert start.policy == settings(incident_infosec_head="U0SEC").policy()
+    assert (start.policy.delivery_managers, start.policy.infosec_head) == ([DM], "U0SEC")
     assert start.arrived_via is Arrival.CLI  # the front end says how it arrived
 
 

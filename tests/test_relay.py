@@ -362,6 +362,30 @@ async def test_join_button_on_the_announcement(stack: Stack) -> None:
     assert [name for _, name, _ in await stack.updates(incident_id)] == ["join"]
 
 
+async def test_someone_asked_answers_with_the_buttons_in_their_direct_message(stack: Stack) -> None:
+    incident_id = "inc-relay-ask"
+    await stack.say(f"declare CDN errors --lead {LEAD} --id {incident_id}", user=LEAD)
+    for person in (HELPER, DM2):
+        answer = await stack.say(f"ask {incident_id} --to <@{person}>", user=LEAD)
+        assert answer.startswith(f"{LEAD} asked {person} to help on {incident_id}")
+    asked = await stack.message_with(f"D{HELPER}", ActionId.BUSY, incident_id)
+    body = await stack.sender.click(asked, f"D{HELPER}", ActionId.BUSY, user=HELPER)
+    assert "can't help" in await stack.reply(SlackSender.reply_key(body))
+    answered = next(m for m in stack.slack.messages(f"D{HELPER}") if m["ts"] == asked["ts"])
+    assert not any(block["type"] == "actions" for block in answered["blocks"])
+    assert f"Can't help, said by <@{HELPER}>" in answered["text"]
+    other = await stack.message_with(f"D{DM2}", ActionId.JOIN, incident_id)
+    await stack.sender.click(other, f"D{DM2}", ActionId.JOIN, user=DM2)
+    state = await stack.state(incident_id)
+    assert (state["supporters"], state["asked"]) == ([DM2], {})
+    assert [name for _, name, _ in await stack.updates(incident_id)] == [
+        "ask",
+        "ask",
+        "busy",
+        "join",
+    ]
+
+
 async def test_reject_asks_for_a_reason_in_a_modal(stack: Stack) -> None:
     incident_id = "inc-relay-reject"
     await stack.say(f"declare Login errors --lead {LEAD} --id {incident_id}", user=LEAD)

@@ -59,6 +59,8 @@ EXAMPLES = {
     "join": "join inc-1",
     "leave": "leave inc-1",
     "handover": "handover inc-1 --to <@U0SUE|sue>",
+    "ask": 'ask inc-1 --to <@U0SUE|sue> --note "You know the CDN rules"',
+    "busy": 'busy inc-1 --reason "On leave today"',
     "update": "update inc-1 Restarted the pods, watching error rates",
     "severity": "severity inc-1 sev1",
     "snooze": "snooze inc-1 1h30m",

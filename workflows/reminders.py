@@ -43,6 +43,7 @@ class Timer(StrEnum):
     RETRO_DUE = "retro_due"
     REVISIT = "revisit"
     STATUS_PAGE = "status_page"
+    ASK = "ask"
 
 
 class Reminders:
@@ -221,6 +222,43 @@ class Reminders:
         self._notices.direct(NoticeKind.REMINDER, self._policy.delivery_managers, text)
         s.timers[Timer.STATUS_PAGE] = self.in_hours(now + interval)
 
+    # --- Asked to help -------------------------------------------------------------------------
+
+    def _follow_asks(self, entry: TimelineEntry) -> None:
+        """An ask unanswered for its cadence is nudged once; the timer serves the next one due."""
+        if entry.kind in _ASK_ENTRIES:
+            self._set_ask_timer()
+
+    def _set_ask_timer(self) -> None:
+        s = self._state
+        interval = (self._policy.ask_reminder or {}).get(s.severity or Severity.SEV2)
+        due = [
+            self.in_hours(at + interval)
+            for person, at in s.asked.items()
+            if interval is not None and person not in s.asked_nudged
+        ]
+        if due and s.status in WORKING_STATUSES:
+            s.timers[Timer.ASK] = min(due)
+        else:
+            s.timers.pop(Timer.ASK, None)
+
+    def _ask_reminder(self, now: datetime) -> None:
+        s = self._state
+        interval = (self._policy.ask_reminder or {}).get(s.severity or Severity.SEV2)
+        if interval is None:
+            return
+        for person, at in s.asked.items():
+            if person not in s.asked_nudged and self.in_hours(at + interval) <= now:
+                s.asked_nudged.append(person)
+                s.reminders_sent += 1
+                self._notices.direct(NoticeKind.REMINDER, [person], say.asked_again(s))
+        self._set_ask_timer()
+
+
+# What may change when an ask is due: an ask, its answer, the severity (its cadence), a handover.
+_ASK_ENTRIES = frozenset(
+    {EntryKind.ASKED, EntryKind.JOINED, EntryKind.BUSY, EntryKind.SEVERITY, EntryKind.HANDOVER}
+)
 
 # What may change the status page's clock: a post, the severity (its cadence), confidentiality.
 _PAGE_POSTS = frozenset({EntryKind.STATUSPAGE, EntryKind.REOPENED})
@@ -246,4 +284,5 @@ RULES: dict[Timer, ReminderRule] = {
     Timer.STATUS_PAGE: ReminderRule(
         Reminders._status_page_reminder, follows=Reminders._follow_status_page
     ),
+    Timer.ASK: ReminderRule(Reminders._ask_reminder, follows=Reminders._follow_asks),
 }

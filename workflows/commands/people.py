@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from messages import sentences as say
 from workflows.commands.spec import LEAD_OR_DM, WORKING, CommandSpec, rule
-from workflows.model import Action, Command, EntryKind, Handover, NoticeKind, Status
+from workflows.model import Action, Ask, Busy, Command, EntryKind, Handover, NoticeKind, Status
 from workflows.rules import Role
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ def check_handover(incident: Incident, cmd: Handover, now: datetime) -> str | No
 
 def join(incident: Incident, cmd: Command, now: datetime) -> str:
     incident.state.supporters.append(cmd.actor)
+    _answered(incident, cmd.actor)
     text = say.joined(cmd.actor, incident.state)
     incident.record(now, cmd.actor, EntryKind.JOINED, text)
     incident.notices.to_channel(
@@ -66,6 +67,55 @@ def leave(incident: Incident, cmd: Command, now: datetime) -> str:
     return text + "."
 
 
+def ask(incident: Incident, cmd: Ask, now: datetime) -> str:
+    """The lead pulls in whoever they need: the person is told directly and can answer."""
+    s = incident.state
+    s.asked[cmd.to] = now
+    text = say.asked(cmd.actor, cmd.to, s, cmd.note)
+    incident.record(now, cmd.actor, EntryKind.ASKED, text)
+    incident.notices.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
+    incident.notices.direct(
+        NoticeKind.ASKED, [cmd.to], say.asked_you(cmd.actor, s, cmd.note), actor=cmd.actor
+    )
+    return text + "."
+
+
+def check_ask(incident: Incident, cmd: Ask, now: datetime) -> str | None:
+    s = incident.state
+    if cmd.to == s.lead:
+        return say.leads_already(cmd.to, s)
+    if cmd.to in s.supporters:
+        return say.helping_already(cmd.to, s)
+    if cmd.to in s.asked:
+        return say.asked_already(cmd.to, s)
+    return None
+
+
+def busy(incident: Incident, cmd: Busy, now: datetime) -> str:
+    """Asked, and unable to help: they make that clear, and the lead sees it."""
+    s = incident.state
+    _answered(incident, cmd.actor)
+    text = say.cannot_help(cmd.actor, s, cmd.reason)
+    incident.record(now, cmd.actor, EntryKind.BUSY, text)
+    incident.notices.to_channel(
+        NoticeKind.TRANSITION, text + ".", actor=cmd.actor, mentions=[s.lead or ""]
+    )
+    return text + "."
+
+
+def check_busy(incident: Incident, cmd: Busy, now: datetime) -> str | None:
+    if cmd.actor not in incident.state.asked:
+        return say.not_asked(cmd.actor, incident.state)
+    return None
+
+
+def _answered(incident: Incident, person: str) -> None:
+    s = incident.state
+    if person in s.asked:
+        del s.asked[person]
+        s.asked_nudged = [p for p in s.asked_nudged if p != person]
+
+
 COMMANDS = [
     # The lead stays lead until they pass the role on explicitly (or a DM reassigns it).
     CommandSpec(
@@ -86,6 +136,23 @@ COMMANDS = [
         join,
         check=check_join,
         signal="join",
+    ),
+    # "The incident lead should pull in whoever they need"; asked people answer either way.
+    CommandSpec(
+        Action.ASK,
+        Ask,
+        rule(LEAD_OR_DM, WORKING, "ask someone to help"),
+        "Lead or DM: ask someone to help; they are told directly and can join or say they can't.",
+        ask,
+        check=check_ask,
+    ),
+    CommandSpec(
+        Action.BUSY,
+        Busy,
+        rule({Role.ANYONE}, WORKING, "say they cannot help"),
+        "Asked to help and unable to: say so (the lead sees it).",
+        busy,
+        check=check_busy,
     ),
     CommandSpec(
         Action.LEAVE,

@@ -30,6 +30,8 @@ from workflows.model.basics import (
 from workflows.model.commands import (
     Accept,
     Action,
+    Ask,
+    Busy,
     ChangeSeverity,
     Command,
     Decline,
@@ -90,7 +92,9 @@ __all__ = [
     "Action",
     "ActivityName",
     "Arrival",
+    "Ask",
     "Audience",
+    "Busy",
     "CarriedState",
     "ChangeSeverity",
     "ChannelRef",

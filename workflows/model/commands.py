@@ -31,6 +31,8 @@ class Action(StrEnum):
     HANDOVER = "handover"
     JOIN = "join"
     LEAVE = "leave"
+    ASK = "ask"
+    BUSY = "busy"
     UPDATE = "update"
     SEVERITY = "severity"
     SNOOZE = "snooze"
@@ -68,6 +70,15 @@ class Decline(Command):
 
 class Handover(Command):
     to: User
+
+
+class Ask(Command):
+    to: User
+    note: Text | None = None
+
+
+class Busy(Command):
+    reason: Reason | None = None
 
 
 class ProgressUpdate(Command):

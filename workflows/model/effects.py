@@ -61,6 +61,7 @@ class NoticeKind(StrEnum):
     CLOSED = "closed"
     SECURITY = "security"
     REFUSED = "refused"
+    ASKED = "asked"  # someone asked to help: Join / Can't help
 
 
 class IncidentBrief(Model):

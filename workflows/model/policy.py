@@ -78,6 +78,12 @@ class Policy(Model):
         "updated for this long, by severity (none: that severity is not nudged)",
         json_schema_extra=setting("INCIDENT_STATUSPAGE_REMINDER", default="sev1=30m,sev2=1h"),
     )
+    ask_reminder: dict[Severity, timedelta] | None = Field(
+        default=None,
+        description="nudge someone asked to help once when they have not answered for this "
+        "long, by severity",
+        json_schema_extra=setting("INCIDENT_ASK_REMINDER", default="sev1=15m,sev2=1h,sev3=1h"),
+    )
     destinations: dict[str, dict[str, JsonValue]] = Field(
         default={},
         description="the options of destinations that have them (`Delivery.options`), by their "

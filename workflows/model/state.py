@@ -44,6 +44,12 @@ class IncidentState(Model):
     severity: Severity | None = None
     lead: str | None = None
     supporters: list[str] = []
+    asked: dict[str, datetime] = Field(
+        default={}, description="people the lead or a DM asked to help, not yet answered: when"
+    )
+    asked_nudged: list[str] = Field(
+        default=[], description="of those, the ones already nudged (an ask is nudged once)"
+    )
     reporter: str
     self_initiated: bool = False
     delivery_manager: str | None = Field(default=None, description="the DM engaged with it")

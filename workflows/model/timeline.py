@@ -24,6 +24,8 @@ class EntryKind(StrEnum):
     HANDOVER = "handover"
     JOINED = "joined"
     LEFT = "left"
+    ASKED = "asked"
+    BUSY = "busy"
     UPDATE = "update"
     SEVERITY = "severity"
     SNOOZED = "snoozed"
