@@ -21,7 +21,9 @@ from workflows.commands import COMMANDS
 from workflows.model import (
     Accept,
     Action,
+    Ask,
     Audience,
+    Busy,
     ChangeSeverity,
     ChannelRef,
     ChannelRequest,
@@ -154,6 +156,8 @@ def valid_command(action: Action, actor: str) -> Command:
         Action.HANDOVER: Handover(actor=actor, to=NEW_LEAD),
         Action.JOIN: Command(actor=actor),
         Action.LEAVE: Command(actor=actor),
+        Action.ASK: Ask(actor=actor, to="U0ASKED", note="You know the CDN"),
+        Action.BUSY: Busy(actor=actor, reason="On call elsewhere"),
         Action.UPDATE: ProgressUpdate(actor=actor, text="Rolling back the 09:30 deploy"),
         Action.SEVERITY: ChangeSeverity(actor=actor, severity=Severity.SEV1),
         Action.SNOOZE: Snooze(actor=actor, duration=timedelta(hours=1)),
@@ -247,6 +251,8 @@ def test_rules_match_the_design_contract() -> None:
         Action.HANDOVER: lead_or_dm,
         Action.JOIN: {Role.ANYONE},
         Action.LEAVE: {Role.SUPPORTER},
+        Action.ASK: lead_or_dm,
+        Action.BUSY: {Role.ANYONE},  # someone asked (checked on the value)
         Action.UPDATE: {Role.LEAD, Role.SUPPORTER, Role.DELIVERY_MANAGER},
         Action.SEVERITY: lead_or_dm,
         Action.SNOOZE: lead_or_dm,
@@ -278,6 +284,8 @@ def test_rules_follow_the_lifecycle() -> None:
         Action.HANDOVER: working,
         Action.JOIN: working,
         Action.LEAVE: working,
+        Action.ASK: working,
+        Action.BUSY: working,
         Action.UPDATE: working,
         Action.SEVERITY: working,
         Action.SNOOZE: {active},
@@ -299,6 +307,8 @@ def test_allowed_role_in_allowed_status_may_act(
 ) -> None:
     incident = IN_STATUS[status]()
     command = valid_command(action, person)
+    if action is Action.BUSY:
+        incident.state.asked[person] = NOW  # only someone asked answers busy
     assert incident.refusal(action, command, NOW) is None
     entries_before = len(incident.timeline)
     receipt = incident.apply(action, command, NOW)

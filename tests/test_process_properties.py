@@ -41,7 +41,9 @@ from pydantic import TypeAdapter
 from workflows.model import (
     Accept,
     Action,
+    Ask,
     Audience,
+    Busy,
     ChangeSeverity,
     Command,
     Decline,
@@ -90,6 +92,8 @@ TABLE: dict[Action, tuple[set[str], set[Status]]] = {  # command: (who, when)
     Action.HANDOVER: ({LEAD, DM}, WORKING),
     Action.JOIN: ({ANYONE}, WORKING),
     Action.LEAVE: ({SUPPORTER}, WORKING),
+    Action.ASK: ({LEAD, DM}, WORKING),
+    Action.BUSY: ({ANYONE}, WORKING),  # only someone asked, not yet answering
     Action.UPDATE: ({LEAD, SUPPORTER, DM}, WORKING),
     Action.SEVERITY: ({LEAD, DM}, WORKING),
     Action.SECURITY: ({LEAD, DM}, OPEN),
@@ -126,6 +130,7 @@ class Handbook:
     acknowledged: bool
     supporters: list[str] = field(default_factory=list)
     revisit_at: datetime | None = None
+    asked: list[str] = field(default_factory=list)  # asked to help, not yet answering
 
     @classmethod
     def opened(cls, start: IncidentStart) -> Handbook:
@@ -156,6 +161,10 @@ class Handbook:
                 return bool(cmd.to != self.lead)
             case Action.JOIN:  # helping already is not joining
                 return cmd.actor != self.lead and cmd.actor not in self.supporters
+            case Action.ASK:  # not the lead, someone helping, or someone asked already
+                return cmd.to not in (self.lead, *self.supporters, *self.asked)
+            case Action.BUSY:  # only someone asked answers that they can't help
+                return cmd.actor in self.asked
             case Action.SEVERITY:
                 return bool(cmd.severity != self.severity)
             case Action.SECURITY | Action.STATUSPAGE:  # cannot be undone; never on the page
@@ -169,7 +178,7 @@ class Handbook:
         stranger = next((p for p in PEOPLE if self.roles(p) == {ANYONE}), PASSER_BY)
         newcomer = next(p for p in PEOPLE if p != self.lead)
         other = next(s for s in Severity if s != self.severity)
-        someone = {self.lead or stranger, DMS[0], *self.supporters[:1], stranger}
+        someone = {self.lead or stranger, DMS[0], *self.supporters[:1], *self.asked[:1], stranger}
         probes = [Probe(person, newcomer, other) for person in someone]
         return [a for a in Action if any(self.allows(a, probe, now) for probe in probes)]
 
@@ -190,6 +199,11 @@ class Handbook:
                 self.lead = cmd.to
             case Action.JOIN:
                 self.supporters.append(cmd.actor)
+                self.asked = [p for p in self.asked if p != cmd.actor]
+            case Action.ASK:
+                self.asked.append(cmd.to)
+            case Action.BUSY:
+                self.asked.remove(cmd.actor)
             case Action.LEAVE:
                 self.supporters.remove(cmd.actor)
             case Action.SEVERITY:
@@ -218,6 +232,7 @@ class Handbook:
             self.security,
         )
         assert sorted(state.supporters) == sorted(self.supporters)
+        assert sorted(state.asked) == sorted(self.asked)
         assert state.self_initiated == self.self_initiated
         assert (state.acknowledged_at is not None) == self.acknowledged
 
@@ -242,6 +257,7 @@ STEERED = 3 / 4
 MOVES = [Action.ACCEPT, Action.DECLINE, Action.ACK, Action.RESOLVE, Action.APPROVE, Action.REJECT]
 ACTION_WEIGHTS = {**{action: 6 for action in [*MOVES, Action.RETRO, Action.LEAVE]}}
 ACTION_WEIGHTS[Action.SECURITY] = 1
+ACTION_WEIGHTS[Action.BUSY] = 6  # open only while someone asked has not answered
 # Half the incidents are reports (a DM accepts or declines them); the rest are declared.
 OPENINGS = {"reported": 2, "declared by its lead": 1, "declared by a delivery manager": 1}
 SECURITY_SHARE = 0.2  # most incidents may use the status page
@@ -283,7 +299,10 @@ def steered_command(
 
 
 def actor_for(role: str, model: Handbook, rng: random.Random) -> str:
-    """Someone who holds ``role`` now (a stranger when nobody does)."""
+    """Someone who holds ``role`` now (a stranger when nobody does; now and then someone asked
+    to help, who alone may answer busy)."""
+    if role == ANYONE and model.asked and rng.random() < 0.75:
+        return rng.choice(model.asked)
     if role == DM:
         return rng.choice(DMS)
     if role == LEAD and model.lead is not None:
@@ -303,6 +322,10 @@ def command_for(action: Action, actor: str, now: datetime, rng: random.Random) -
             return Decline(actor=actor, reason="Not now", revisit_at=revisit_at)
         case Action.HANDOVER:
             return Handover(actor=actor, to=person)
+        case Action.ASK:
+            return Ask(actor=actor, to=person, note="You know the CDN" if given else None)
+        case Action.BUSY:
+            return Busy(actor=actor, reason="On call elsewhere" if given else None)
         case Action.UPDATE:
             return ProgressUpdate(actor=actor, text="Rolled back, watching")
         case Action.SEVERITY:

@@ -36,7 +36,9 @@ from workflows.incident import REFUSED, IncidentWorkflow
 from workflows.model import (
     Accept,
     Action,
+    Ask,
     Audience,
+    Busy,
     ChangeSeverity,
     ChannelRef,
     ChannelRequest,
@@ -903,6 +905,16 @@ async def test_every_refused_update_says_why_in_one_sentence_and_changes_nothing
             Action.REJECT,
             Reject(actor=DM, reason="No"),
             f"Incident {i} is active, so nobody can reject a resolution now.",
+        ),
+        (
+            Action.ASK,
+            Ask(actor=HELPER, to="U0ASKED"),
+            f"Only the lead or a delivery manager may ask someone to help on {i}; {HELPER} is not.",
+        ),
+        (
+            Action.BUSY,
+            Busy(actor=HELPER, reason="Busy"),
+            f"Nobody asked {HELPER} to help on {i}; only someone asked can say they can't.",
         ),
         (
             Action.REOPEN,

@@ -59,6 +59,8 @@ from workflows.incident import REFUSED, IncidentWorkflow
 from workflows.model import (
     Accept,
     Action,
+    Ask,
+    Busy,
     ChangeSeverity,
     Command,
     Decline,
@@ -118,6 +120,7 @@ class Model:
     self_initiated: bool
     acknowledged: bool
     supporters: list[str] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)  # asked to help, not yet answering
     security: bool = False
 
     def allows(self, action: Action, cmd: Any) -> bool:
@@ -134,6 +137,11 @@ class Model:
                 return self.status in WORKING and not lead and who not in self.supporters
             case Action.LEAVE:
                 return self.status in WORKING and who in self.supporters
+            case Action.ASK:
+                unasked = cmd.to not in (self.lead, *self.supporters, *self.asked)
+                return (lead or dm) and self.status in WORKING and unasked
+            case Action.BUSY:
+                return self.status in WORKING and who in self.asked
             case Action.UPDATE:
                 return self.status in WORKING and (lead or dm or who in self.supporters)
             case Action.SEVERITY:
@@ -186,7 +194,14 @@ class Model:
                 return EntryKind.HANDOVER
             case Action.JOIN:
                 self.supporters.append(cmd.actor)
+                self.asked = [p for p in self.asked if p != cmd.actor]
                 return EntryKind.JOINED
+            case Action.ASK:
+                self.asked.append(cmd.to)
+                return EntryKind.ASKED
+            case Action.BUSY:
+                self.asked.remove(cmd.actor)
+                return EntryKind.BUSY
             case Action.LEAVE:
                 self.supporters.remove(cmd.actor)
                 return EntryKind.LEFT
@@ -237,6 +252,10 @@ def command_for(action: Action, actor: str, data: st.DataObject) -> Command:
             return Decline(actor=actor, reason="Not an incident")
         case Action.HANDOVER:
             return Handover(actor=actor, to=data.draw(people))
+        case Action.ASK:
+            return Ask(actor=actor, to=data.draw(people))
+        case Action.BUSY:
+            return Busy(actor=actor, reason=data.draw(st.sampled_from([None, "On leave"])))
         case Action.UPDATE:
             return ProgressUpdate(actor=actor, text=data.draw(texts))
         case Action.SEVERITY:
@@ -318,6 +337,7 @@ async def check(handle: Handle, model: Model, state: IncidentState) -> None:
     assert state.status is model.status
     assert (state.lead, state.severity) == (model.lead, model.severity)
     assert sorted(state.supporters) == sorted(model.supporters)
+    assert sorted(state.asked) == sorted(model.asked)
     assert state.security == model.security
     assert (state.acknowledged_at is not None) == model.acknowledged
     if state.status in WORKING:
