@@ -294,11 +294,18 @@ def resolve(
     ctx: typer.Context,
     incident_id: IncidentId,
     summary: Annotated[str | None, typer.Option(help="How it was resolved.")] = None,
+    criteria_met: Annotated[
+        bool,
+        typer.Option(
+            "--criteria-met",
+            help="Lead: the delivery managers' resolution criteria are met; resolve at once.",
+        ),
+    ] = False,
 ) -> None:
     """Lead: ask the delivery managers to resolve. Delivery manager: resolve."""
     from workflows.model import Action, Resolve
 
-    send(ctx, incident_id, Action.RESOLVE, Resolve, summary=summary)
+    send(ctx, incident_id, Action.RESOLVE, Resolve, summary=summary, criteria_met=criteria_met)
 
 
 @app.command()

@@ -28,13 +28,14 @@ from activities.slack_api import slack_web_client
 from frontends.slash import SLASH, Plan, plan_words, split_words
 from messages.slack_blocks import ActionId
 from messages.slack_relay import (
-    REJECT_VIEW,
+    REASON_ASKED,
+    ReasonAsked,
     RequestMessage,
     decided_blocks,
     decided_from_text,
     decision_line,
     is_ask,
-    reject_modal,
+    reason_modal,
     reply_text,
     submitted_reason,
 )
@@ -141,8 +142,17 @@ def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) ->
     for clicked in BUTTON_COMMANDS:
         app.action(clicked.value)(on_button)
 
-    @app.action(ActionId.REJECT.value)
-    async def on_reject(
+    for clicked, asked in REASON_ASKED.items():
+        _ask_for_a_reason(app, relay, clicked, asked)
+
+    return app
+
+
+def _ask_for_a_reason(app: AsyncApp, relay: Relay, clicked: ActionId, asked: ReasonAsked) -> None:
+    """A button whose command needs a reason (Reject, Reopen): a modal asks for it, and the
+    command runs when it is submitted."""
+
+    async def on_click(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
@@ -153,21 +163,20 @@ def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) ->
             ts=container["message_ts"],
             text=str(message.get("text", "")),
         )
-        await client.views_open(trigger_id=body["trigger_id"], view=reject_modal(request))
+        await client.views_open(trigger_id=body["trigger_id"], view=reason_modal(asked, request))
 
-    @app.view(REJECT_VIEW)
-    async def on_reject_reason(
+    async def on_reason(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
         user, request = body["user"]["id"], RequestMessage.from_metadata(view["private_metadata"])
         reason = submitted_reason(view)
-        words = ["reject", request.incident_id, "--reason", reason]
-        rid = request_id(body["team"]["id"], user, view["id"], "reject")
+        words = [asked.command, request.incident_id, "--reason", reason]
+        rid = request_id(body["team"]["id"], user, view["id"], asked.command)
         done, answer = await relay.run(words, user=user, request_id=rid)
         await client.chat_postEphemeral(channel=request.channel, user=user, text=answer)
         if done:
-            decision = decision_line(ActionId.REJECT, user, reason)
+            decision = decision_line(clicked, user, reason)
             await client.chat_update(
                 channel=request.channel,
                 ts=request.ts,
@@ -175,7 +184,8 @@ def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) ->
                 blocks=decided_from_text(request.text, decision),
             )
 
-    return app
+    app.action(clicked.value)(on_click)
+    app.view(asked.view)(on_reason)
 
 
 def http_app(app: AsyncApp) -> web.Application:

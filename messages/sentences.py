@@ -181,6 +181,14 @@ def resolved(actor: str, s: IncidentState) -> str:
     return f"{actor} resolved {s.id}{_summary(s.resolution_summary)}"
 
 
+def resolved_on_criteria(actor: str, s: IncidentState) -> str:
+    criteria = f'the delivery managers\' criteria ("{s.resolution_criteria}")'
+    return f"{actor} resolved {s.id} on {criteria}{_summary(s.resolution_summary)}"
+
+
+NO_CRITERIA_SET = " (no resolution criteria were set, so a delivery manager decides)"
+
+
 def resolved_announcement(s: IncidentState) -> str:
     return f"Resolved: {s.title}."
 

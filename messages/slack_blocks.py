@@ -40,6 +40,7 @@ class ActionId(StrEnum):
     REJECT = "incident_reject"
     JOIN = "incident_join"
     BUSY = "incident_busy"
+    REOPEN = "incident_reopen"
 
 
 def neutralise(text: str) -> str:
@@ -96,6 +97,8 @@ def _buttons(notice: Notice) -> list[Block]:
             _button(ActionId.APPROVE, "Approve", incident_id, style="primary"),
             _button(ActionId.REJECT, "Reject", incident_id, style="danger"),
         ]
+    if notice.kind is NoticeKind.RESOLVED and notice.audience is Audience.DIRECT:
+        return [_button(ActionId.REOPEN, "Reopen", incident_id)]  # resolved on their criteria
     if notice.kind is NoticeKind.ASKED:
         return [
             _button(ActionId.JOIN, "Join", incident_id, style="primary"),

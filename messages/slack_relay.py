@@ -1,8 +1,9 @@
-"""What the Slack relay shows: private answers, the reject-reason modal, a decided request.
+"""What the Slack relay shows: private answers, the reason modals, a decided request.
 
 Pure functions, like :mod:`messages.slack_blocks` (whose :class:`ActionId` the buttons carry)::
 
-    view = reject_modal(RequestMessage(incident_id="inc-1", channel="D0DM", ts="1.2", text="…"))
+    request = RequestMessage(incident_id="inc-1", channel="D0DM", ts="1.2", text="…")
+    view = reason_modal(REASON_ASKED[ActionId.REJECT], request)
     blocks = decided_blocks(message["blocks"], decision_line(ActionId.APPROVE, "U0DM"))
 """
 
@@ -16,7 +17,6 @@ from messages.slack_blocks import ActionId, Block, mention, neutralise
 from workflows.model import REASON_MAX
 
 REPLY_MAX = 3500  # a private answer stays one readable message
-REJECT_VIEW = "incident_reject_reason"  # the modal's callback id
 REASON_BLOCK, REASON_INPUT = "reason", "reason_input"
 _METADATA_TEXT_MAX = 1500  # private_metadata holds at most 3,000 characters
 _DONE = {
@@ -25,6 +25,28 @@ _DONE = {
     ActionId.REJECT: "Rejected",
     ActionId.JOIN: "Joined",
     ActionId.BUSY: "Can't help, said",
+    ActionId.REOPEN: "Reopened",
+}
+
+
+@dataclass(frozen=True)
+class ReasonAsked:
+    """A button whose command needs a reason, asked in a modal as the command line requires."""
+
+    command: str  # the CLI's word
+    view: str  # the modal's callback id
+    title: str
+    submit: str
+    question: str  # formatted with the incident id
+
+
+REASON_ASKED = {
+    ActionId.REJECT: ReasonAsked(
+        "reject", "incident_reject_reason", "Reject resolution", "Reject", "Why is {} not resolved?"
+    ),
+    ActionId.REOPEN: ReasonAsked(
+        "reopen", "incident_reopen_reason", "Reopen incident", "Reopen", "Why reopen {}?"
+    ),
 }
 
 
@@ -80,14 +102,15 @@ def decided_from_text(text: str, decision: str) -> list[Block]:
     return decided_blocks([section], decision)
 
 
-def reject_modal(request: RequestMessage) -> dict[str, Any]:
-    """The modal the Reject button opens: the reason is required, as on the command line."""
+def reason_modal(asked: ReasonAsked, request: RequestMessage) -> dict[str, Any]:
+    """The modal a Reject or Reopen button opens: the reason is required, as on the command
+    line."""
     return {
         "type": "modal",
-        "callback_id": REJECT_VIEW,
+        "callback_id": asked.view,
         "private_metadata": request.metadata(),
-        "title": {"type": "plain_text", "text": "Reject resolution"},
-        "submit": {"type": "plain_text", "text": "Reject"},
+        "title": {"type": "plain_text", "text": asked.title},
+        "submit": {"type": "plain_text", "text": asked.submit},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             {
@@ -95,7 +118,7 @@ def reject_modal(request: RequestMessage) -> dict[str, Any]:
                 "block_id": REASON_BLOCK,
                 "label": {
                     "type": "plain_text",
-                    "text": f"Why is {request.incident_id} not resolved?",
+                    "text": asked.question.format(request.incident_id),
                 },
                 "element": {
                     "type": "plain_text_input",

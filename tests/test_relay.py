@@ -410,11 +410,39 @@ async def test_reject_asks_for_a_reason_in_a_modal(stack: Stack) -> None:
     assert state["status"] == "active"
     updates = [(name, arg) for _, name, arg in await stack.updates(incident_id)]
     assert updates == [
-        ("resolve", {"actor": LEAD, "arrived_via": "slack", "summary": None}),
+        (
+            "resolve",
+            {"actor": LEAD, "arrived_via": "slack", "summary": None, "criteria_met": False},
+        ),
         ("reject", {"actor": DM2, "arrived_via": "slack", "reason": "Errors are still at 3%"}),
     ]
     decided = next(m for m in stack.slack.messages(f"D{DM2}") if m["ts"] == request["ts"])
     assert f"Rejected by <@{DM2}>: Errors are still at 3%" in decided["text"]
+
+
+async def test_resolved_on_criteria_the_dms_can_reopen_with_a_reason(stack: Stack) -> None:
+    incident_id = "inc-relay-criteria"
+    await stack.say(f"declare Slow search --lead {LEAD} --id {incident_id}", user=LEAD)
+    await stack.say(f'criteria {incident_id} "p95 under 500 ms"', user=DM1)
+    answer = await stack.say(f"resolve {incident_id} --criteria-met", user=LEAD)
+    assert answer.startswith(f"{LEAD} resolved {incident_id} on the delivery managers' criteria")
+    told = await stack.message_with(f"D{DM2}", ActionId.REOPEN, incident_id)
+    await stack.sender.click(told, f"D{DM2}", ActionId.REOPEN, user=DM2)
+
+    async def opened() -> dict[str, Any]:
+        assert stack.slack.views and stack.slack.views[-1]["callback_id"].endswith("reopen_reason")
+        return stack.slack.views[-1]
+
+    view = await eventually(opened, "the reopen modal")
+    assert (await stack.state(incident_id))["status"] == "resolved"  # nothing yet
+    await stack.sender.submit(view, user=DM2, reason="p95 is back at 2 s")
+
+    async def reopened() -> None:
+        assert (await stack.state(incident_id))["status"] == "active"
+
+    await eventually(reopened, "the incident reopened")
+    decided = next(m for m in stack.slack.messages(f"D{DM2}") if m["ts"] == told["ts"])
+    assert f"Reopened by <@{DM2}>: p95 is back at 2 s" in decided["text"]
 
 
 async def test_a_click_by_someone_without_the_role_is_refused_privately(stack: Stack) -> None:

@@ -286,13 +286,16 @@ class Incident:
         self.follow_timeline()
         return text
 
-    def mark_resolved(self, actor: str, now: datetime) -> str:
+    def mark_resolved(self, actor: str, now: datetime, *, on_criteria: bool = False) -> str:
+        """Resolved by a delivery manager, or (``on_criteria``) by the lead on the criteria a
+        delivery manager set in advance."""
         s = self.state
         s.status, s.resolved_at = Status.RESOLVED, now
-        s.delivery_manager = s.delivery_manager or actor
+        if not on_criteria:
+            s.delivery_manager = s.delivery_manager or actor
         s.timers.clear()
         s.timers[Timer.RETRO_DUE] = self.reminders.retro_due_at(now)
-        text = say.resolved(actor, s)
+        text = say.resolved_on_criteria(actor, s) if on_criteria else say.resolved(actor, s)
         self.record(now, actor, EntryKind.RESOLVED, text)
         self.notices.to_channel(NoticeKind.RESOLVED, text + ".", actor=actor)
         self.notices.announce(NoticeKind.RESOLVED, say.resolved_announcement(s), actor=actor)

@@ -31,9 +31,19 @@ def resolve(incident: Incident, cmd: Resolve, now: datetime) -> str:
     s.resolution_summary = cmd.summary or s.resolution_summary
     if cmd.actor in incident.policy.delivery_managers:
         return incident.mark_resolved(cmd.actor, now)
+    if cmd.criteria_met and s.resolution_criteria:
+        # "There may be situations where this is so obvious as to be unnecessary": the DMs
+        # said in advance when it could be called resolved. They are told, and can reopen it.
+        text = incident.mark_resolved(cmd.actor, now, on_criteria=True)
+        incident.notices.direct(
+            NoticeKind.RESOLVED, incident.policy.delivery_managers, text, actor=cmd.actor
+        )
+        return text
     s.status, s.resolution_requested_at = Status.AWAITING_APPROVAL, now
     s.timers.pop(Timer.STALE_PROGRESS, None)
     text = say.resolution_requested(cmd.actor, s, cmd.summary)
+    if cmd.criteria_met:
+        text += say.NO_CRITERIA_SET
     incident.record(now, cmd.actor, EntryKind.RESOLUTION_REQUESTED, text)
     incident.notices.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
     incident.notices.direct(

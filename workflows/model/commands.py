@@ -105,6 +105,11 @@ class PostStatusPage(Command):
 
 class Resolve(Command):
     summary: Text | None = None
+    criteria_met: bool = Field(
+        default=False,
+        description="the lead says the delivery managers' resolution criteria are met: resolved "
+        "at once when criteria were set (the DMs agreed in advance), else asked as usual",
+    )
 
 
 class Reject(Command):
