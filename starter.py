@@ -5,9 +5,10 @@
     incident show inc-2026-11-22-search-api-down --json
 
 Every command either succeeds (exit 0) or exits non-zero with one sentence on stderr.
-Here: the app, its global options, and the commands that open or change an incident; the
-commands that read (``frontends/cli_reads.py``) and that run the service
-(``frontends/cli_operations.py``) join it as groups; what they share is ``frontends/cli.py``.
+Here: the app, its global options, and the commands that open or change an incident; those
+that end one (``frontends/cli_endings.py``: resolve, reject, reopen, schedule, retro), that read
+(``frontends/cli_reads.py``) and that run the service (``frontends/cli_operations.py``) join it
+as groups; what they share is ``frontends/cli.py``.
 Heavy imports happen inside the commands, so `incident show` starts quickly.
 """
 
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.exceptions import TyperException
 
-from frontends import cli_operations, cli_reads
+from frontends import cli_endings, cli_operations, cli_reads
 from frontends.cli import IncidentId, acting_person, do, send, state_json, words
 
 if TYPE_CHECKING:
@@ -289,92 +290,9 @@ def statuspage(
     )
 
 
-@app.command()
-def resolve(
-    ctx: typer.Context,
-    incident_id: IncidentId,
-    summary: Annotated[str | None, typer.Option(help="How it was resolved.")] = None,
-    criteria_met: Annotated[
-        bool,
-        typer.Option(
-            "--criteria-met",
-            help="Lead: the delivery managers' resolution criteria are met; resolve at once.",
-        ),
-    ] = False,
-) -> None:
-    """Lead: ask the delivery managers to resolve. Delivery manager: resolve."""
-    from workflows.model import Action, Resolve
+# --- Ending, reading and operating: command groups of their own, merged here -----------------------
 
-    send(ctx, incident_id, Action.RESOLVE, Resolve, summary=summary, criteria_met=criteria_met)
-
-
-@app.command()
-def reject(
-    ctx: typer.Context,
-    incident_id: IncidentId,
-    reason: Annotated[str, typer.Option(help="Why it is not resolved yet.")],
-) -> None:
-    """Delivery manager: reject a resolution request; the incident is active again."""
-    from workflows.model import Action, Reject
-
-    send(ctx, incident_id, Action.REJECT, Reject, reason=reason)
-
-
-@app.command()
-def reopen(
-    ctx: typer.Context,
-    incident_id: IncidentId,
-    reason: Annotated[str, typer.Option(help="Why: what came back.")],
-) -> None:
-    """Lead or DM: reopen a resolved incident (before its retro); reminders resume."""
-    from workflows.model import Action, Reopen
-
-    send(ctx, incident_id, Action.REOPEN, Reopen, reason=reason)
-
-
-@app.command()
-def retro(
-    ctx: typer.Context,
-    incident_id: IncidentId,
-    notes: Annotated[str | None, typer.Option(help="What the retro found.")] = None,
-    skip: Annotated[bool, typer.Option("--skip", help="Close without a retro.")] = False,
-    reason: Annotated[str | None, typer.Option(help="Why the retro is skipped.")] = None,
-    action: Annotated[
-        list[str] | None, typer.Option("--action", help="An action agreed (repeatable).")
-    ] = None,
-    owner: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--owner",
-            help="Who owns each action, in order: a GitHub login, or - for none (repeatable).",
-        ),
-    ] = None,
-) -> None:
-    """Lead or DM: close a resolved incident with retro notes, or skip the retro with a reason."""
-    from temporal_client.client import CommandError
-    from workflows.model import Action, Retro
-
-    if skip == (notes is not None):
-        raise CommandError("Give either --notes N or --skip --reason R.")
-    if skip and not reason:
-        raise CommandError("Say why the retro is skipped with --reason R.")
-    owners = [login.removeprefix("@") if login != "-" else "" for login in owner or []]
-    if owners and len(owners) != len(action or []):
-        raise CommandError("Give one --owner per --action, in order (- for none), or no --owner.")
-    send(
-        ctx,
-        incident_id,
-        Action.RETRO,
-        Retro,
-        notes=notes,
-        skip_reason=reason if skip else None,
-        actions=action or [],
-        action_owners=owners,
-    )
-
-
-# --- Reading and operating: command groups of their own, merged here ------------------------------
-
+app.add_typer(cli_endings.commands)
 app.add_typer(cli_reads.commands)
 app.add_typer(cli_operations.commands)
 

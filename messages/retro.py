@@ -67,6 +67,15 @@ def _marked(timeline: Sequence[TimelineEntry], mark: str) -> list[str]:
     return found
 
 
+def _retro_held(state: IncidentState, zone: ZoneInfo) -> str:
+    """When the retro is (or was) held: the time scheduled, else the day its notes closed it."""
+    if state.retro_scheduled_at is not None:
+        return _long_date(state.retro_scheduled_at, zone)
+    if state.retro_notes and state.closed_at:
+        return _long_date(state.closed_at, zone)
+    return ""
+
+
 def retro_draft(
     state: IncidentState,
     timeline: Sequence[TimelineEntry],
@@ -83,7 +92,7 @@ def retro_draft(
         "",
         f"**Incident until:** {_long_date(until, zone) if until else ''}".rstrip(),
         "",
-        f"**Retro held:** {_long_date(state.closed_at, zone) if state.retro_notes and state.closed_at else ''}".rstrip(),
+        f"**Retro held:** {_retro_held(state, zone)}".rstrip(),
         "",
         "- [Timeline](#timeline)",
         "- [Analysis of causes](#analysis-of-causes)",

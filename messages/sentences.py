@@ -258,6 +258,7 @@ TIMER_LABELS = {
     "revisit": "Revisit",
     "status_page": "Status page due",
     "ask": "Next ask nudge",
+    "retro_meeting": "Retro reminder",
 }
 
 
@@ -271,6 +272,7 @@ TIMER_DUE = {
     "revisit": "revisit due",
     "status_page": "status page update due",
     "ask": "unanswered ask nudge due",
+    "retro_meeting": "the retro starts",
 }
 TIMER_DRAIN_LIMIT = "deliveries in flight stop before continue-as-new"
 
@@ -289,6 +291,21 @@ def waits_for_ack(s: IncidentState) -> str:
 
 def waits_for_approval(s: IncidentState) -> str:
     return f"{s.lead} asked to resolve {s.id} ({s.title}); approve or reject it."
+
+
+def retro_scheduled(actor: str, s: IncidentState, at: datetime) -> str:
+    return f"{actor} scheduled the retro of {s.id} for {at:%A %-d %B %Y at %H:%M %Z}"
+
+
+def retro_in_the_past(s: IncidentState) -> str:
+    return f"The retro of {s.id} can only be scheduled for a time still to come."
+
+
+def retro_starts(s: IncidentState) -> str:
+    return (
+        f"The retro of {s.id} ({s.title}) is now. Afterwards: "
+        f"`incident retro {s.id} --notes N [--action TEXT]…`."
+    )
 
 
 def retro_due(s: IncidentState) -> str:

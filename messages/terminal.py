@@ -49,6 +49,7 @@ def show_text(state: IncidentState, now: datetime | None = None) -> str:
         ("Declined because", state.decline_reason),
         ("Rejected because", state.rejection_reason),
         ("Resolution", state.resolution_summary),
+        ("Retro scheduled", _at(state.retro_scheduled_at)),
         ("Retro notes", state.retro_notes),
         ("Retro skipped", state.retro_skipped_reason),
         ("Durations", durations_line(state) or None),
@@ -64,6 +65,10 @@ def show_text(state: IncidentState, now: datetime | None = None) -> str:
         rows.append((TIMER_LABELS[timer], f"{due:%Y-%m-%d %H:%M:%S} UTC"))
     width = max(len(label) for label, value in rows if value)  # aligned on what is shown
     return "\n".join(f"{label + ':':<{width + 1}} {value}" for label, value in rows if value)
+
+
+def _at(moment: datetime | None) -> str | None:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else None
 
 
 def listing_table(listings: Sequence[IncidentListing]) -> str:

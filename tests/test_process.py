@@ -44,6 +44,7 @@ from workflows.model import (
     Reopen,
     Resolve,
     Retro,
+    ScheduleRetro,
     SetCriteria,
     Severity,
     Snooze,
@@ -170,6 +171,7 @@ def valid_command(action: Action, actor: str) -> Command:
         Action.APPROVE: Command(actor=actor),
         Action.REJECT: Reject(actor=actor, reason="Errors are still at 20%"),
         Action.REOPEN: Reopen(actor=actor, reason="The errors are back"),
+        Action.SCHEDULE: ScheduleRetro(actor=actor, at=NOW + timedelta(days=2)),
         Action.RETRO: Retro(actor=actor, notes="Add a canary stage"),
     }
     return commands[action]
@@ -263,6 +265,7 @@ def test_rules_match_the_design_contract() -> None:
         Action.APPROVE: dm,
         Action.REJECT: dm,
         Action.REOPEN: lead_or_dm,
+        Action.SCHEDULE: lead_or_dm,
         Action.RETRO: lead_or_dm,
     }
     assert {action: set(rule.roles) for action, rule in RULES.items()} == expected
@@ -296,6 +299,7 @@ def test_rules_follow_the_lifecycle() -> None:
         Action.APPROVE: {awaiting},
         Action.REJECT: {awaiting},
         Action.REOPEN: {resolved},
+        Action.SCHEDULE: {resolved},
         Action.RETRO: {resolved},
     }
     assert {action: set(rule.statuses) for action, rule in RULES.items()} == expected

@@ -59,6 +59,7 @@ from workflows.model import (
     Reopen,
     Resolve,
     Retro,
+    ScheduleRetro,
     SetCriteria,
     Severity,
     Snooze,
@@ -104,6 +105,7 @@ TABLE: dict[Action, tuple[set[str], set[Status]]] = {  # command: (who, when)
     Action.APPROVE: ({DM}, {AWAITING}),
     Action.REJECT: ({DM}, {AWAITING}),
     Action.REOPEN: ({LEAD, DM}, {RESOLVED}),
+    Action.SCHEDULE: ({LEAD, DM}, {RESOLVED}),  # a time still to come
     Action.RETRO: ({LEAD, DM}, {RESOLVED}),
 }
 
@@ -116,6 +118,7 @@ class Probe:
     to: str | None = None
     severity: Severity | None = None
     revisit_at: datetime | None = None
+    at: datetime = datetime.max.replace(tzinfo=UTC)  # a retro time still to come
 
 
 @dataclass
@@ -171,6 +174,8 @@ class Handbook:
                 return not self.security
             case Action.DECLINE:  # a revisit date lies ahead
                 return cmd.revisit_at is None or bool(cmd.revisit_at > now)
+            case Action.SCHEDULE:  # a time still to come
+                return bool(cmd.at > now)
         return True
 
     def open_now(self, now: datetime) -> list[Action]:
@@ -343,6 +348,8 @@ def command_for(action: Action, actor: str, now: datetime, rng: random.Random) -
             return Reject(actor=actor, reason="Errors are back")
         case Action.REOPEN:
             return Reopen(actor=actor, reason="It came back")
+        case Action.SCHEDULE:  # now and then a time gone by
+            return ScheduleRetro(actor=actor, at=now + timedelta(minutes=rng.randint(-120, 7200)))
         case Action.RETRO if given:
             return Retro(actor=actor, notes="Alert on 5xx")
         case Action.RETRO:

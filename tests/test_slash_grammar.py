@@ -71,6 +71,7 @@ EXAMPLES = {
     "approve": "approve inc-1",
     "reject": 'reject inc-1 --reason "Errors are back"',
     "reopen": 'reopen inc-1 --reason "The 500s are back"',
+    "schedule": "schedule inc-1 2026-12-03T14:00",
     "retro": 'retro inc-1 --notes "Add an alert on search 5xx" --action "alert on 5xx"',
     "show": "show inc-1",
     "timeline": "timeline inc-1 --format json",

@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -60,6 +60,7 @@ from workflows.model import (
     Reopen,
     Resolve,
     Retro,
+    ScheduleRetro,
     SetCriteria,
     Severity,
     Snooze,
@@ -920,6 +921,11 @@ async def test_every_refused_update_says_why_in_one_sentence_and_changes_nothing
             Action.REOPEN,
             Reopen(actor=DM, reason="It is not resolved"),
             f"Incident {i} is active, so nobody can reopen an incident now.",
+        ),
+        (
+            Action.SCHEDULE,
+            ScheduleRetro(actor=DM, at=datetime(2099, 1, 5, 14, tzinfo=UTC)),
+            f"Incident {i} is active, so nobody can schedule the retro now.",
         ),
         (
             Action.RETRO,

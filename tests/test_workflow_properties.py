@@ -27,7 +27,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -74,6 +74,7 @@ from workflows.model import (
     Reopen,
     Resolve,
     Retro,
+    ScheduleRetro,
     SetCriteria,
     Severity,
     Snooze,
@@ -156,7 +157,7 @@ class Model:
                 return dm and self.status in WORKING | {Status.RESOLVED} and not self.security
             case Action.APPROVE | Action.REJECT:
                 return dm and self.status is AWAITING
-            case Action.RETRO | Action.REOPEN:
+            case Action.RETRO | Action.REOPEN | Action.SCHEDULE:
                 return (lead or dm) and self.status is Status.RESOLVED
         raise AssertionError(action)
 
@@ -226,6 +227,8 @@ class Model:
             case Action.RETRO:
                 self.status = Status.CLOSED
                 return EntryKind.CLOSED
+            case Action.SCHEDULE:
+                return EntryKind.RETRO_SCHEDULED
         return _ENTRY_OF_UNCHANGED[action]
 
 
@@ -273,6 +276,8 @@ def command_for(action: Action, actor: str, data: st.DataObject) -> Command:
             return Reject(actor=actor, reason="Errors are back")
         case Action.REOPEN:
             return Reopen(actor=actor, reason="It came back")
+        case Action.SCHEDULE:  # always ahead of the test server's clock
+            return ScheduleRetro(actor=actor, at=datetime(2099, 1, 5, 14, tzinfo=UTC))
         case Action.RETRO:
             if data.draw(st.booleans()):
                 return Retro(actor=actor, notes="Alert on 5xx")

@@ -28,6 +28,7 @@ from workflows.model import (
     TimelineEntry,
 )
 from workflows.notices import Notices
+from workflows.rules import involved
 
 Record = Callable[[datetime, str, EntryKind, str], None]
 BOT = "incident-bot"
@@ -44,6 +45,7 @@ class Timer(StrEnum):
     REVISIT = "revisit"
     STATUS_PAGE = "status_page"
     ASK = "ask"
+    RETRO_MEETING = "retro_meeting"
 
 
 class Reminders:
@@ -254,6 +256,25 @@ class Reminders:
                 self._notices.direct(NoticeKind.REMINDER, [person], say.asked_again(s))
         self._set_ask_timer()
 
+    # --- The retro, when it is scheduled ---------------------------------------------------
+
+    def _follow_retro_schedule(self, entry: TimelineEntry) -> None:
+        """At the time set, the people involved are told; "retro due" nudges wait until the
+        working day after it."""
+        s = self._state
+        if entry.kind is not EntryKind.RETRO_SCHEDULED or s.retro_scheduled_at is None:
+            return
+        s.timers[Timer.RETRO_MEETING] = s.retro_scheduled_at
+        due = s.timers.get(Timer.RETRO_DUE)
+        if due is not None and due <= s.retro_scheduled_at:
+            next_day = clock.add_working_days(s.retro_scheduled_at, 1, self._policy.office_hours)
+            s.timers[Timer.RETRO_DUE] = clock.next_office_time(next_day, self._policy.office_hours)
+
+    def _retro_starts(self, now: datetime) -> None:
+        s = self._state
+        people = involved(s, self._policy)
+        self._notices.direct(NoticeKind.RETRO_DUE, people, say.retro_starts(s))
+
 
 # What may change when an ask is due: an ask, its answer, the severity (its cadence), a handover.
 _ASK_ENTRIES = frozenset(
@@ -285,4 +306,7 @@ RULES: dict[Timer, ReminderRule] = {
         Reminders._status_page_reminder, follows=Reminders._follow_status_page
     ),
     Timer.ASK: ReminderRule(Reminders._ask_reminder, follows=Reminders._follow_asks),
+    Timer.RETRO_MEETING: ReminderRule(
+        Reminders._retro_starts, follows=Reminders._follow_retro_schedule
+    ),
 }

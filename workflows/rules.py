@@ -54,6 +54,12 @@ def roles_of(person: str, state: IncidentState, policy: Policy) -> set[Role]:
     return roles
 
 
+def involved(state: IncidentState, policy: Policy) -> list[str]:
+    """Who takes part in the retro: the lead, the supporters and the delivery managers."""
+    people = [state.lead, *state.supporters, *policy.delivery_managers]
+    return list(dict.fromkeys(p for p in people if p))
+
+
 def _who(roles: frozenset[Role]) -> str:
     names = [f"the {r.value}" if r is Role.LEAD else f"a {r.value}" for r in Role if r in roles]
     return " or ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " or " + names[-1]

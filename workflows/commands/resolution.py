@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from messages import sentences as say
 from workflows.commands.spec import DM, LEAD_OR_DM, CommandSpec, rule
@@ -17,10 +18,12 @@ from workflows.model import (
     Reopen,
     Resolve,
     Retro,
+    ScheduleRetro,
     Status,
     StatusPageStatus,
 )
 from workflows.reminders import Timer
+from workflows.rules import involved
 
 if TYPE_CHECKING:
     from workflows.process import Incident
@@ -101,6 +104,24 @@ def reopen(incident: Incident, cmd: Reopen, now: datetime) -> str:
     return text + "."
 
 
+def schedule(incident: Incident, cmd: ScheduleRetro, now: datetime) -> str:
+    """ "Schedule a post-mortem": the people involved are told now and reminded at the time."""
+    s = incident.state
+    s.retro_scheduled_at = cmd.at
+    zone = ZoneInfo(incident.policy.office_hours.timezone)
+    text = say.retro_scheduled(cmd.actor, s, cmd.at.astimezone(zone))
+    incident.record(now, cmd.actor, EntryKind.RETRO_SCHEDULED, text)
+    incident.notices.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
+    incident.notices.direct(NoticeKind.TRANSITION, involved(s, incident.policy), text + ".")
+    return text + "."
+
+
+def check_schedule(incident: Incident, cmd: ScheduleRetro, now: datetime) -> str | None:
+    if cmd.at <= now:
+        return say.retro_in_the_past(incident.state)
+    return None
+
+
 def retro(incident: Incident, cmd: Retro, now: datetime) -> str:
     s = incident.state
     s.status, s.closed_at = Status.CLOSED, now
@@ -159,6 +180,15 @@ COMMANDS = [
         rule(LEAD_OR_DM, {Status.RESOLVED}, "reopen an incident"),
         "Lead or DM: reopen a resolved incident (before its retro); reminders resume.",
         reopen,
+    ),
+    # "Schedule a post-mortem."
+    CommandSpec(
+        Action.SCHEDULE,
+        ScheduleRetro,
+        rule(LEAD_OR_DM, {Status.RESOLVED}, "schedule the retro"),
+        "Lead or DM: schedule the retro; the people involved are reminded at the time.",
+        schedule,
+        check=check_schedule,
     ),
     CommandSpec(
         Action.RETRO,

@@ -42,6 +42,7 @@ from workflows.model.commands import (
     Reopen,
     Resolve,
     Retro,
+    ScheduleRetro,
     SetCriteria,
     Snooze,
 )
@@ -126,6 +127,7 @@ __all__ = [
     "Resolve",
     "Retro",
     "RetroDue",
+    "ScheduleRetro",
     "SetCriteria",
     "Severity",
     "Snooze",

@@ -43,6 +43,7 @@ class Action(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     REOPEN = "reopen"
+    SCHEDULE = "schedule"
     RETRO = "retro"
 
 
@@ -118,6 +119,16 @@ class Reject(Command):
 
 class Reopen(Command):
     reason: Reason
+
+
+class ScheduleRetro(Command):
+    at: datetime = Field(description="when the retro is held (timezone-aware)")
+
+    @model_validator(mode="after")
+    def _aware(self) -> ScheduleRetro:
+        if self.at.tzinfo is None:
+            raise ValueError("give the retro's time with its timezone")
+        return self
 
 
 class Retro(Command):

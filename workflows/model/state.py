@@ -67,6 +67,7 @@ class IncidentState(Model):
     retro_notes: str | None = None
     retro_skipped_reason: str | None = None
     retro_actions: list[str] = []
+    retro_scheduled_at: datetime | None = None
     retro_action_owners: list[str] = Field(
         default=[], description="who owns each action (a GitHub login, or empty), in order"
     )

@@ -39,6 +39,7 @@ class EntryKind(StrEnum):
     REMINDER = "reminder"
     ESCALATION = "escalation"
     RETRO_DUE = "retro_due"
+    RETRO_SCHEDULED = "retro_scheduled"
     CLOSED = "closed"
     CHANNEL = "channel"
     DELIVERY_FAILED = "delivery_failed"
