@@ -110,6 +110,9 @@ TABLE: dict[Action, tuple[set[str], set[Status]]] = {  # command: (who, when)
 }
 
 
+FAR_AHEAD = datetime(2999, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Probe:
     """A command's who and values: all the model reads."""
@@ -118,7 +121,7 @@ class Probe:
     to: str | None = None
     severity: Severity | None = None
     revisit_at: datetime | None = None
-    at: datetime = datetime.max.replace(tzinfo=UTC)  # a retro time still to come
+    at: datetime = FAR_AHEAD  # a retro time still to come
 
 
 @dataclass
