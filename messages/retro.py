@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from messages import sentences as say
 from messages.text import capitalised
+from messages.timeline import as_a_timeline_line
 from workflows.model import EntryKind, IncidentState, TimelineEntry
 
 BOT = "incident-bot"
@@ -49,13 +50,12 @@ def _day_heading(moment: datetime, zone: ZoneInfo) -> str:
     return f"### {local:%A} {local.day} {local:%B %Y}"
 
 
-def _what_happened(entry: TimelineEntry) -> str:
-    """The entry's sentence without the actor it starts with (the line names them already)."""
-    text = _MARK.sub("", entry.text) if entry.kind is EntryKind.UPDATE else entry.text
-    if text.startswith(f"{entry.actor} "):
-        text = text[len(entry.actor) + 1 :]
-    text = text.removeprefix(": ")
-    return capitalised(text)
+def _what_happened(entry: TimelineEntry, incident_id: str) -> str:
+    """The entry's sentence as a timeline line says it (no actor, no incident id), capitalised;
+    an update's ``cause:`` or ``action:`` mark left out."""
+    if entry.kind is EntryKind.UPDATE:
+        entry = entry.model_copy(update={"text": _MARK.sub("", entry.text)})
+    return capitalised(as_a_timeline_line(entry, incident_id)[1])
 
 
 def _marked(timeline: Sequence[TimelineEntry], mark: str) -> list[str]:
@@ -113,7 +113,7 @@ def retro_draft(
             day = heading
             lines += ["", heading, ""]
         who = "" if entry.actor == BOT else f" {name_of(entry.actor)}"
-        lines.append(f"{entry.at.astimezone(zone):%H.%M}{who} {_what_happened(entry)}")
+        lines.append(f"{entry.at.astimezone(zone):%H.%M}{who} {_what_happened(entry, state.id)}")
     causes = [*([state.retro_notes] if state.retro_notes else []), *_marked(timeline, "cause")]
     actions = [*state.retro_actions, *_marked(timeline, "action")]
     lines += ["", "## Analysis of causes", ""]

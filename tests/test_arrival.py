@@ -244,9 +244,9 @@ def test_the_markdown_timeline_says_how_each_command_arrived() -> None:
         "Commands by how they arrived: 1 CLI, 1 Slack relay (verified by Slack), 1 signal, "
         "1 Temporal API (unverified). " + say.ONLY_SLACK_VERIFIES
     ) in lines
-    joined = f"- 10:00:00 **{HELPER}** (joined): {HELPER} joined inc-arrival to help"
+    joined = f"- 10:00:00 **{HELPER}** joined to help"
     assert f"{joined} — via Slack relay (verified by Slack)" in lines
-    assert f"- 10:00:00 **{HELPER}** (update): Rolled back — via signal" in lines
+    assert f"- 10:00:00 **{HELPER}**: Rolled back — via signal" in lines
     assert lines[-1].endswith(" — via Temporal API (unverified)")
 
 

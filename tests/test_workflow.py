@@ -601,7 +601,7 @@ async def test_resolution_request_reminds_the_dms_until_approved(desk: Desk) -> 
     assert announced.notice.text == "Resolved: Search API returns 500s."
     [timeline] = desk.slack.received(handle.id, NoticeKind.TIMELINE)
     assert f"# Timeline of {handle.id}" in timeline.notice.text
-    assert "(resolution_requested)" in timeline.notice.text
+    assert f"**{LEAD}** asked the delivery managers to resolve" in timeline.notice.text
 
 
 async def test_reject_returns_to_active_with_the_reason_kept(desk: Desk) -> None:
