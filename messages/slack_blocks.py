@@ -129,9 +129,10 @@ def channel_intro_blocks(request: ChannelRequest) -> list[Block]:
 
 
 def slack_topic(topic: str) -> str:
-    """A channel topic (``messages.summary.channel_topic``) as Slack may show it: neutralised,
-    within Slack's length."""
-    return neutralise(topic)[:TOPIC_MAX]
+    """A channel topic (``messages.summary.channel_topic``) as ``conversations.setTopic`` takes
+    it: plain text ("does not support formatting or linkification", so nothing in it can ping or
+    link and nothing is escaped: ``Café & Shop`` shows as typed), within Slack's length."""
+    return topic if len(topic) <= TOPIC_MAX else topic[: TOPIC_MAX - 1] + "…"
 
 
 def notice_topic(notice: Notice) -> str | None:

@@ -155,10 +155,13 @@ def test_a_long_timeline_is_split_into_sections_slack_accepts() -> None:
     assert "\n".join(sections).count("step ") == 90
 
 
-def test_channel_intro_and_topic_are_neutralised() -> None:
-    request = channel_request(topic="Down <!here> · sev1", first_message="@channel all down")
-    assert "<!here>" not in sb.slack_topic(request.topic)
+def test_channel_intro_is_neutralised_and_the_topic_is_plain_text_as_typed() -> None:
+    request = channel_request(topic="Café & Shop <down> · sev1", first_message="@channel all down")
     assert "@channel" not in sb.channel_intro_text(request)
+    # conversations.setTopic takes plain text: no formatting, so nothing to escape (issue 17).
+    assert sb.slack_topic(request.topic) == "Café & Shop <down> · sev1"
+    long_topic = sb.slack_topic("x" * 300)
+    assert len(long_topic) == sb.TOPIC_MAX and long_topic.endswith("…")
 
 
 # --- SlackMessenger against the stand-in ---------------------------------------------------------
@@ -225,11 +228,12 @@ async def test_a_channel_is_created_with_its_people_topic_and_first_message(
     slack: SlackStandIn,
 ) -> None:
     messenger = messenger_for(slack)
-    ref = await as_temporal_would(lambda: messenger.open_channel(channel_request()))
+    topic = "Café & Shop down · sev1 · lead U0LEAD"
+    ref = await as_temporal_would(lambda: messenger.open_channel(channel_request(topic=topic)))
     channel = slack.channels[ref.channel_id]
     assert (ref.name, channel.is_private) == (f"#{INCIDENT}", False)
     assert {"U0LEAD", "U0DM"} <= channel.members
-    assert channel.topic == "Search down · sev1 · lead U0LEAD"
+    assert channel.topic == topic  # as typed: Slack shows a topic's text, unformatted
     assert [m["text"] for m in channel.messages] == [
         f"*Incident {INCIDENT}*\nEvery search request fails"
     ]
