@@ -185,6 +185,13 @@ def retro_draft_message(file_name: str, draft: str) -> str:
     return f"{file_name}\n\n{draft}"
 
 
+def retro_draft_parts(message: str) -> tuple[str, str]:
+    """``(file_name, draft)`` of a :func:`retro_draft_message`, for the surfaces that post the
+    draft as a file."""
+    file_name, _, draft = message.partition("\n\n")
+    return file_name, draft
+
+
 def _summary(summary: str | None) -> str:
     return f": {summary}" if summary else ""
 

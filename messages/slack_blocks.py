@@ -78,7 +78,7 @@ def channel_link(channel_id: str) -> str:
 
 def notice_blocks(notice: Notice) -> list[Block]:
     """Block Kit for a notice: the text, a context line, and the buttons its kind calls for."""
-    blocks: list[Block] = [_section(part) for part in _split(notice_text(notice))]
+    blocks: list[Block] = [_section(part) for part in split_sections(notice_text(notice))]
     blocks.append(_context(f"{notice.incident.id} · {notice.kind.replace('_', ' ')}"))
     buttons = _buttons(notice)
     if buttons:
@@ -123,7 +123,7 @@ def channel_intro_text(request: ChannelRequest) -> str:
 
 
 def channel_intro_blocks(request: ChannelRequest) -> list[Block]:
-    blocks = [_section(part) for part in _split(channel_intro_text(request))]
+    blocks = [_section(part) for part in split_sections(channel_intro_text(request))]
     blocks.append(_context(neutralise(request.topic)))
     return blocks[:MESSAGE_BLOCKS_MAX]
 
@@ -160,8 +160,8 @@ def _context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-def _split(text: str) -> list[str]:
-    """Long text (a timeline) as section-sized parts, split on line ends where possible."""
+def split_sections(text: str) -> list[str]:
+    """Long text as section-sized parts, split on line ends where possible."""
     parts: list[str] = []
     rest = text
     while len(rest) > SECTION_MAX:

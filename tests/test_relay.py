@@ -499,4 +499,22 @@ def test_the_manifest_matches_the_relay() -> None:
     assert manifest["settings"]["interactivity"]["request_url"].endswith(EVENTS_PATH)
     assert manifest["settings"]["socket_mode_enabled"] is False
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"commands", "chat:write", "im:write", "users:read.email"} <= scopes
+    assert {"commands", "chat:write", "im:write", "users:read.email", "files:write"} <= scopes
+
+
+def test_the_readmes_scopes_are_the_manifests() -> None:
+    """The README's scope table (plus `commands`, which the relay section names) is what the
+    manifest asks for: an admin reading one sees the other."""
+    import re
+
+    import yaml
+
+    readme = (STARTER.parent / "README.md").read_text()
+    table = readme.split("| scope | used for |", 1)[1].split("\n\n", 1)[0]
+    listed = {
+        scope
+        for row in re.findall(r"^\| ([^|]+) \|", table, re.M)
+        for scope in re.findall(r"`([a-z:.]+)`", row)
+    }
+    manifest = yaml.safe_load((STARTER.parent / "slack" / "manifest.yml").read_text())
+    assert listed | {"commands"} == set(manifest["oauth_config"]["scopes"]["bot"])

@@ -21,7 +21,8 @@ import pytest_asyncio
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 from temporalio.testing import ActivityEnvironment
 
-from activities.slack import PACE_HOLD_SECONDS, SlackMessenger
+from activities.slack import SlackMessenger
+from activities.slack_posting import PACE_HOLD_SECONDS
 from messages import slack_blocks as sb
 from messages.slack_blocks import ActionId
 from temporal_client.settings import Settings
@@ -189,12 +190,18 @@ def messenger_for(slack: SlackStandIn, *, token: str = TOKEN) -> SlackMessenger:
 DROPPED_CONNECTION = (aiohttp.ClientError, httpx.TransportError)
 
 
-async def as_temporal_would(call: Callable[[], Awaitable[T]], *, attempts: int = 1) -> T:
+async def as_temporal_would(
+    call: Callable[[], Awaitable[T]],
+    *,
+    attempts: int = 1,
+    start_to_close: timedelta | None = None,
+) -> T:
     """Run ``call`` as an activity retried the way Temporal would, and expect it to take exactly
     ``attempts`` attempts: 1 when no fault is injected, one more for each fault it meets.
 
     Only what an injected fault causes is retried (a retryable ApplicationError, a dropped
-    connection); anything else is a bug in the adapter and is raised at once.
+    connection); anything else is a bug in the adapter and is raised at once. With
+    ``start_to_close``, each attempt starts now with that deadline, as on a worker.
     """
 
     async def activity() -> T:
@@ -204,6 +211,10 @@ async def as_temporal_would(call: Callable[[], Awaitable[T]], *, attempts: int =
     for attempt in range(1, attempts + 1):
         env = ActivityEnvironment()
         env.info = dataclasses.replace(env.info, attempt=attempt)
+        if start_to_close is not None:
+            env.info = dataclasses.replace(
+                env.info, started_time=datetime.now(UTC), start_to_close_timeout=start_to_close
+            )
         try:
             result = await env.run(activity)
         except ApplicationError as error:

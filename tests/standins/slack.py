@@ -21,6 +21,8 @@ slackapi/slack-api-specs ``web-api/slack_web_openapi_v2.json``), so slack-sdk ra
 from __future__ import annotations
 
 import itertools
+import json
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +49,8 @@ REQUIRED: dict[str, dict[str, str]] = {
     "conversations.replies": {"channel": "channel_not_found", "ts": "thread_not_found"},
     "conversations.setPurpose": {"channel": INVALID_ARGUMENTS, "purpose": INVALID_ARGUMENTS},
     "conversations.setTopic": {"channel": INVALID_ARGUMENTS, "topic": INVALID_ARGUMENTS},
+    "files.completeUploadExternal": {"files": INVALID_ARGUMENTS},
+    "files.getUploadURLExternal": {"filename": INVALID_ARGUMENTS, "length": INVALID_ARGUMENTS},
     "pins.add": {"channel": "channel_not_found", "timestamp": "no_item_specified"},
     "users.info": {"user": INVALID_ARGUMENTS},
     "users.lookupByEmail": {"email": INVALID_ARGUMENTS},
@@ -117,18 +121,39 @@ class Channel:
 
 
 @dataclass
+class Upload:
+    """A file as files.uploadV2 sends it: its name, then its bytes, then its title and share."""
+
+    id: str
+    name: str
+    content: bytes | None = None
+    title: str = ""
+
+    @property
+    def text(self) -> str:
+        return (self.content or b"").decode()
+
+
+@dataclass
 class SlackStandIn(StandIn):
     token: str = "xoxb-stand-in"
     channels: dict[str, Channel] = field(default_factory=dict)
     users_by_email: dict[str, str] = field(default_factory=dict)
     real_names: dict[str, str] = field(default_factory=dict)
+    scopes: set[str] = field(default_factory=lambda: {"files:write"})  # the token's, where asked
+    uploads: dict[str, Upload] = field(default_factory=dict)
+    share_delay: float = 0.0  # seconds before a completed upload shows in its channel
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def start(self) -> str:  # type: ignore[override]
+        return await super().start(self.application(), "/api/")
+
+    def application(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
-        return await super().start(app, "/api/")
+        app.router.add_post("/upload/{file_id}", self._receive_upload)
+        return app
 
     # --- The workspace, for tests to arrange and inspect ---------------------------------------
 
@@ -269,6 +294,64 @@ class SlackStandIn(StandIn):
         channel.edits += 1
         return {"ok": True, "channel": channel.id, "ts": message["ts"]}
 
+    # files.uploadV2 is three steps: an upload URL, the bytes POSTed to it, then the completion
+    # that shares the file in a channel (its own message, with the file; no metadata).
+
+    def files(self, channel_id: str) -> list[Upload]:
+        """The files shared in a channel, in the order they were shared."""
+        return [
+            self.uploads[shared["id"]]
+            for message in self.channels[channel_id].messages
+            for shared in message.get("files") or []
+        ]
+
+    def _files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require_scope("files:write")
+        upload = Upload(id=f"F{next(self._ids):08d}", name=str(params["filename"]))
+        self.uploads[upload.id] = upload
+        base = self.url.removesuffix("/api/")
+        return {"ok": True, "upload_url": f"{base}/upload/{upload.id}", "file_id": upload.id}
+
+    async def _receive_upload(self, request: web.Request) -> web.Response:
+        upload = self.uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404, text="no such upload")
+        upload.content = await request.read()
+        return web.Response(text="OK - " + str(len(upload.content)))
+
+    def _files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require_scope("files:write")
+        listed = params["files"]
+        listed = json.loads(listed) if isinstance(listed, str) else listed
+        uploads = []
+        for item in listed:
+            upload = self.uploads.get(str(item.get("id")))
+            if upload is None or upload.content is None:
+                raise Refused("file_not_found")
+            upload.title = str(item.get("title") or upload.name)
+            uploads.append(upload)
+        if params.get("channel_id"):
+            channel = self._channel({"channel": params["channel_id"]})
+            message = {
+                "ts": f"{1_700_000_000 + next(self._ts)}.000100",
+                "text": params.get("initial_comment", ""),
+                "blocks": [],
+                "metadata": None,
+                "thread_ts": params.get("thread_ts"),
+                "user": BOT_USER,
+                "files": [{"id": u.id, "name": u.name, "title": u.title} for u in uploads],
+                "shown_at": time.monotonic() + self.share_delay,
+            }
+            channel.messages.append(message)
+        return {
+            "ok": True,
+            "files": [{"id": u.id, "name": u.name, "title": u.title} for u in uploads],
+        }
+
+    def _require_scope(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise Refused("missing_scope")
+
     def _pins_add(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params)
         ts = _message(channel, params["timestamp"], missing="message_not_found")["ts"]
@@ -310,12 +393,16 @@ class SlackStandIn(StandIn):
 
     @staticmethod
     def _shown(params: dict[str, Any], messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Newest first, metadata only when asked for (as Slack does)."""
+        """Newest first, metadata only when asked for (as Slack does), only those after
+        ``oldest`` when given; a file share not yet settled is not seen."""
         with_metadata = str(params.get("include_all_metadata")).lower() in ("true", "1")
         limit = int(params.get("limit", 100))
+        oldest = float(params.get("oldest") or 0)
+        now = time.monotonic()
         shown = [
-            {k: v for k, v in m.items() if k != "metadata" or with_metadata}
+            {k: v for k, v in m.items() if (k != "metadata" or with_metadata) and k != "shown_at"}
             for m in reversed(messages)
+            if float(m["ts"]) > oldest and m.get("shown_at", 0) <= now
         ]
         return shown[:limit]
 

@@ -37,8 +37,7 @@ class RelaySlackStandIn(SlackStandIn):
     _views_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def start(self) -> str:  # type: ignore[override]
-        app = web.Application()
-        app.router.add_route("*", "/api/{method}", self._handle)
+        app = self.application()
         app.router.add_post("/response/{key}", self._respond)
         return await super(SlackStandIn, self).start(app, "/api/")
 
