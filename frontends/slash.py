@@ -113,9 +113,10 @@ def plan_words(grammar: TyperGroup, words: list[str], *, actor: str, request_id:
     if name not in SLACK_COMMANDS:
         shown = name if len(name) <= 40 else name[:40] + "…"
         raise CommandError(f"{shown!r} is not a command: `{SLASH} help` lists them.")
-    if any(arg == "--as" or arg.startswith("--as=") for arg in args):
+    options = args[: args.index("--")] if "--" in args else args  # after `--`, only words
+    if any(arg == "--as" or arg.startswith("--as=") for arg in options):
         raise CommandError("In Slack you always act as yourself, so --as is not accepted.")
-    if any(arg in _HELP_WORDS[1:] for arg in args):
+    if any(arg in _HELP_WORDS[1:] for arg in options):
         return Plan(reply=help_text(grammar, [name]))
     invocation = Invocation(
         as_user=actor, request_id=request_id, planned=[], arrived_via=Arrival.SLACK

@@ -18,7 +18,15 @@ from typing import Any
 
 from messages import text as plain
 from messages.summary import topic_line
-from workflows.model import Audience, ChannelRequest, Notice, NoticeKind, Status
+from workflows.model import (
+    WORKING_STATUSES,
+    Audience,
+    ChannelRequest,
+    Notice,
+    NoticeKind,
+    Standing,
+    Status,
+)
 
 Block = dict[str, Any]
 
@@ -39,6 +47,12 @@ class ActionId(StrEnum):
     APPROVE = "incident_approve"
     REJECT = "incident_reject"
     JOIN = "incident_join"
+    # On the pinned summary: each opens the form of its command (frontends/relay_forms.py).
+    POST_UPDATE = "incident_post_update"
+    HAND_OVER = "incident_hand_over"
+    RESOLVE = "incident_resolve"
+    STATUS_PAGE = "incident_status_page"
+    CRITERIA = "incident_criteria"
 
 
 def neutralise(text: str) -> str:
@@ -83,7 +97,31 @@ def notice_blocks(notice: Notice) -> list[Block]:
     buttons = _buttons(notice)
     if buttons:
         blocks.append({"type": "actions", "block_id": "incident_actions", "elements": buttons})
+    blocks += _next_steps(notice)
     return blocks[:MESSAGE_BLOCKS_MAX]
+
+
+def _next_steps(notice: Notice) -> list[Block]:
+    """The pinned summary's buttons: what the people working on the incident do next, and (a
+    second row) what only the delivery managers do. Each opens a small form; the workflow's rules
+    decide, as for the command typed."""
+    brief = notice.incident
+    if notice.standing is not Standing.SUMMARY or brief.status not in WORKING_STATUSES:
+        return []
+    steps = [
+        _button(ActionId.POST_UPDATE, "Post update", brief.id, style="primary"),
+        _button(ActionId.HAND_OVER, "Hand over", brief.id),
+    ]
+    if brief.status is Status.ACTIVE:
+        steps.append(_button(ActionId.RESOLVE, "Resolve", brief.id))
+    managers = [_button(ActionId.CRITERIA, "Criteria", brief.id)]
+    if not brief.security:
+        managers.insert(0, _button(ActionId.STATUS_PAGE, "Status page", brief.id))
+    return [
+        {"type": "actions", "block_id": "incident_next_steps", "elements": steps},
+        _context("Delivery managers:"),
+        {"type": "actions", "block_id": "incident_manager_steps", "elements": managers},
+    ]
 
 
 def _buttons(notice: Notice) -> list[Block]:

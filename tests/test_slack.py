@@ -48,16 +48,16 @@ T = TypeVar("T")
 
 
 def brief(*, security: bool = False, channel_id: str | None = None, **fields: Any) -> IncidentBrief:
-    return IncidentBrief(
-        id=INCIDENT,
-        title=None if security else "Search down",
-        severity=Severity.SEV1,
-        status=Status.ACTIVE,
-        lead=None if security else "U0LEAD",
-        channel_id=channel_id,
-        security=security,
-        **fields,
-    )
+    values: dict[str, Any] = {
+        "id": INCIDENT,
+        "title": None if security else "Search down",
+        "severity": Severity.SEV1,
+        "status": Status.ACTIVE,
+        "lead": None if security else "U0LEAD",
+        "channel_id": channel_id,
+        "security": security,
+    }
+    return IncidentBrief(**(values | fields))
 
 
 def notice(
@@ -139,6 +139,39 @@ def test_resolution_request_has_approve_and_reject_naming_the_incident() -> None
         (ActionId.APPROVE, INCIDENT, "primary"),
         (ActionId.REJECT, INCIDENT, "danger"),
     ]
+
+
+def next_steps(message_blocks: list[dict[str, Any]]) -> list[list[str]]:
+    return [
+        [element["text"]["text"] for element in block["elements"]]
+        for block in message_blocks
+        if block["type"] == "actions"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "security", "rows"),
+    [
+        (Status.ACTIVE, False, [["Post update", "Hand over", "Resolve"], ["Status page", "Criteria"]]),
+        (Status.AWAITING_APPROVAL, False, [["Post update", "Hand over"], ["Status page", "Criteria"]]),
+        (Status.ACTIVE, True, [["Post update", "Hand over", "Resolve"], ["Criteria"]]),
+        (Status.RESOLVED, False, []),
+        (Status.TRIAGE, False, []),
+    ],
+)  # fmt: skip
+def test_the_pinned_summary_offers_the_next_steps_while_the_incident_is_worked_on(
+    status: Status, security: bool, rows: list[list[str]]
+) -> None:
+    summary = notice(
+        NoticeKind.SUMMARY,
+        standing=Standing.SUMMARY,
+        incident=brief(security=security, status=status),
+    )
+    blocks = sb.notice_blocks(summary)
+    assert next_steps(blocks) == rows
+    values = {e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"]}
+    assert values <= {INCIDENT}
+    assert next_steps(sb.notice_blocks(notice(NoticeKind.UPDATE))) == []  # only the summary
 
 
 def test_ack_request_has_an_acknowledge_button() -> None:
