@@ -26,6 +26,7 @@ from typer.core import TyperGroup
 from activities.slack_api import slack_web_client
 from frontends.relay_core import Relay, log, request_id
 from frontends.relay_forms import add_forms, form_for_words, open_form
+from frontends.relay_home import Homes, add_home
 from frontends.slash import SLASH, split_words
 from messages.slack_blocks import ActionId
 from messages.slack_forms import FormContext
@@ -145,6 +146,9 @@ def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) ->
             )
 
     add_forms(app, relay)
+    homes = Homes(client, relay.incidents)
+    add_home(app, homes)
+    relay.after_each_command(homes.publish)
     return app
 
 

@@ -11,7 +11,10 @@ redelivered request apply once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from typer.core import TyperGroup
 
@@ -37,6 +40,26 @@ class Relay:
         self._grammar = grammar
         self._incidents = incidents
         self._settings = settings
+        self._after: Callable[[str, str | None], Coroutine[Any, Any, None]] | None = None
+        self._running: set[asyncio.Task[None]] = set()
+
+    def after_each_command(
+        self, hook: Callable[[str, str | None], Coroutine[Any, Any, None]]
+    ) -> None:
+        """Run ``hook(user, incident_id)`` in the background after each command run for ``user``
+        (``incident_id``: the incident it opened or changed, when it names one)."""
+        self._after = hook
+
+    def _followed(self, user: str, data: object) -> None:
+        if self._after is None:
+            return
+        touched = None
+        if isinstance(data, dict):  # a receipt's incident_id, or an opened incident's id
+            touched = data.get("incident_id") or data.get("id")
+        hook = self._after(user, touched if isinstance(touched, str) else None)
+        task = asyncio.get_running_loop().create_task(hook)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
 
     @property
     def incidents(self) -> IncidentClient:
@@ -58,12 +81,13 @@ class Relay:
             return True, plan.reply or ""
         try:
             answer = await plan.work(self._incidents, self._settings)
-            return True, reply_text(answer.chat or answer.text)
         except CommandError as refusal:
             return False, str(refusal)
         except Exception:
             log.exception("%s %s by %s failed", SLASH, what, user)
             return False, _UNEXPECTED
+        self._followed(user, answer.data)
+        return True, reply_text(answer.chat or answer.text)
 
     async def run(self, words: list[str], *, user: str, request_id: str) -> tuple[bool, str]:
         """``(done, answer)``: the success summary, or the one sentence that refuses."""

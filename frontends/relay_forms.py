@@ -51,6 +51,8 @@ BUTTON_FORMS = {
     ActionId.CRITERIA: Form.CRITERIA,
 }
 
+HOME_FORMS = {ActionId.REPORT_FORM: Form.REPORT, ActionId.DECLARE_FORM: Form.DECLARE}
+
 
 class _Checked(BaseModel):
     """What each field must be: the types the commands' own models use (``workflows/model``)."""
@@ -222,6 +224,17 @@ def add_forms(app: AsyncApp, relay: Relay) -> None:
 
     for clicked in BUTTON_FORMS:
         app.action(clicked.value)(on_button)
+
+    async def on_home_button(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        form = HOME_FORMS[ActionId(action["action_id"])]
+        context = FormContext(form=form, requester=body["user"]["id"])  # answered in a DM
+        await client.views_open(trigger_id=body["trigger_id"], view=form_view(context))
+
+    for clicked in HOME_FORMS:
+        app.action(clicked.value)(on_home_button)
 
     async def on_submit(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient

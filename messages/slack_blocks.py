@@ -53,6 +53,9 @@ class ActionId(StrEnum):
     RESOLVE = "incident_resolve"
     STATUS_PAGE = "incident_status_page"
     CRITERIA = "incident_criteria"
+    # On the Home tab: each opens the form to open an incident.
+    REPORT_FORM = "incident_report_form"
+    DECLARE_FORM = "incident_declare_form"
 
 
 def neutralise(text: str) -> str:

@@ -260,6 +260,11 @@ class SlackStandIn(StandIn):
         return {"ok": True, "channel": {"id": f"D{user}"}}
 
     def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = str(params.get("channel", ""))
+        if user[:1] in ("U", "W"):  # a user id: the app's direct messages with them (Messages tab)
+            params = params | {
+                "channel": self._conversations_open({"users": user})["channel"]["id"]
+            }
         channel = self._channel(params)
         _check_message(params)
         message = {

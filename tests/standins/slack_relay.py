@@ -183,6 +183,36 @@ class SlackSender:
             ],
         }
 
+    def view_click_payload(
+        self, view: dict[str, Any], action_id: str, *, user: str
+    ) -> dict[str, Any]:
+        """A click on a button in a view (the Home tab): no message, no channel, no response URL."""
+        [(block, button)] = [
+            (block, element)
+            for block in view["blocks"]
+            if block["type"] == "actions"
+            for element in block["elements"]
+            if element["action_id"] == action_id
+        ]
+        return {
+            "type": "block_actions",
+            "team": {"id": TEAM},
+            "user": {"id": user},
+            "api_app_id": "A0APP",
+            "trigger_id": self.trigger(),
+            "container": {"type": "view", "view_id": view["id"]},
+            "view": view,
+            "actions": [
+                {
+                    "type": "button",
+                    "block_id": block.get("block_id", ""),
+                    "action_id": action_id,
+                    **({"value": button["value"]} if "value" in button else {}),
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+
     def click_body(
         self, message: dict[str, Any], channel: str, action_id: str, *, user: str
     ) -> str:
