@@ -29,6 +29,7 @@ from workflows.model import (
 )
 
 Block = dict[str, Any]
+View = dict[str, Any]  # a modal or a Home tab
 
 SECTION_MAX = 3000  # Slack's limit on one section's text
 TOPIC_MAX = 250  # Slack's limit on a channel topic

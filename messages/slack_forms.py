@@ -20,10 +20,8 @@ from enum import StrEnum
 from typing import Any
 
 from messages import sentences as say
-from messages.slack_blocks import Block
+from messages.slack_blocks import Block, View
 from workflows.model import TEXT_MAX, TITLE_MAX, Severity, StatusPageStatus
-
-View = dict[str, Any]
 
 
 class Form(StrEnum):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from messages.slack_blocks import ActionId, Block, mention, neutralise
+from messages.slack_blocks import ActionId, Block, View, mention, neutralise
 from messages.summary import sealed_announcement
 from workflows.clock import format_duration
 from workflows.model import IncidentState, Status
@@ -32,7 +32,7 @@ def home_view(
     *,
     now: datetime,
     problem: str | None = None,
-) -> dict[str, object]:
+) -> View:
     """The Home tab for ``viewer``: what waits on them, then the open incidents, theirs first,
     then everyone's, newest first within each; ``problem`` says why none could be read."""
     newest = sorted(incidents, key=lambda s: s.created_at, reverse=True)
