@@ -1,6 +1,7 @@
-"""The Slack relay's test stack: two `incident relay` processes on free ports, the Slack stand-in
-as the Web API (and response URLs), a real Temporal dev server and a worker delivering to the
-stand-in. Shared by the relay's test modules (a module-scoped fixture: each module its own stack).
+"""The Slack relay's test stack: two `incident relay` processes, reached over HTTP on free ports
+or in Socket Mode (the fixture runs each module both ways), the Slack stand-in as the Web API (and
+response URLs, and Socket Mode's WebSocket), a real Temporal dev server and a worker delivering to
+the stand-in. Shared by the relay's test modules (a module-scoped fixture: each module its own stack).
 
     async def test_something(stack: Stack) -> None:
         answer = await stack.say("declare Search down --lead <@U0LEAD>", user=LEAD)
@@ -20,7 +21,9 @@ from typing import Any, TypeVar
 import aiohttp
 import pytest
 import pytest_asyncio
+from google.protobuf.duration_pb2 import Duration
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -31,13 +34,13 @@ from activities.slack import SlackMessenger
 from messages.slack_blocks import ActionId
 from temporal_client.settings import Settings
 from tests.standins.slack import BOT_USER
-from tests.standins.slack_relay import RelaySlackStandIn, SlackSender
+from tests.standins.slack_relay import SOCKET, RelaySlackStandIn, SlackSender
 from tests.support import clean_env, free_port, wait_until_polled
-from worker import build_worker
+from worker import build_worker, ensure_search_attributes
 
 T = TypeVar("T")
 STARTER = Path(__file__).resolve().parent.parent / "starter.py"
-TOKEN, SECRET = "xoxb-relay-test", "relay-signing-secret"
+TOKEN, SECRET, APP_TOKEN = "xoxb-relay-test", "relay-signing-secret", "xapp-relay-test"
 DM1, DM2 = "U0DM1", "U0DM2"
 WAIT_SECONDS = 20
 
@@ -58,9 +61,15 @@ class Stack:
     """The relays, Slack, Temporal: the test's view of the whole thing."""
 
     def __init__(
-        self, client: Client, slack: RelaySlackStandIn, relays: list[str], env: dict[str, str]
+        self,
+        client: Client,
+        slack: RelaySlackStandIn,
+        relays: list[str],
+        env: dict[str, str],
+        transport: str = "http",
     ) -> None:
         self.client, self.slack, self.relays, self.env = client, slack, relays, env
+        self.transport = transport  # "http" or "socket" (Socket Mode)
         self.sender = SlackSender(relays[0], SECRET, slack)
         self.ack_seconds: list[float] = []
 
@@ -177,11 +186,46 @@ async def _wait_until_serving(url: str, process: asyncio.subprocess.Process, log
     raise AssertionError(f"the relay never served {url}: {log.read_text()}")
 
 
-@pytest_asyncio.fixture(scope="module")
+async def _own_namespace(dev_env: WorkflowEnvironment, namespace: str) -> Client:
+    """A namespace of the dev server for one stack, with the incident search attributes: each
+    module, run over each transport, names its incidents as it likes."""
+    await dev_env.client.workflow_service.register_namespace(
+        RegisterNamespaceRequest(
+            namespace=namespace, workflow_execution_retention_period=Duration(seconds=86400)
+        )
+    )
+    client = await Client.connect(
+        dev_env.client.service_client.config.target_host,
+        namespace=namespace,
+        data_converter=pydantic_data_converter,
+    )
+    await ensure_search_attributes(client, namespace)
+    return client
+
+
+async def _wait_until_connected(
+    slack: RelaySlackStandIn, count: int, process: asyncio.subprocess.Process, log: Path
+) -> None:
+    for _ in range(300):
+        if process.returncode is not None:
+            raise AssertionError(f"the relay exited: {log.read_text()}")
+        if len(slack.sockets) >= count:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the relay never connected in Socket Mode: {log.read_text()}")
+
+
+@pytest_asyncio.fixture(scope="module", params=["http", "socket"])
 async def stack(
-    dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    dev_env: WorkflowEnvironment,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Stack]:
-    slack = RelaySlackStandIn(token=TOKEN)
+    """The stack with its relays reached over HTTP (signed requests) or in Socket Mode (each
+    relay's own WebSocket connection to the stand-in): every test runs both ways."""
+    transport = str(request.param)
+    client = await _own_namespace(dev_env, f"relay-{transport}-{uuid.uuid4().hex[:8]}")
+    slack = RelaySlackStandIn(token=TOKEN, app_token=APP_TOKEN)
     await slack.start()
     slack.add_channel("wc-platform", members={BOT_USER})
     task_queue = f"relay-{uuid.uuid4()}"
@@ -191,22 +235,22 @@ async def stack(
         ),
         status_page=ConsoleStatusPage(stream=io.StringIO()),
     )
-    settings = Settings(_env_file=None, temporal_task_queue=task_queue)
+    settings = Settings(
+        _env_file=None, temporal_task_queue=task_queue, temporal_namespace=client.namespace
+    )
     workdir = tmp_path_factory.mktemp("relay")
     env = clean_env(
         TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host,
         TEMPORAL_TASK_QUEUE=task_queue,
+        TEMPORAL_NAMESPACE=client.namespace,
         INCIDENT_DELIVERY_MANAGERS=f"{DM1},{DM2}",
     )
-    relay_env = {
-        **env,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_API_URL": slack.url,
-        "SLACK_SIGNING_SECRET": SECRET,
-    }
+    relay_env = {**env, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.url}
+    relay_env |= {"SLACK_APP_TOKEN": APP_TOKEN} if transport == "socket" else {}
+    relay_env |= {"SLACK_SIGNING_SECRET": SECRET} if transport == "http" else {}
     processes = []
-    async with build_worker(dev_env.client, settings, activities=activities):
-        await wait_until_polled(dev_env.client, task_queue)
+    async with build_worker(client, settings, activities=activities):
+        await wait_until_polled(client, task_queue)
         try:
             urls = []
             for number in range(2):  # stateless: two relays side by side, either may answer
@@ -217,9 +261,13 @@ async def stack(
                     stdout=log.open("w"), stderr=asyncio.subprocess.STDOUT,
                 )  # fmt: skip
                 processes.append(process)
-                await _wait_until_serving(f"http://127.0.0.1:{port}/healthz", process, log)
-                urls.append(f"http://127.0.0.1:{port}/slack/events")
-            yield Stack(dev_env.client, slack, urls, {**env, "PYTHONUNBUFFERED": "1"})
+                if transport == "socket":  # no HTTP at all: a connection to Slack
+                    await _wait_until_connected(slack, number + 1, process, log)
+                    urls.append(f"{SOCKET}{number}")
+                else:
+                    await _wait_until_serving(f"http://127.0.0.1:{port}/healthz", process, log)
+                    urls.append(f"http://127.0.0.1:{port}/slack/events")
+            yield Stack(client, slack, urls, {**env, "PYTHONUNBUFFERED": "1"}, transport)
         finally:
             for process in processes:
                 if process.returncode is None:

@@ -80,7 +80,22 @@ async def test_a_lead_runs_an_incident_from_slack_and_temporal_records_the_clis_
         assert {e["kind"] for e in timeline if e["arrived_via"] is None} <= {"channel"}
 
 
+async def test_each_relay_is_reached_the_way_the_stack_says(stack: Stack) -> None:
+    """Over HTTP, signed requests and no Socket Mode connection; in Socket Mode, each relay's
+    own connection (no HTTP port at all), every envelope acknowledged."""
+    before = len(stack.slack.envelopes)
+    for relay in range(len(stack.relays)):
+        assert "`/incident help COMMAND`" in await stack.say("help", user=HELPER, relay=relay)
+    if stack.transport == "socket":
+        assert len(stack.slack.sockets) == 2 and all(r.startswith("socket:") for r in stack.relays)
+        assert len(stack.slack.envelopes) - before == 2
+    else:
+        assert stack.slack.sockets == [] and len(stack.slack.envelopes) == before
+
+
 async def test_forged_requests_are_refused_with_401_and_change_nothing(stack: Stack) -> None:
+    if stack.transport == "socket":
+        pytest.skip("Socket Mode serves no HTTP: Slack authenticates the relay's own connection")
     incident_id = "inc-relay-forged"
     await stack.say(f"declare Forgery target --lead {LEAD} --id {incident_id}", user=LEAD)
     request = await stack.message_with(f"D{DM1}", ActionId.ACKNOWLEDGE, incident_id)
@@ -231,17 +246,19 @@ async def test_a_click_by_someone_without_the_role_is_refused_privately(stack: S
 async def test_a_redelivered_command_or_click_applies_once(stack: Stack) -> None:
     incident_id = "inc-relay-redelivery"
     sender = stack.sender
+
+    async def redelivered(kind: str, payload: dict[str, Any], relays: list[str]) -> None:
+        """Slack retries what it got no answer to; the retry may reach another relay."""
+        for retry, relay in enumerate(relays):
+            sender.relay_url = relay
+            await sender.deliver(kind, payload, retry=retry)
+        sender.relay_url = stack.relays[0]
+
     trigger = sender.trigger()
-    body = sender.slash_body(
+    declare = sender.slash_payload(
         f'declare "Redelivered declare" --lead {LEAD}', user=LEAD, trigger=trigger
     )
-    for url in stack.relays:  # Slack retries; the retry may reach another relay
-        retry = {**sender.signed(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "timeout"}
-        assert (
-            await sender.post(
-                body, retry if url != stack.relays[0] else sender.signed(body), url=url
-            )
-        )[0] == 200
+    await redelivered("slash_commands", declare, stack.relays)
     await eventually(lambda: _replies(stack, trigger, 2), "both answers")
     answers = {reply["text"] for reply in stack.slack.replies(trigger)}
     assert len(answers) == 1, answers  # the second found the incident the first started
@@ -251,17 +268,14 @@ async def test_a_redelivered_command_or_click_applies_once(stack: Stack) -> None
 
     await stack.say(f"declare Redelivery --lead {LEAD} --id {incident_id}", user=LEAD)
     trigger = sender.trigger()
-    body = sender.slash_body(f"update {incident_id} Applied once", user=LEAD, trigger=trigger)
-    for url in [*stack.relays, stack.relays[0]]:
-        retry = {**sender.signed(body), "X-Slack-Retry-Num": "1"}
-        assert (await sender.post(body, retry, url=url))[0] == 200
+    update = sender.slash_payload(f"update {incident_id} Applied once", user=LEAD, trigger=trigger)
+    await redelivered("slash_commands", update, [*stack.relays, stack.relays[0]])
     await eventually(lambda: _replies(stack, trigger, 3), "three answers")
     await stack.say(f"resolve {incident_id}", user=LEAD)
     request = await stack.message_with(f"D{DM1}", ActionId.APPROVE, incident_id)
-    click = sender.click_body(request, f"D{DM1}", ActionId.APPROVE, user=DM1)
-    for url in stack.relays:
-        assert (await sender.post(click, sender.signed(click), url=url))[0] == 200
-    await eventually(lambda: _replies(stack, SlackSender.reply_key(click), 2), "two answers")
+    click = sender.click_payload(request, f"D{DM1}", ActionId.APPROVE, user=DM1)
+    await redelivered("interactive", click, stack.relays)
+    await eventually(lambda: _replies(stack, click["trigger_id"], 2), "two answers")
 
     updates = await stack.updates(incident_id)
     assert [name for _, name, _ in updates] == ["update", "resolve", "approve"]

@@ -6,7 +6,9 @@ sender = SlackSender(relay_url, signing_secret="s3cret", slack=slack)
 await sender.slash("update inc-1 Restarted", user="U0LEAD")   # a signed slash command
 slack.replies(trigger_id)                              # what only that person saw
 
-Requests to the relay are signed as Slack signs them (v0, HMAC-SHA256 over the exact bytes sent).
+Requests to the relay are signed as Slack signs them (v0, HMAC-SHA256 over the exact bytes sent),
+or, with a ``relay_url`` of ``socket:N``, sent as Socket Mode envelopes over the relay's
+connection N (``tests/standins/slack_socket.py``).
 """
 
 from __future__ import annotations
@@ -23,14 +25,16 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from tests.standins.slack import BOT_USER, Refused, SlackStandIn, check_view
+from tests.standins.slack_socket import SocketModeServer
 
 TEAM = "T0TEAM"
+SOCKET = "socket:"  # a relay_url naming a Socket Mode connection: socket:0, socket:1
 
 
 @dataclass
-class RelaySlackStandIn(SlackStandIn):
+class RelaySlackStandIn(SlackStandIn, SocketModeServer):
     """Adds private answers (``chat.postEphemeral``, response URLs), ``views.open``,
-    ``views.publish`` (the Home tab) and ``chat.getPermalink``."""
+    ``views.publish`` (the Home tab), ``chat.getPermalink`` and Socket Mode."""
 
     ephemeral: list[dict[str, Any]] = field(default_factory=list)
     views: list[dict[str, Any]] = field(default_factory=list)
@@ -41,7 +45,17 @@ class RelaySlackStandIn(SlackStandIn):
     async def start(self) -> str:  # type: ignore[override]
         app = self.application()
         app.router.add_post("/response/{key}", self._respond)
+        self.add_socket_routes(app)
         return await super(SlackStandIn, self).start(app, "/api/")
+
+    def _answer(
+        self, method: str, authorization: str | None, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        if method == "apps.connections.open":  # the app-level token's, not the bot's
+            if authorization != f"Bearer {self.app_token}":
+                raise Refused("invalid_auth")
+            return self.connections_open(self.url.removesuffix("/api/"))
+        return super()._answer(method, authorization, params)
 
     def response_url(self, key: str) -> str:
         return self.url.removesuffix("/api/") + f"/response/{key}"
@@ -289,6 +303,9 @@ class SlackSender:
     ) -> dict[str, Any]:
         """Send what Slack sends (``kind``: slash_commands, interactive or events_api) and return
         the relay's acknowledgement (a view submission's ``response_action``, say)."""
+        if self.relay_url.startswith(SOCKET):  # Socket Mode: an envelope on that connection
+            connection = int(self.relay_url.removeprefix(SOCKET))
+            return await self.slack.send_envelope(kind, payload, connection=connection, retry=retry)
         if kind == "slash_commands":
             body, content_type = urlencode(payload), "application/x-www-form-urlencoded"
         elif kind == "interactive":
@@ -313,10 +330,9 @@ class SlackSender:
         self, message: dict[str, Any], channel: str, action_id: str, *, user: str
     ) -> str:
         """Click a button of a posted message; returns the body sent (to send again)."""
-        body = self.click_body(message, channel, action_id, user=user)
-        status, _ = await self.post(body, self.signed(body))
-        assert status == 200, status
-        return body
+        payload = self.click_payload(message, channel, action_id, user=user)
+        await self.deliver("interactive", payload)
+        return urlencode({"payload": json.dumps(payload)})
 
     async def shortcut(
         self, message: dict[str, Any], channel: str, callback_id: str, *, user: str
@@ -329,10 +345,8 @@ class SlackSender:
     async def submit(self, view: dict[str, Any], *, user: str, reason: str) -> str:
         """Submit an opened reject modal with its reason; returns the body sent."""
         payload = self.submission_payload(view, user=user, values={"reason": reason})
-        body = urlencode({"payload": json.dumps(payload)})
-        status, _ = await self.post(body, self.signed(body))
-        assert status == 200, status
-        return body
+        await self.deliver("interactive", payload)
+        return urlencode({"payload": json.dumps(payload)})
 
     async def submit_form(
         self, view: dict[str, Any], *, user: str, retry: int = 0, **values: Any
