@@ -51,6 +51,15 @@ BUTTON_FORMS = {
     ActionId.CRITERIA: Form.CRITERIA,
 }
 
+_TYPED_INSTEAD = {  # what a person types for the same command
+    Form.DECLARE: "declare TITLE --lead @someone",
+    Form.REPORT: "report TITLE",
+    Form.UPDATE: "update ID TEXT",
+    Form.HANDOVER: "handover ID --to @someone",
+    Form.RESOLVE: "resolve ID",
+    Form.STATUSPAGE: "statuspage ID --status STATUS TEXT",
+    Form.CRITERIA: "criteria ID TEXT",
+}
 HOME_FORMS = {ActionId.REPORT_FORM: Form.REPORT, ActionId.DECLARE_FORM: Form.DECLARE}
 
 
@@ -206,7 +215,7 @@ def add_forms(app: AsyncApp, relay: Relay) -> None:
             title=title,
             description=description,
         )
-        await client.views_open(trigger_id=body["trigger_id"], view=form_view(context))
+        await open_form(client, body["trigger_id"], context)
 
     async def on_button(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
@@ -220,7 +229,7 @@ def add_forms(app: AsyncApp, relay: Relay) -> None:
             channel=container.get("channel_id"),
             response_url=body.get("response_url"),
         )
-        await client.views_open(trigger_id=body["trigger_id"], view=form_view(context))
+        await open_form(client, body["trigger_id"], context)
 
     for clicked in BUTTON_FORMS:
         app.action(clicked.value)(on_button)
@@ -231,7 +240,7 @@ def add_forms(app: AsyncApp, relay: Relay) -> None:
         await ack()
         form = HOME_FORMS[ActionId(action["action_id"])]
         context = FormContext(form=form, requester=body["user"]["id"])  # answered in a DM
-        await client.views_open(trigger_id=body["trigger_id"], view=form_view(context))
+        await open_form(client, body["trigger_id"], context)
 
     for clicked in HOME_FORMS:
         app.action(clicked.value)(on_home_button)
@@ -260,5 +269,19 @@ def add_forms(app: AsyncApp, relay: Relay) -> None:
 
 
 async def open_form(client: AsyncWebClient, trigger_id: str, context: FormContext) -> None:
-    """Open ``context.form`` for the request that ``trigger_id`` names (Slack allows 3 s)."""
-    await client.views_open(trigger_id=trigger_id, view=form_view(context))
+    """Open ``context.form`` for the request that ``trigger_id`` names (Slack allows 3 s); if
+    Slack will not, say so privately, with the words that do the same."""
+    try:
+        await client.views_open(trigger_id=trigger_id, view=form_view(context))
+    except SlackApiError as error:
+        code = error.response.get("error") or "no answer"
+        log.warning("could not open %s for %s: %s", context.form.name, context.requester, code)
+        await answer_privately(
+            client, context, context.requester, form_not_opened(context.form, str(code))
+        )
+
+
+def form_not_opened(form: Form, code: str) -> str:
+    """The one sentence for a form Slack would not open (``expired_trigger_id``: too late)."""
+    words = _TYPED_INSTEAD[form]
+    return f"The form could not open (Slack said {code}); try again, or type `/incident {words}`."

@@ -66,6 +66,19 @@ async def test_incident_alone_declare_alone_or_report_alone_opens_a_form(stack: 
             assert "lead" not in fields and "severity" not in fields
 
 
+async def test_a_form_slack_will_not_open_is_explained_privately(stack: Stack) -> None:
+    """A trigger id more than 3 seconds old (a slow relay, a queued retry): Slack refuses the
+    modal, and the person is told so with the words that do the same."""
+    trigger = stack.sender.trigger(age=4)
+    await stack.sender.slash("declare", user=LEAD, trigger=trigger)
+    answer = await stack.reply(trigger)
+    assert answer == (
+        "The form could not open (Slack said expired_trigger_id); try again, or type "
+        "`/incident declare TITLE --lead @someone`."
+    )
+    assert not [view for view in stack.slack.views if view["trigger_id"] == trigger]
+
+
 async def test_a_declare_form_declares_as_the_cli_does_acting_as_the_slack_user(
     stack: Stack,
 ) -> None:

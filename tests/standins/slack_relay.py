@@ -83,6 +83,7 @@ class RelaySlackStandIn(SlackStandIn, SocketModeServer):
         return {"ok": True, "message_ts": f"{1_800_000_000 + len(self.ephemeral)}.000200"}
 
     def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        _check_trigger(str(params["trigger_id"]))
         view = check_view(params["view"])
         opened = {**view, "id": f"V{next(self._views_ids):05d}", "trigger_id": params["trigger_id"]}
         self.views.append(opened)
@@ -111,6 +112,14 @@ class RelaySlackStandIn(SlackStandIn, SocketModeServer):
         }
 
 
+def _check_trigger(trigger_id: str) -> None:
+    """A trigger id is good for 3 seconds ("expired_trigger_id" after): the sender's say when
+    they were issued (``SlackSender.trigger``)."""
+    parts = trigger_id.split(".")
+    if len(parts) == 3 and parts[1].isdigit() and time.time() - int(parts[1]) / 1000 > 3:
+        raise Refused("expired_trigger_id")
+
+
 @dataclass
 class SlackSender:
     """Slack's side of the relay: signed slash commands, shortcuts, button clicks, modal
@@ -121,8 +130,9 @@ class SlackSender:
     slack: RelaySlackStandIn
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    def trigger(self) -> str:
-        return f"{next(self._ids)}.{int(time.time() * 1000)}.trigger"
+    def trigger(self, *, age: float = 0) -> str:
+        """A new trigger id, issued ``age`` seconds ago (Slack honours one for 3 seconds)."""
+        return f"{next(self._ids)}.{int((time.time() - age) * 1000)}.trigger"
 
     def signed(
         self,
