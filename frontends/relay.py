@@ -25,12 +25,13 @@ from typer.core import TyperGroup
 
 from activities.slack_api import slack_web_client
 from frontends.relay_core import Relay, log, request_id
-from frontends.relay_forms import add_forms, form_for_words, open_form
+from frontends.relay_forms import add_forms, form_for_words, open_form, reason_problem
 from frontends.relay_home import Homes, add_home
 from frontends.slash import SLASH, split_words
 from messages.slack_blocks import ActionId
 from messages.slack_forms import FormContext
 from messages.slack_relay import (
+    REASON_BLOCK,
     REJECT_VIEW,
     RequestMessage,
     decided_blocks,
@@ -129,10 +130,14 @@ def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) ->
     async def on_reject_reason(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
+        reason = submitted_reason(view)
+        problem = reason_problem(reason)
+        if problem is not None:  # answered in the modal; nothing is sent
+            await ack(response_action="errors", errors={REASON_BLOCK: problem})
+            return
         await ack()
         user, request = body["user"]["id"], RequestMessage.from_metadata(view["private_metadata"])
-        reason = submitted_reason(view)
-        words = ["reject", request.incident_id, "--reason", reason]
+        words = ["reject", request.incident_id, f"--reason={reason}"]
         rid = request_id(body["team"]["id"], user, view["id"], "reject")
         done, answer = await relay.run(words, user=user, request_id=rid)
         await client.chat_postEphemeral(channel=request.channel, user=user, text=answer)

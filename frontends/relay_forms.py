@@ -36,7 +36,7 @@ from messages.slack_forms import (
     submitted_values,
 )
 from temporal_client.client import CommandError
-from workflows.model import Severity, StatusPageStatus, Text, Title, User
+from workflows.model import Reason, Severity, StatusPageStatus, Text, Title, User
 
 log = logging.getLogger("incident.relay")
 
@@ -74,6 +74,7 @@ class _Checked(BaseModel):
     to: User | None = None
     severity: Severity | None = None
     status: StatusPageStatus | None = None
+    reason: Reason | None = None
 
 
 # Slack asks for these before it submits; a submission without one is refused here all the same.
@@ -136,6 +137,17 @@ def form_errors(context: FormContext, values: dict[Field, Any]) -> dict[str, str
             f"At most {description_max(context)} characters here: the message's link is added."
         )
     return errors
+
+
+def reason_problem(reason: str) -> str | None:
+    """What is wrong with a rejection's reason (the reject modal's one field), if anything."""
+    if not reason.strip():
+        return "Say why the incident is not resolved."
+    try:
+        _Checked.model_validate({"reason": reason})
+    except ValidationError as error:
+        return explain_validation(error)
+    return None
 
 
 def form_words(context: FormContext, values: dict[Field, Any]) -> list[str]:

@@ -207,6 +207,11 @@ async def test_reject_asks_for_a_reason_in_a_modal(stack: Stack) -> None:
 
     view = await eventually(opened, "the reject modal")
     assert (await stack.state(incident_id))["status"] == "awaiting_approval"  # nothing yet
+    blank = await stack.sender.submit_form(view, user=DM2, reason="   ")
+    assert blank == {
+        "response_action": "errors",
+        "errors": {"reason": "Say why the incident is not resolved."},
+    }  # answered in the modal, which stays open
     await stack.sender.submit(view, user=DM2, reason="Errors are still at 3%")
 
     async def answered() -> dict[str, Any]:

@@ -251,6 +251,42 @@ async def test_the_summarys_buttons_open_small_forms_that_run_the_commands(stack
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("action", "values", "errors"),
+    [
+        (ActionId.POST_UPDATE, {"text": " "}, {"text": "Write something here."}),
+        (ActionId.HAND_OVER, {}, {"to": "Choose who leads from now on."}),
+        (ActionId.RESOLVE, {"summary": "s" * 3001},
+         {"summary": "The summary is too long: 3001 characters, at most 3000."}),
+        (ActionId.STATUS_PAGE, {"text": " "},
+         {"status": "Choose the status page's state.", "text": "Write something here."}),
+        (ActionId.CRITERIA, {"text": "\n"}, {"text": "Write something here."}),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)  # fmt: skip
+async def test_each_button_forms_bad_input_is_answered_in_the_form_and_changes_nothing(
+    stack: Stack, action: ActionId, values: dict[str, Any], errors: dict[str, str]
+) -> None:
+    incident_id = f"inc-form-bad-{action.value.removeprefix('incident_').replace('_', '-')}"
+    await stack.say(f"declare Bad form input --lead <@{LEAD}> --id {incident_id}", user=LEAD)
+    key, view = await click_form(stack, incident_id, action, user=DM1)
+    answer = await stack.sender.submit_form(view, user=DM1, **values)
+    assert answer == {"response_action": "errors", "errors": errors}
+    await asyncio.sleep(0.5)
+    assert stack.slack.replies(key) == [] and await stack.updates(incident_id) == []
+
+
+async def test_a_delivery_manager_posts_to_the_status_page_from_its_form(stack: Stack) -> None:
+    incident_id = "inc-form-statuspage"
+    await stack.say(f"declare Search degraded --lead <@{LEAD}> --id {incident_id}", user=LEAD)
+    key, view = await click_form(stack, incident_id, ActionId.STATUS_PAGE, user=DM1)
+    options = [o["value"] for o in inputs(view)["status"]["element"]["options"]]
+    assert options == ["investigating", "identified", "monitoring", "resolved"]
+    await stack.sender.submit_form(view, user=DM1, status="identified", text="Search is slow")
+    assert incident_id in await stack.reply(key)
+    assert (await stack.state(incident_id))["statuspage_status"] == "identified"
+
+
 async def test_a_button_used_without_the_role_is_refused_privately_and_changes_nothing(
     stack: Stack,
 ) -> None:
