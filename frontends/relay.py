@@ -1,4 +1,5 @@
-"""The Slack relay: `/incident` and the incident bot's buttons, sent as the CLI's own Updates.
+"""The Slack relay: `/incident`, the incident bot's buttons, its forms (``relay_forms``) and its
+Home tab (``relay_home``), all sent as the CLI's own commands.
 
     incident relay --port 3000        # HTTP at /slack/events, verified with SLACK_SIGNING_SECRET
     SLACK_APP_TOKEN=xapp-… incident relay   # Socket Mode: no public URL
