@@ -30,7 +30,8 @@ import starter
 from activities.console import ConsoleMessenger, ConsoleStatusPage
 from activities.delivery import IncidentActivities
 from bench.server import DevServer, free_port
-from frontends.relay import EVENTS_PATH, Relay, build_app, http_app
+from frontends.relay import EVENTS_PATH, build_app, http_app
+from frontends.relay_core import Relay
 from temporal_client.client import IncidentClient
 from temporal_client.settings import Settings
 from worker import build_worker

@@ -1,4 +1,5 @@
-"""The Slack relay: `/incident` and the incident bot's buttons, sent as the CLI's own Updates.
+"""The Slack relay: `/incident`, the incident bot's buttons, its forms (``relay_forms``) and its
+Home tab (``relay_home``), all sent as the CLI's own commands.
 
     incident relay --port 3000        # HTTP at /slack/events, verified with SLACK_SIGNING_SECRET
     SLACK_APP_TOKEN=xapp-… incident relay   # Socket Mode: no public URL
@@ -14,7 +15,6 @@ The relay keeps nothing between requests: any number of relays can run side by s
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 from typing import Any
 
@@ -25,10 +25,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from typer.core import TyperGroup
 
 from activities.slack_api import slack_web_client
-from frontends.slash import SLASH, Plan, plan_words, split_words
+from frontends.relay_core import Relay, log, request_id
+from frontends.relay_forms import add_forms, form_for_words, open_form, reason_problem
+from frontends.relay_home import Homes, add_home
+from frontends.slash import SLASH, split_words
 from messages.slack_blocks import ActionId
+from messages.slack_forms import FormContext
 from messages.slack_relay import (
     REASON_ASKED,
+    REASON_BLOCK,
     ReasonAsked,
     RequestMessage,
     decided_blocks,
@@ -36,13 +41,10 @@ from messages.slack_relay import (
     decision_line,
     is_ask,
     reason_modal,
-    reply_text,
     submitted_reason,
 )
 from temporal_client.client import CommandError, IncidentClient, connect
 from temporal_client.settings import Settings
-
-log = logging.getLogger("incident.relay")  # logs are named after the command
 
 EVENTS_PATH = "/slack/events"
 # Each button is the CLI command of the same name: the same Update, the same rules.
@@ -53,42 +55,6 @@ BUTTON_COMMANDS = {
     ActionId.BUSY: "busy",
 }
 _DECISIONS = (ActionId.ACKNOWLEDGE, ActionId.APPROVE)  # the request message shows who decided
-_UNEXPECTED = "The relay could not run that command because of an unexpected error; it is logged."
-
-
-class Relay:
-    """Runs one request's words against Temporal and says, in words, what happened."""
-
-    def __init__(self, grammar: TyperGroup, incidents: IncidentClient, settings: Settings) -> None:
-        self._grammar = grammar
-        self._incidents = incidents
-        self._settings = settings
-
-    async def run(self, words: list[str], *, user: str, request_id: str) -> tuple[bool, str]:
-        """``(done, answer)``: the success summary, or the one sentence that refuses."""
-        try:
-            plan: Plan = plan_words(self._grammar, words, actor=user, request_id=request_id)
-            if plan.work is None:
-                return True, plan.reply or ""
-            answer = await plan.work(self._incidents, self._settings)
-            return True, reply_text(answer.chat or answer.text)
-        except CommandError as refusal:
-            return False, str(refusal)
-        except Exception:
-            log.exception("%s %s by %s failed", SLASH, words[:1], user)
-            return False, _UNEXPECTED
-
-    async def slash(self, text: str, *, user: str, request_id: str) -> str:
-        try:
-            words = split_words(text)
-        except CommandError as refusal:
-            return str(refusal)
-        return (await self.run(words, user=user, request_id=request_id))[1]
-
-
-def request_id(*parts: str) -> str:
-    """A stable id for one Slack request, the same when Slack delivers it again."""
-    return "slack:" + ":".join(parts)
 
 
 def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) -> AsyncApp:
@@ -109,10 +75,23 @@ def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) ->
     )
 
     @app.command(SLASH)
-    async def on_slash(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_slash(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
-        rid = request_id(body["team_id"], body["user_id"], body["trigger_id"])
-        answer = await relay.slash(body.get("text", ""), user=body["user_id"], request_id=rid)
+        user, text = body["user_id"], body.get("text", "")
+        form = form_for_words(_words_or_none(text))
+        if form is not None:  # the form asks for what the words would have said
+            context = FormContext(
+                form=form,
+                requester=user,
+                channel=body.get("channel_id"),
+                response_url=body.get("response_url"),
+            )
+            await open_form(client, body["trigger_id"], context)
+            return
+        rid = request_id(body["team_id"], user, body["trigger_id"])
+        answer = await relay.slash(text, user=user, request_id=rid)
         await respond(text=answer, response_type="ephemeral")
 
     async def on_button(
@@ -145,6 +124,10 @@ def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) ->
     for clicked, asked in REASON_ASKED.items():
         _ask_for_a_reason(app, relay, clicked, asked)
 
+    add_forms(app, relay)
+    homes = Homes(client, relay.incidents)
+    add_home(app, homes)
+    relay.after_each_command(homes.publish)
     return app
 
 
@@ -168,10 +151,14 @@ def _ask_for_a_reason(app: AsyncApp, relay: Relay, clicked: ActionId, asked: Rea
     async def on_reason(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
+        reason = submitted_reason(view)
+        problem = reason_problem(reason)
+        if problem is not None:  # answered in the modal; nothing is sent
+            await ack(response_action="errors", errors={REASON_BLOCK: problem})
+            return
         await ack()
         user, request = body["user"]["id"], RequestMessage.from_metadata(view["private_metadata"])
-        reason = submitted_reason(view)
-        words = [asked.command, request.incident_id, "--reason", reason]
+        words = [asked.command, request.incident_id, f"--reason={reason}"]
         rid = request_id(body["team"]["id"], user, view["id"], asked.command)
         done, answer = await relay.run(words, user=user, request_id=rid)
         await client.chat_postEphemeral(channel=request.channel, user=user, text=answer)
@@ -186,6 +173,14 @@ def _ask_for_a_reason(app: AsyncApp, relay: Relay, clicked: ActionId, asked: Rea
 
     app.action(clicked.value)(on_click)
     app.view(asked.view)(on_reason)
+
+
+def _words_or_none(text: str) -> list[str]:
+    """The words of a slash command; words that cannot be read count as some (not none)."""
+    try:
+        return split_words(text)
+    except CommandError:
+        return ["?"]
 
 
 def http_app(app: AsyncApp) -> web.Application:

@@ -14,7 +14,6 @@ of run (see :class:`frontends.commands.Invocation`). Anything that cannot be a c
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 
 import typer
@@ -42,6 +41,8 @@ SLACK_COMMANDS = [
 ]
 
 _SMART_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"'})
+_OPENING_SINGLE = ("'", "\u2018")  # typed, or as Slack's smart quotes write it
+_CLOSING_SINGLE = re.compile("['\u2019](?=\\s|$)")
 _HELP_WORDS = ("help", "--help", "-h")
 
 
@@ -54,20 +55,48 @@ class Plan:
 
 
 def split_words(text: str) -> list[str]:
-    """Slack text → words: double quotes group words, apostrophes are letters, and Slack's
+    """Slack text → words, as a shell would read them where it matters: double quotes group
+    words; so do single quotes that open a word and close one (``--summary 'CDN purge fixed
+    it'``), while an apostrophe inside a word is a letter (``we can't reproduce``). Slack's
     escaping of ``& < >`` is undone (``<@U123|name>`` mentions are kept whole for the grammar)."""
     if len(text) > TEXT_MAX:
         raise CommandError(f"The command is too long: {len(text)} characters, at most {TEXT_MAX}.")
-    lexer = shlex.shlex(text.translate(_SMART_QUOTES), posix=True)
-    lexer.whitespace_split = True
-    lexer.quotes = '"'
-    lexer.escape = ""
-    lexer.commenters = ""
-    try:
-        words = list(lexer)
-    except ValueError:
-        raise CommandError('A quote is not closed: put the text between two " marks.') from None
-    return [_unescape(word) for word in words]
+    text = text.translate(_SMART_QUOTES)
+    words: list[str] = []
+    at = 0
+    while at < len(text):
+        if text[at].isspace():
+            at += 1
+            continue
+        word, at = _word(text, at)
+        words.append(_unescape(word))
+    return words
+
+
+def _word(text: str, at: int) -> tuple[str, int]:
+    """The word that starts at ``at``, and where the text goes on after it."""
+    pieces: list[str] = []
+    while at < len(text) and not text[at].isspace():
+        if text[at] == '"':
+            end = text.find('"', at + 1)
+            if end < 0:
+                raise CommandError('A quote is not closed: put the text between two " marks.')
+            pieces.append(text[at + 1 : end])
+            at = end + 1
+        elif text[at] in _OPENING_SINGLE and not pieces and (end := _closing(text, at)) > 0:
+            pieces.append(text[at + 1 : end])
+            at = end + 1
+        else:
+            pieces.append(text[at])
+            at += 1
+    return "".join(pieces), at
+
+
+def _closing(text: str, opening: int) -> int:
+    """Where a single quote that opens a word closes: the first one that ends a word (-1: none,
+    and the opening one is a letter, as in ``'90s``)."""
+    found = _CLOSING_SINGLE.search(text, opening + 1)
+    return found.start() if found else -1
 
 
 def _unescape(word: str) -> str:
@@ -84,9 +113,10 @@ def plan_words(grammar: TyperGroup, words: list[str], *, actor: str, request_id:
     if name not in SLACK_COMMANDS:
         shown = name if len(name) <= 40 else name[:40] + "…"
         raise CommandError(f"{shown!r} is not a command: `{SLASH} help` lists them.")
-    if any(arg == "--as" or arg.startswith("--as=") for arg in args):
+    options = args[: args.index("--")] if "--" in args else args  # after `--`, only words
+    if any(arg == "--as" or arg.startswith("--as=") for arg in options):
         raise CommandError("In Slack you always act as yourself, so --as is not accepted.")
-    if any(arg in _HELP_WORDS[1:] for arg in args):
+    if any(arg in _HELP_WORDS[1:] for arg in options):
         return Plan(reply=help_text(grammar, [name]))
     invocation = Invocation(
         as_user=actor, request_id=request_id, planned=[], arrived_via=Arrival.SLACK

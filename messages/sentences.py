@@ -26,8 +26,24 @@ _WHEN = "%Y-%m-%d %H:%M"
 # --- Opening ----------------------------------------------------------------------------------------
 
 
-def reported(title: str) -> str:
-    return f"Reported: {title}"
+def reported(title: str, description: str | None = None) -> str:
+    """The timeline's first entry of a report; one made from a Slack message links to it."""
+    source = reported_from_link(description or "")
+    return f"Reported: {title} (from {source})" if source else f"Reported: {title}"
+
+
+_REPORTED_FROM = "Reported from this message: "
+
+
+def reported_from(permalink: str) -> str:
+    """The last line of a report's description when it was made from a Slack message."""
+    return _REPORTED_FROM + permalink
+
+
+def reported_from_link(description: str) -> str | None:
+    lines = description.strip().splitlines()
+    last = lines[-1] if lines else ""
+    return last.removeprefix(_REPORTED_FROM).strip() if last.startswith(_REPORTED_FROM) else None
 
 
 def report_to_triage(actor: str, title: str, incident_id: str) -> str:
@@ -222,6 +238,13 @@ def closing_message(closed_text: str, actions: list[str]) -> str:
 
 def retro_draft_message(file_name: str, draft: str) -> str:
     return f"{file_name}\n\n{draft}"
+
+
+def retro_draft_parts(message: str) -> tuple[str, str]:
+    """``(file_name, draft)`` of a :func:`retro_draft_message`, for the surfaces that post the
+    draft as a file."""
+    file_name, _, draft = message.partition("\n\n")
+    return file_name, draft
 
 
 def _summary(summary: str | None) -> str:

@@ -18,9 +18,18 @@ from typing import Any
 
 from messages import text as plain
 from messages.summary import topic_line
-from workflows.model import Audience, ChannelRequest, Notice, NoticeKind, Status
+from workflows.model import (
+    WORKING_STATUSES,
+    Audience,
+    ChannelRequest,
+    Notice,
+    NoticeKind,
+    Standing,
+    Status,
+)
 
 Block = dict[str, Any]
+View = dict[str, Any]  # a modal or a Home tab
 
 SECTION_MAX = 3000  # Slack's limit on one section's text
 TOPIC_MAX = 250  # Slack's limit on a channel topic
@@ -41,6 +50,15 @@ class ActionId(StrEnum):
     JOIN = "incident_join"
     BUSY = "incident_busy"
     REOPEN = "incident_reopen"
+    # On the pinned summary: each opens the form of its command (frontends/relay_forms.py).
+    POST_UPDATE = "incident_post_update"
+    HAND_OVER = "incident_hand_over"
+    RESOLVE = "incident_resolve"
+    STATUS_PAGE = "incident_status_page"
+    CRITERIA = "incident_criteria"
+    # On the Home tab: each opens the form to open an incident.
+    REPORT_FORM = "incident_report_form"
+    DECLARE_FORM = "incident_declare_form"
 
 
 def neutralise(text: str) -> str:
@@ -80,12 +98,36 @@ def channel_link(channel_id: str) -> str:
 
 def notice_blocks(notice: Notice) -> list[Block]:
     """Block Kit for a notice: the text, a context line, and the buttons its kind calls for."""
-    blocks: list[Block] = [_section(part) for part in _split(notice_text(notice))]
+    blocks: list[Block] = [_section(part) for part in split_sections(notice_text(notice))]
     blocks.append(_context(f"{notice.incident.id} · {notice.kind.replace('_', ' ')}"))
     buttons = _buttons(notice)
     if buttons:
         blocks.append({"type": "actions", "block_id": "incident_actions", "elements": buttons})
+    blocks += _next_steps(notice)
     return blocks[:MESSAGE_BLOCKS_MAX]
+
+
+def _next_steps(notice: Notice) -> list[Block]:
+    """The pinned summary's buttons: what the people working on the incident do next, and (a
+    second row) what only the delivery managers do. Each opens a small form; the workflow's rules
+    decide, as for the command typed."""
+    brief = notice.incident
+    if notice.standing is not Standing.SUMMARY or brief.status not in WORKING_STATUSES:
+        return []
+    steps = [
+        _button(ActionId.POST_UPDATE, "Post update", brief.id, style="primary"),
+        _button(ActionId.HAND_OVER, "Hand over", brief.id),
+    ]
+    if brief.status is Status.ACTIVE:
+        steps.append(_button(ActionId.RESOLVE, "Resolve", brief.id))
+    managers = [_button(ActionId.CRITERIA, "Criteria", brief.id)]
+    if not brief.security:
+        managers.insert(0, _button(ActionId.STATUS_PAGE, "Status page", brief.id))
+    return [
+        {"type": "actions", "block_id": "incident_next_steps", "elements": steps},
+        _context("Delivery managers:"),
+        {"type": "actions", "block_id": "incident_manager_steps", "elements": managers},
+    ]
 
 
 def _buttons(notice: Notice) -> list[Block]:
@@ -132,15 +174,16 @@ def channel_intro_text(request: ChannelRequest) -> str:
 
 
 def channel_intro_blocks(request: ChannelRequest) -> list[Block]:
-    blocks = [_section(part) for part in _split(channel_intro_text(request))]
+    blocks = [_section(part) for part in split_sections(channel_intro_text(request))]
     blocks.append(_context(neutralise(request.topic)))
     return blocks[:MESSAGE_BLOCKS_MAX]
 
 
 def slack_topic(topic: str) -> str:
-    """A channel topic (``messages.summary.channel_topic``) as Slack may show it: neutralised,
-    within Slack's length."""
-    return neutralise(topic)[:TOPIC_MAX]
+    """A channel topic (``messages.summary.channel_topic``) as ``conversations.setTopic`` takes
+    it: plain text ("does not support formatting or linkification", so nothing in it can ping or
+    link and nothing is escaped: ``Café & Shop`` shows as typed), within Slack's length."""
+    return topic if len(topic) <= TOPIC_MAX else topic[: TOPIC_MAX - 1] + "…"
 
 
 def notice_topic(notice: Notice) -> str | None:
@@ -168,8 +211,8 @@ def _context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-def _split(text: str) -> list[str]:
-    """Long text (a timeline) as section-sized parts, split on line ends where possible."""
+def split_sections(text: str) -> list[str]:
+    """Long text as section-sized parts, split on line ends where possible."""
     parts: list[str] = []
     rest = text
     while len(rest) > SECTION_MAX:

@@ -42,6 +42,7 @@ from temporal_client.codec import CodecError, data_converter
 from temporal_client.settings import Settings, SettingsError
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
+    OPEN_STATUSES,
     Action,
     Command,
     IncidentStart,
@@ -66,6 +67,7 @@ _ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")  # fullmatch: `$` would let a fin
 _SLUG_MAX = 50
 WORKER_SEEN_FOR = 5.0  # seconds
 _REQUEST_MEMO = "request_id"  # the front end's id of the request that started an incident
+OPEN_LISTED_MAX = 50  # open incidents read for one view (the Slack Home tab)
 
 
 class CommandError(Exception):
@@ -274,6 +276,21 @@ class IncidentClient:
         except CodecError as error:
             raise CommandError(str(error)) from None
         return states
+
+    async def open_incidents(self, *, limit: int = OPEN_LISTED_MAX) -> list[IncidentState]:
+        """The state of each open incident (triage to resolved), newest first, as its workflow
+        answers now; one whose worker does not answer in time is left out."""
+        statuses = ", ".join(f'"{status.value}"' for status in sorted(OPEN_STATUSES))
+        query = (
+            f'WorkflowType = "{IncidentWorkflow.__name__}" AND ExecutionStatus = "Running" '
+            f"AND {INCIDENT_STATUS.name} IN ({statuses})"
+        )
+        try:
+            ids = [e.id async for e in self._client.list_workflows(query, limit=limit)]
+        except RPCError as error:
+            raise CommandError(await self._explain(error)) from None
+        answers = await asyncio.gather(*(self.state(i) for i in ids), return_exceptions=True)
+        return [answer for answer in answers if isinstance(answer, IncidentState)]
 
     async def list(self, status: Status | None = None) -> list[IncidentListing]:
         query = f'WorkflowType = "{IncidentWorkflow.__name__}"'

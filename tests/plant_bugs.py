@@ -277,7 +277,7 @@ MUTANTS: list[Mutant] = [
         "a 4xx from Statuspage (bad key, 422) is retried forever and blocks every later message",
     ),
     Mutant(
-        "slack_second_attempt_posts_again", "activities/slack.py",
+        "slack_second_attempt_posts_again", "activities/slack_posting.py",
         "        if look_first or _attempt() > 1:",
         "        if look_first or _attempt() > 2:",
         "a post retried once after Slack applied it appears twice in the channel",
@@ -307,7 +307,7 @@ MUTANTS: list[Mutant] = [
         "a retried summary post fails on 'already_pinned' and blocks every later message",
     ),
     Mutant(
-        "slack_pace_from_now", "activities/slack.py",
+        "slack_pace_from_now", "activities/slack_posting.py",
         "        self._next_slot[channel_id] = slot + self._min_post_interval\n",
         "        self._next_slot[channel_id] = now + self._min_post_interval\n",
         "a burst of posts to one channel exceeds one a second and Slack rate-limits it",

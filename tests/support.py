@@ -56,7 +56,7 @@ async def wait_until_polled(
 ) -> None:
     """Until the server has seen a workflow poller on ``task_queue`` (the CLI refuses before)."""
     request = DescribeTaskQueueRequest(
-        namespace="default",
+        namespace=client.namespace,
         task_queue=TaskQueue(name=task_queue),
         task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     )

@@ -5,200 +5,17 @@ worker delivering to the stand-in. What a person in Slack sees, and what Tempora
 from __future__ import annotations
 
 import asyncio
-import io
-import sys
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import aiohttp
 import pytest
-import pytest_asyncio
-from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
-from activities.console import ConsoleStatusPage
-from activities.delivery import IncidentActivities
-from activities.slack import SlackMessenger
 from messages.slack_blocks import ActionId
-from temporal_client.settings import Settings
 from tests.people import HELPER, LEAD, REPORTER, SUE
-from tests.standins.slack import BOT_USER
-from tests.standins.slack_relay import RelaySlackStandIn, SlackSender
-from tests.support import clean_env, free_port, wait_until_polled
-from worker import build_worker
+from tests.relay_stack import DM1, DM2, STARTER, Stack, eventually, one_sentence, stack
+from tests.standins.slack_relay import SlackSender
 
+__all__ = ["stack"]  # the fixture, imported for pytest
 pytestmark = pytest.mark.e2e
-
-T = TypeVar("T")
-STARTER = Path(__file__).resolve().parent.parent / "starter.py"
-TOKEN, SECRET = "xoxb-relay-test", "relay-signing-secret"
-DM1, DM2 = "U0DM1", "U0DM2"
-WAIT_SECONDS = 20
-
-
-async def eventually(check: Callable[[], Awaitable[T]], what: str) -> T:
-    """``check()`` once it stops failing its assertions (deliveries and replies are async)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        try:
-            return await check()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"never happened: {what}") from None
-            await asyncio.sleep(0.1)
-
-
-class Stack:
-    """The relays, Slack, Temporal: the test's view of the whole thing."""
-
-    def __init__(
-        self, client: Client, slack: RelaySlackStandIn, relays: list[str], env: dict[str, str]
-    ) -> None:
-        self.client, self.slack, self.relays, self.env = client, slack, relays, env
-        self.sender = SlackSender(relays[0], SECRET, slack)
-        self.ack_seconds: list[float] = []
-
-    async def say(self, text: str, *, user: str, relay: int = 0) -> str:
-        """``/incident text`` as ``user``; the private answer."""
-        self.sender.relay_url = self.relays[relay]
-        started = time.perf_counter()
-        trigger = await self.sender.slash(text, user=user)
-        self.ack_seconds.append(time.perf_counter() - started)
-        return await self.reply(trigger)
-
-    async def reply(self, key: str) -> str:
-        async def answered() -> str:
-            replies = self.slack.replies(key)
-            assert replies, key
-            assert all(r.get("response_type") == "ephemeral" for r in replies)
-            return str(replies[-1]["text"])
-
-        return await eventually(answered, f"a private answer to {key}")
-
-    async def state(self, incident_id: str) -> dict[str, Any]:
-        state = await self.client.get_workflow_handle(incident_id).query("state")
-        assert isinstance(state, dict)
-        return state
-
-    async def updates(self, incident_id: str) -> list[tuple[str, str, dict[str, Any]]]:
-        """Every Update the workflow accepted: ``(update id, name, argument)``."""
-        history = await self.client.get_workflow_handle(incident_id).fetch_history()
-        accepted = []
-        for event in history.events:
-            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-                request = event.workflow_execution_update_accepted_event_attributes.accepted_request
-                args = pydantic_data_converter.payload_converter.from_payloads(
-                    list(request.input.args.payloads)
-                )
-                accepted.append((request.meta.update_id, request.input.name, args[0]))
-        return accepted
-
-    async def start_input(self, incident_id: str) -> dict[str, Any]:
-        history = await self.client.get_workflow_handle(incident_id).fetch_history()
-        started = history.events[0].workflow_execution_started_event_attributes
-        value = pydantic_data_converter.payload_converter.from_payloads(
-            list(started.input.payloads)
-        )[0]
-        assert isinstance(value, dict)
-        return value
-
-    async def message_with(
-        self, channel: str, action: ActionId, incident_id: str
-    ) -> dict[str, Any]:
-        """The message in ``channel`` that carries the ``action`` button for the incident."""
-
-        async def posted() -> dict[str, Any]:
-            for message in self.slack.messages(channel) if channel in self.slack.channels else []:
-                for block in message["blocks"]:
-                    for element in block.get("elements", []) if block["type"] == "actions" else []:
-                        if element["action_id"] == action and element["value"] == incident_id:
-                            return message
-            raise AssertionError(f"no {action} button for {incident_id} in {channel}")
-
-        return await eventually(posted, f"{action} for {incident_id} in {channel}")
-
-    async def cli(self, *args: str, as_user: str) -> str:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, str(STARTER), "--as", as_user, *args,
-            env=self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        out, err = await process.communicate()
-        assert process.returncode == 0, err.decode()
-        return out.decode()
-
-
-async def _wait_until_serving(url: str, process: asyncio.subprocess.Process, log: Path) -> None:
-    for _ in range(300):
-        if process.returncode is not None:
-            raise AssertionError(f"the relay exited: {log.read_text()}")
-        try:
-            async with aiohttp.ClientSession() as session, session.get(url) as answer:
-                if answer.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the relay never served {url}: {log.read_text()}")
-
-
-@pytest_asyncio.fixture(scope="module")
-async def stack(
-    dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
-    slack = RelaySlackStandIn(token=TOKEN)
-    await slack.start()
-    slack.add_channel("wc-platform", members={BOT_USER})
-    task_queue = f"relay-{uuid.uuid4()}"
-    activities = IncidentActivities(
-        messenger=SlackMessenger.connect(
-            token=TOKEN, base_url=slack.url, platform_channel="#wc-platform", min_post_interval=0
-        ),
-        status_page=ConsoleStatusPage(stream=io.StringIO()),
-    )
-    settings = Settings(_env_file=None, temporal_task_queue=task_queue)
-    workdir = tmp_path_factory.mktemp("relay")
-    env = clean_env(
-        TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host,
-        TEMPORAL_TASK_QUEUE=task_queue,
-        INCIDENT_DELIVERY_MANAGERS=f"{DM1},{DM2}",
-    )
-    relay_env = {
-        **env,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_API_URL": slack.url,
-        "SLACK_SIGNING_SECRET": SECRET,
-    }
-    processes = []
-    async with build_worker(dev_env.client, settings, activities=activities):
-        await wait_until_polled(dev_env.client, task_queue)
-        try:
-            urls = []
-            for number in range(2):  # stateless: two relays side by side, either may answer
-                port, log = free_port(), workdir / f"relay-{number}.log"
-                process = await asyncio.create_subprocess_exec(
-                    sys.executable, str(STARTER), "relay", "--host", "127.0.0.1",
-                    "--port", str(port), cwd=workdir, env=relay_env,
-                    stdout=log.open("w"), stderr=asyncio.subprocess.STDOUT,
-                )  # fmt: skip
-                processes.append(process)
-                await _wait_until_serving(f"http://127.0.0.1:{port}/healthz", process, log)
-                urls.append(f"http://127.0.0.1:{port}/slack/events")
-            yield Stack(dev_env.client, slack, urls, {**env, "PYTHONUNBUFFERED": "1"})
-        finally:
-            for process in processes:
-                if process.returncode is None:
-                    process.terminate()
-                    await process.wait()
-            await slack.stop()
-
-
-def one_sentence(text: str) -> bool:
-    return "\n" not in text and text.endswith(".") and "Traceback" not in text
 
 
 # --- Must show: a lead runs an incident from Slack; the DM answers with buttons -------------------
@@ -263,7 +80,22 @@ async def test_a_lead_runs_an_incident_from_slack_and_temporal_records_the_clis_
         assert {e["kind"] for e in timeline if e["arrived_via"] is None} <= {"channel"}
 
 
+async def test_each_relay_is_reached_the_way_the_stack_says(stack: Stack) -> None:
+    """Over HTTP, signed requests and no Socket Mode connection; in Socket Mode, each relay's
+    own connection (no HTTP port at all), every envelope acknowledged."""
+    before = len(stack.slack.envelopes)
+    for relay in range(len(stack.relays)):
+        assert "`/incident help COMMAND`" in await stack.say("help", user=HELPER, relay=relay)
+    if stack.transport == "socket":
+        assert len(stack.slack.sockets) == 2 and all(r.startswith("socket:") for r in stack.relays)
+        assert len(stack.slack.envelopes) - before == 2
+    else:
+        assert stack.slack.sockets == [] and len(stack.slack.envelopes) == before
+
+
 async def test_forged_requests_are_refused_with_401_and_change_nothing(stack: Stack) -> None:
+    if stack.transport == "socket":
+        pytest.skip("Socket Mode serves no HTTP: Slack authenticates the relay's own connection")
     incident_id = "inc-relay-forged"
     await stack.say(f"declare Forgery target --lead {LEAD} --id {incident_id}", user=LEAD)
     request = await stack.message_with(f"D{DM1}", ActionId.ACKNOWLEDGE, incident_id)
@@ -399,6 +231,11 @@ async def test_reject_asks_for_a_reason_in_a_modal(stack: Stack) -> None:
 
     view = await eventually(opened, "the reject modal")
     assert (await stack.state(incident_id))["status"] == "awaiting_approval"  # nothing yet
+    blank = await stack.sender.submit_form(view, user=DM2, reason="   ")
+    assert blank == {
+        "response_action": "errors",
+        "errors": {"reason": "Say why the incident is not resolved."},
+    }  # answered in the modal, which stays open
     await stack.sender.submit(view, user=DM2, reason="Errors are still at 3%")
 
     async def answered() -> dict[str, Any]:
@@ -466,17 +303,19 @@ async def test_a_click_by_someone_without_the_role_is_refused_privately(stack: S
 async def test_a_redelivered_command_or_click_applies_once(stack: Stack) -> None:
     incident_id = "inc-relay-redelivery"
     sender = stack.sender
+
+    async def redelivered(kind: str, payload: dict[str, Any], relays: list[str]) -> None:
+        """Slack retries what it got no answer to; the retry may reach another relay."""
+        for retry, relay in enumerate(relays):
+            sender.relay_url = relay
+            await sender.deliver(kind, payload, retry=retry)
+        sender.relay_url = stack.relays[0]
+
     trigger = sender.trigger()
-    body = sender.slash_body(
+    declare = sender.slash_payload(
         f'declare "Redelivered declare" --lead {LEAD}', user=LEAD, trigger=trigger
     )
-    for url in stack.relays:  # Slack retries; the retry may reach another relay
-        retry = {**sender.signed(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "timeout"}
-        assert (
-            await sender.post(
-                body, retry if url != stack.relays[0] else sender.signed(body), url=url
-            )
-        )[0] == 200
+    await redelivered("slash_commands", declare, stack.relays)
     await eventually(lambda: _replies(stack, trigger, 2), "both answers")
     answers = {reply["text"] for reply in stack.slack.replies(trigger)}
     assert len(answers) == 1, answers  # the second found the incident the first started
@@ -486,17 +325,14 @@ async def test_a_redelivered_command_or_click_applies_once(stack: Stack) -> None
 
     await stack.say(f"declare Redelivery --lead {LEAD} --id {incident_id}", user=LEAD)
     trigger = sender.trigger()
-    body = sender.slash_body(f"update {incident_id} Applied once", user=LEAD, trigger=trigger)
-    for url in [*stack.relays, stack.relays[0]]:
-        retry = {**sender.signed(body), "X-Slack-Retry-Num": "1"}
-        assert (await sender.post(body, retry, url=url))[0] == 200
+    update = sender.slash_payload(f"update {incident_id} Applied once", user=LEAD, trigger=trigger)
+    await redelivered("slash_commands", update, [*stack.relays, stack.relays[0]])
     await eventually(lambda: _replies(stack, trigger, 3), "three answers")
     await stack.say(f"resolve {incident_id}", user=LEAD)
     request = await stack.message_with(f"D{DM1}", ActionId.APPROVE, incident_id)
-    click = sender.click_body(request, f"D{DM1}", ActionId.APPROVE, user=DM1)
-    for url in stack.relays:
-        assert (await sender.post(click, sender.signed(click), url=url))[0] == 200
-    await eventually(lambda: _replies(stack, SlackSender.reply_key(click), 2), "two answers")
+    click = sender.click_payload(request, f"D{DM1}", ActionId.APPROVE, user=DM1)
+    await redelivered("interactive", click, stack.relays)
+    await eventually(lambda: _replies(stack, click["trigger_id"], 2), "two answers")
 
     updates = await stack.updates(incident_id)
     assert [name for _, name, _ in updates] == ["update", "resolve", "approve"]
@@ -542,6 +378,7 @@ def test_the_manifest_matches_the_relay() -> None:
     import yaml
 
     from frontends.relay import EVENTS_PATH
+    from frontends.relay_forms import REPORT_SHORTCUT
     from frontends.slash import SLASH
 
     manifest = yaml.safe_load((STARTER.parent / "slack" / "manifest.yml").read_text())
@@ -550,5 +387,30 @@ def test_the_manifest_matches_the_relay() -> None:
     assert command["url"].endswith(EVENTS_PATH)
     assert manifest["settings"]["interactivity"]["request_url"].endswith(EVENTS_PATH)
     assert manifest["settings"]["socket_mode_enabled"] is False
+    (shortcut,) = manifest["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", REPORT_SHORTCUT)
+    assert shortcut["name"] == "Report an incident"
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    events = manifest["settings"]["event_subscriptions"]
+    assert events["bot_events"] == ["app_home_opened"]
+    assert events["request_url"].endswith(EVENTS_PATH)
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"commands", "chat:write", "im:write", "users:read.email"} <= scopes
+    assert {"commands", "chat:write", "im:write", "users:read.email", "files:write"} <= scopes
+
+
+def test_the_readmes_scopes_are_the_manifests() -> None:
+    """The README's scope table (plus `commands`, which the relay section names) is what the
+    manifest asks for: an admin reading one sees the other."""
+    import re
+
+    import yaml
+
+    readme = (STARTER.parent / "README.md").read_text()
+    table = readme.split("| scope | used for |", 1)[1].split("\n\n", 1)[0]
+    listed = {
+        scope
+        for row in re.findall(r"^\| ([^|]+) \|", table, re.M)
+        for scope in re.findall(r"`([a-z:.]+)`", row)
+    }
+    manifest = yaml.safe_load((STARTER.parent / "slack" / "manifest.yml").read_text())
+    assert listed | {"commands"} == set(manifest["oauth_config"]["scopes"]["bot"])

@@ -21,7 +21,8 @@ import pytest_asyncio
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 from temporalio.testing import ActivityEnvironment
 
-from activities.slack import PACE_HOLD_SECONDS, SlackMessenger
+from activities.slack import SlackMessenger
+from activities.slack_posting import PACE_HOLD_SECONDS
 from messages import slack_blocks as sb
 from messages.slack_blocks import ActionId
 from temporal_client.settings import Settings
@@ -47,16 +48,16 @@ T = TypeVar("T")
 
 
 def brief(*, security: bool = False, channel_id: str | None = None, **fields: Any) -> IncidentBrief:
-    return IncidentBrief(
-        id=INCIDENT,
-        title=None if security else "Search down",
-        severity=Severity.SEV1,
-        status=Status.ACTIVE,
-        lead=None if security else "U0LEAD",
-        channel_id=channel_id,
-        security=security,
-        **fields,
-    )
+    values: dict[str, Any] = {
+        "id": INCIDENT,
+        "title": None if security else "Search down",
+        "severity": Severity.SEV1,
+        "status": Status.ACTIVE,
+        "lead": None if security else "U0LEAD",
+        "channel_id": channel_id,
+        "security": security,
+    }
+    return IncidentBrief(**(values | fields))
 
 
 def notice(
@@ -140,6 +141,39 @@ def test_resolution_request_has_approve_and_reject_naming_the_incident() -> None
     ]
 
 
+def next_steps(message_blocks: list[dict[str, Any]]) -> list[list[str]]:
+    return [
+        [element["text"]["text"] for element in block["elements"]]
+        for block in message_blocks
+        if block["type"] == "actions"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "security", "rows"),
+    [
+        (Status.ACTIVE, False, [["Post update", "Hand over", "Resolve"], ["Status page", "Criteria"]]),
+        (Status.AWAITING_APPROVAL, False, [["Post update", "Hand over"], ["Status page", "Criteria"]]),
+        (Status.ACTIVE, True, [["Post update", "Hand over", "Resolve"], ["Criteria"]]),
+        (Status.RESOLVED, False, []),
+        (Status.TRIAGE, False, []),
+    ],
+)  # fmt: skip
+def test_the_pinned_summary_offers_the_next_steps_while_the_incident_is_worked_on(
+    status: Status, security: bool, rows: list[list[str]]
+) -> None:
+    summary = notice(
+        NoticeKind.SUMMARY,
+        standing=Standing.SUMMARY,
+        incident=brief(security=security, status=status),
+    )
+    blocks = sb.notice_blocks(summary)
+    assert next_steps(blocks) == rows
+    values = {e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"]}
+    assert values <= {INCIDENT}
+    assert next_steps(sb.notice_blocks(notice(NoticeKind.UPDATE))) == []  # only the summary
+
+
 def test_ack_request_has_an_acknowledge_button() -> None:
     request = notice(NoticeKind.ACK_REQUEST, Audience.DIRECT, recipients=["U0DM"])
     [actions] = [b for b in sb.notice_blocks(request) if b["type"] == "actions"]
@@ -155,10 +189,13 @@ def test_a_long_timeline_is_split_into_sections_slack_accepts() -> None:
     assert "\n".join(sections).count("step ") == 90
 
 
-def test_channel_intro_and_topic_are_neutralised() -> None:
-    request = channel_request(topic="Down <!here> · sev1", first_message="@channel all down")
-    assert "<!here>" not in sb.slack_topic(request.topic)
+def test_channel_intro_is_neutralised_and_the_topic_is_plain_text_as_typed() -> None:
+    request = channel_request(topic="Café & Shop <down> · sev1", first_message="@channel all down")
     assert "@channel" not in sb.channel_intro_text(request)
+    # conversations.setTopic takes plain text: no formatting, so nothing to escape (issue 17).
+    assert sb.slack_topic(request.topic) == "Café & Shop <down> · sev1"
+    long_topic = sb.slack_topic("x" * 300)
+    assert len(long_topic) == sb.TOPIC_MAX and long_topic.endswith("…")
 
 
 # --- SlackMessenger against the stand-in ---------------------------------------------------------
@@ -186,12 +223,18 @@ def messenger_for(slack: SlackStandIn, *, token: str = TOKEN) -> SlackMessenger:
 DROPPED_CONNECTION = (aiohttp.ClientError, httpx.TransportError)
 
 
-async def as_temporal_would(call: Callable[[], Awaitable[T]], *, attempts: int = 1) -> T:
+async def as_temporal_would(
+    call: Callable[[], Awaitable[T]],
+    *,
+    attempts: int = 1,
+    start_to_close: timedelta | None = None,
+) -> T:
     """Run ``call`` as an activity retried the way Temporal would, and expect it to take exactly
     ``attempts`` attempts: 1 when no fault is injected, one more for each fault it meets.
 
     Only what an injected fault causes is retried (a retryable ApplicationError, a dropped
-    connection); anything else is a bug in the adapter and is raised at once.
+    connection); anything else is a bug in the adapter and is raised at once. With
+    ``start_to_close``, each attempt starts now with that deadline, as on a worker.
     """
 
     async def activity() -> T:
@@ -201,6 +244,10 @@ async def as_temporal_would(call: Callable[[], Awaitable[T]], *, attempts: int =
     for attempt in range(1, attempts + 1):
         env = ActivityEnvironment()
         env.info = dataclasses.replace(env.info, attempt=attempt)
+        if start_to_close is not None:
+            env.info = dataclasses.replace(
+                env.info, started_time=datetime.now(UTC), start_to_close_timeout=start_to_close
+            )
         try:
             result = await env.run(activity)
         except ApplicationError as error:
@@ -225,11 +272,12 @@ async def test_a_channel_is_created_with_its_people_topic_and_first_message(
     slack: SlackStandIn,
 ) -> None:
     messenger = messenger_for(slack)
-    ref = await as_temporal_would(lambda: messenger.open_channel(channel_request()))
+    topic = "Café & Shop down · sev1 · lead U0LEAD"
+    ref = await as_temporal_would(lambda: messenger.open_channel(channel_request(topic=topic)))
     channel = slack.channels[ref.channel_id]
     assert (ref.name, channel.is_private) == (f"#{INCIDENT}", False)
     assert {"U0LEAD", "U0DM"} <= channel.members
-    assert channel.topic == "Search down · sev1 · lead U0LEAD"
+    assert channel.topic == topic  # as typed: Slack shows a topic's text, unformatted
     assert [m["text"] for m in channel.messages] == [
         f"*Incident {INCIDENT}*\nEvery search request fails"
     ]

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -18,11 +19,13 @@ from activities.delivery import IncidentActivities
 from activities.slack import SlackMessenger
 from activities.statuspage import AtlassianStatusPage
 from messages import slack_blocks as sb
+from messages.retro import retro_file_name
 from messages.terminal import show_text
 from tests.people import DM, DM2, HELPER, INFOSEC, LEAD
 from tests.standins.common import Fault
 from tests.standins.slack import BOT_USER, Channel, SlackStandIn
 from tests.standins.statuspage import StatusPageStandIn
+from tests.test_slack_documents import LITERAL_MARKDOWN
 from tests.test_workflow import (
     Desk,
     Handle,
@@ -95,8 +98,10 @@ def texts(channel: Channel) -> list[str]:
 
 
 def assert_each_key_once(slack: SlackStandIn) -> None:
+    """Every message the bot posted is there once (a file's share is its own message, keyless:
+    ``slack.files`` counts those)."""
     for channel in slack.channels.values():
-        keys = [sb.posted_key(m) for m in channel.messages]
+        keys = [sb.posted_key(m) for m in channel.messages if not m.get("files")]
         assert len(keys) == len(set(keys)), f"{channel.name} got a message twice: {keys}"
 
 
@@ -141,6 +146,8 @@ async def test_a_whole_incident_reaches_slack_and_the_status_page_exactly_once(
             handle, Action.STATUSPAGE, PostStatusPage(actor=DM, status=status, text=text)
         )
     await desk.send(handle, Action.RESOLVE, Resolve(actor=HELPER, summary="Bad deploy"))
+    if faults:  # the timeline's file is shared, then the answer is lost
+        slack.inject("files.completeUploadExternal", Fault.DROP_AFTER)
     await desk.send(handle, Action.APPROVE, Command(actor=DM))
     await desk.send(handle, Action.RETRO, Retro(actor=DM, notes="Alert on search 5xx"))
     state = await state_of(handle)
@@ -166,7 +173,14 @@ async def test_a_whole_incident_reaches_slack_and_the_status_page_exactly_once(
         f"<@{HELPER}> {LEAD} handed the lead of {handle.id} from {LEAD} to {HELPER}.",
     ]
     assert "Rolled back v42" in said and "&lt;!channel&gt; errors falling" in said
-    assert any(t.startswith("# Timeline of") for t in said)
+    # The timeline and the retro draft: a short message each, in Slack's formatting, and a file.
+    assert any(t.startswith(f"*Timeline of {handle.id}: Search API returns 500s*") for t in said)
+    assert any(t.startswith("*Incident retro - Search API returns 500s*") for t in said)
+    assert not any(LITERAL_MARKDOWN.search(t) for t in said)
+    assert [upload.name for upload in slack.files(channel.id)] == [
+        f"{handle.id}_timeline.md",
+        retro_file_name(state, ZoneInfo("Europe/London")),
+    ]
     assert said[-1].startswith(f"{DM} recorded the retro")
     assert not any("<!channel>" in json.dumps(m) for _, m in slack.all_messages())
 
@@ -194,7 +208,7 @@ async def test_a_whole_incident_reaches_slack_and_the_status_page_exactly_once(
     assert incident["name"] == "Search API returns 500s"
     assert [u["status"] for u in page.updates(page_id)] == ["identified", "monitoring", "resolved"]
     if faults:
-        assert len(slack.faults_met()) == 7 and len(page.faults_met()) == 2
+        assert len(slack.faults_met()) == 8 and len(page.faults_met()) == 2
 
 
 async def test_a_security_incident_stays_private_and_off_the_status_page(world: World) -> None:

@@ -199,6 +199,13 @@ def no_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         ('update inc-1 "Restarted the pods"', ["update", "inc-1", "Restarted the pods"]),
         ("update inc-1 it's the search team's deploy", ["update", "inc-1", "it's", "the", "search", "team's", "deploy"]),
         ("update inc-1 \u201csmart quotes\u201d too", ["update", "inc-1", "smart quotes", "too"]),
+        ("resolve inc-1 --summary 'CDN purge fixed it'", ["resolve", "inc-1", "--summary", "CDN purge fixed it"]),
+        ("update inc-1 we can't reproduce", ["update", "inc-1", "we", "can't", "reproduce"]),
+        ("update inc-1 'it's the cache' now", ["update", "inc-1", "it's the cache", "now"]),
+        ("update inc-1 \u2018smart single\u2019 and it\u2019s fine", ["update", "inc-1", "smart single", "and", "it\u2019s", "fine"]),
+        ("update inc-1 '90s hardware", ["update", "inc-1", "'90s", "hardware"]),
+        ("update inc-1 the teams' deploy", ["update", "inc-1", "the", "teams'", "deploy"]),
+        ("update inc-1 '' x", ["update", "inc-1", "", "x"]),
         ('update inc-1 ""', ["update", "inc-1", ""]),
         ("  update \t inc-1   spaced  ", ["update", "inc-1", "spaced"]),
         ("update inc-1 a &lt;b&gt; &amp; c", ["update", "inc-1", "a", "<b>", "&", "c"]),
@@ -208,7 +215,7 @@ def no_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         ("", []),
     ],
 )  # fmt: skip
-def test_double_quotes_group_words_apostrophes_are_letters_and_escapes_are_undone(
+def test_quotes_group_words_apostrophes_are_letters_and_escapes_are_undone(
     text: str, words: list[str]
 ) -> None:
     assert split_words(text) == words
@@ -227,7 +234,12 @@ plain_words = st.lists(
     st.text(
         alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Z", "Cc"]),
         min_size=1,
-    ).filter(lambda w: not set(w) & set('"&\u201c\u201d\u201e') and not w.startswith("<mailto:")),
+    ).filter(
+        lambda w: (
+            not set(w) & set('"&\u201c\u201d\u201e')
+            and not w.startswith(("<mailto:", "'", "\u2018"))
+        )  # a quote that opens a word may group
+    ),
     max_size=8,
 )
 
@@ -446,3 +458,10 @@ def test_a_handover_sent_from_slack_is_the_clis_own_command() -> None:
     ((_, action, command, _),) = client.calls
     expected = Handover(actor=USER, to="U0SUE", arrived_via=Arrival.SLACK)
     assert action is Action.HANDOVER and command == expected
+
+
+def test_a_resolve_with_a_single_quoted_summary_resolves_with_that_summary() -> None:
+    """As typed in the shell the README's examples come from (issue 17): refused before."""
+    _, client = run("resolve inc-1 --summary 'CDN purge fixed it'")
+    ((_, action, command, _),) = client.calls
+    assert action is Action.RESOLVE and command.summary == "CDN purge fixed it"

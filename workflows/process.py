@@ -174,7 +174,9 @@ class Incident:
         return incident
 
     def _report(self, start: IncidentStart, now: datetime) -> None:
-        self.record(now, start.actor, EntryKind.REPORTED, say.reported(start.title))
+        self.record(
+            now, start.actor, EntryKind.REPORTED, say.reported(start.title, start.description)
+        )
         self.notices.direct(
             NoticeKind.REPORTED,
             self.policy.delivery_managers,

@@ -15,18 +15,21 @@ slackapi/slack-api-specs ``web-api/slack_web_openapi_v2.json``), so slack-sdk ra
     _channel            channel_not_found, is_archived, not_in_channel (who may do what where)
     _check_channel_name invalid_name_required, _maxlength, _specials, _punctuation
     _check_message      no_text, msg_too_long, invalid_metadata_format, and _check_blocks
-    _check_blocks       invalid_blocks_format, invalid_blocks (Block Kit's limits)
+    _check_blocks       invalid_blocks_format, invalid_blocks (Block Kit's limits: blockkit.py)
+    check_view          invalid_arguments for a modal or Home tab over those limits
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
+from tests.standins.blockkit import Surface, blocks_problems, view_problems
 from tests.standins.common import Fault, Recorded, StandIn, drop_connection, request_params
 
 BOT_USER = "UBOT"
@@ -47,10 +50,14 @@ REQUIRED: dict[str, dict[str, str]] = {
     "conversations.replies": {"channel": "channel_not_found", "ts": "thread_not_found"},
     "conversations.setPurpose": {"channel": INVALID_ARGUMENTS, "purpose": INVALID_ARGUMENTS},
     "conversations.setTopic": {"channel": INVALID_ARGUMENTS, "topic": INVALID_ARGUMENTS},
+    "files.completeUploadExternal": {"files": INVALID_ARGUMENTS},
+    "files.getUploadURLExternal": {"filename": INVALID_ARGUMENTS, "length": INVALID_ARGUMENTS},
     "pins.add": {"channel": "channel_not_found", "timestamp": "no_item_specified"},
     "users.info": {"user": INVALID_ARGUMENTS},
     "users.lookupByEmail": {"email": INVALID_ARGUMENTS},
     "views.open": {"trigger_id": INVALID_ARGUMENTS, "view": INVALID_ARGUMENTS},
+    "views.publish": {"user_id": INVALID_ARGUMENTS, "view": INVALID_ARGUMENTS},
+    "chat.getPermalink": {"channel": "channel_not_found", "message_ts": "message_not_found"},
 }
 CHANNEL_NAME_MAX = 80  # conversations.create, "Naming"
 TOPIC_MAX = 250  # conversations.setTopic / setPurpose: too_long
@@ -59,19 +66,7 @@ MESSAGE_TEXT_MAX = 40_000  # chat.postMessage, "Truncating content"; refused her
 UPDATE_TEXT_MAX = (
     4_000  # chat.update, msg_too_long: "The text field cannot exceed 4,000 characters"
 )
-# Block Kit (docs.slack.dev/reference/block-kit/blocks and each block's "Fields" table).
-BLOCKS_PER_MESSAGE = 50  # "up to 50 blocks in each message" (100 in modals and Home tabs)
-BLOCK_ID_MAX = 255
-TEXT_MAX = 3000  # a text object's text; a section's text
-SECTION_FIELDS_MAX, SECTION_FIELD_MAX = 10, 2000
-HEADER_TEXT_MAX = 150
-CONTEXT_ELEMENTS_MAX = 10
-ACTIONS_ELEMENTS_MAX = 25
-BUTTON_TEXT_MAX, BUTTON_VALUE_MAX, ACTION_ID_MAX = 75, 2000, 255
-MARKDOWN_BLOCK_MAX = 12_000
-OTHER_MESSAGE_BLOCKS = frozenset(
-    {"divider", "image", "rich_text", "file", "video", "table", "context_actions"}
-)
+# Block Kit's limits: tests/standins/blockkit.py (shared with the test of every payload).
 
 
 class Refused(Exception):
@@ -117,18 +112,39 @@ class Channel:
 
 
 @dataclass
+class Upload:
+    """A file as files.uploadV2 sends it: its name, then its bytes, then its title and share."""
+
+    id: str
+    name: str
+    content: bytes | None = None
+    title: str = ""
+
+    @property
+    def text(self) -> str:
+        return (self.content or b"").decode()
+
+
+@dataclass
 class SlackStandIn(StandIn):
     token: str = "xoxb-stand-in"
     channels: dict[str, Channel] = field(default_factory=dict)
     users_by_email: dict[str, str] = field(default_factory=dict)
     real_names: dict[str, str] = field(default_factory=dict)
+    scopes: set[str] = field(default_factory=lambda: {"files:write"})  # the token's, where asked
+    uploads: dict[str, Upload] = field(default_factory=dict)
+    share_delay: float = 0.0  # seconds before a completed upload shows in its channel
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def start(self) -> str:  # type: ignore[override]
+        return await super().start(self.application(), "/api/")
+
+    def application(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
-        return await super().start(app, "/api/")
+        app.router.add_post("/upload/{file_id}", self._receive_upload)
+        return app
 
     # --- The workspace, for tests to arrange and inspect ---------------------------------------
 
@@ -244,6 +260,11 @@ class SlackStandIn(StandIn):
         return {"ok": True, "channel": {"id": f"D{user}"}}
 
     def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = str(params.get("channel", ""))
+        if user[:1] in ("U", "W"):  # a user id: the app's direct messages with them (Messages tab)
+            params = params | {
+                "channel": self._conversations_open({"users": user})["channel"]["id"]
+            }
         channel = self._channel(params)
         _check_message(params)
         message = {
@@ -268,6 +289,64 @@ class SlackStandIn(StandIn):
             message["metadata"] = params["metadata"] or None
         channel.edits += 1
         return {"ok": True, "channel": channel.id, "ts": message["ts"]}
+
+    # files.uploadV2 is three steps: an upload URL, the bytes POSTed to it, then the completion
+    # that shares the file in a channel (its own message, with the file; no metadata).
+
+    def files(self, channel_id: str) -> list[Upload]:
+        """The files shared in a channel, in the order they were shared."""
+        return [
+            self.uploads[shared["id"]]
+            for message in self.channels[channel_id].messages
+            for shared in message.get("files") or []
+        ]
+
+    def _files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require_scope("files:write")
+        upload = Upload(id=f"F{next(self._ids):08d}", name=str(params["filename"]))
+        self.uploads[upload.id] = upload
+        base = self.url.removesuffix("/api/")
+        return {"ok": True, "upload_url": f"{base}/upload/{upload.id}", "file_id": upload.id}
+
+    async def _receive_upload(self, request: web.Request) -> web.Response:
+        upload = self.uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404, text="no such upload")
+        upload.content = await request.read()
+        return web.Response(text="OK - " + str(len(upload.content)))
+
+    def _files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require_scope("files:write")
+        listed = params["files"]
+        listed = json.loads(listed) if isinstance(listed, str) else listed
+        uploads = []
+        for item in listed:
+            upload = self.uploads.get(str(item.get("id")))
+            if upload is None or upload.content is None:
+                raise Refused("file_not_found")
+            upload.title = str(item.get("title") or upload.name)
+            uploads.append(upload)
+        if params.get("channel_id"):
+            channel = self._channel({"channel": params["channel_id"]})
+            message = {
+                "ts": f"{1_700_000_000 + next(self._ts)}.000100",
+                "text": params.get("initial_comment", ""),
+                "blocks": [],
+                "metadata": None,
+                "thread_ts": params.get("thread_ts"),
+                "user": BOT_USER,
+                "files": [{"id": u.id, "name": u.name, "title": u.title} for u in uploads],
+                "shown_at": time.monotonic() + self.share_delay,
+            }
+            channel.messages.append(message)
+        return {
+            "ok": True,
+            "files": [{"id": u.id, "name": u.name, "title": u.title} for u in uploads],
+        }
+
+    def _require_scope(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise Refused("missing_scope")
 
     def _pins_add(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params)
@@ -310,12 +389,16 @@ class SlackStandIn(StandIn):
 
     @staticmethod
     def _shown(params: dict[str, Any], messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Newest first, metadata only when asked for (as Slack does)."""
+        """Newest first, metadata only when asked for (as Slack does), only those after
+        ``oldest`` when given; a file share not yet settled is not seen."""
         with_metadata = str(params.get("include_all_metadata")).lower() in ("true", "1")
         limit = int(params.get("limit", 100))
+        oldest = float(params.get("oldest") or 0)
+        now = time.monotonic()
         shown = [
-            {k: v for k, v in m.items() if k != "metadata" or with_metadata}
+            {k: v for k, v in m.items() if (k != "metadata" or with_metadata) and k != "shown_at"}
             for m in reversed(messages)
+            if float(m["ts"]) > oldest and m.get("shown_at", 0) <= now
         ]
         return shown[:limit]
 
@@ -368,76 +451,21 @@ def _check_blocks(blocks: object) -> None:
     array of blocks, invalid_blocks (naming where) for a block over its limits."""
     if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
         raise Refused("invalid_blocks_format", "blocks must be an array of objects")
-    if len(blocks) > BLOCKS_PER_MESSAGE:
-        raise Refused(
-            "invalid_blocks",
-            f"no more than {BLOCKS_PER_MESSAGE} items allowed [json-pointer:/blocks]",
-        )
-    block_ids = [str(b["block_id"]) for b in blocks if "block_id" in b]
-    if len(block_ids) != len(set(block_ids)):
-        raise Refused("invalid_blocks", "block_id must be unique [json-pointer:/blocks]")
-    for n, block in enumerate(blocks):
-        problem = _block_problem(block)
-        if problem is not None:
-            raise Refused("invalid_blocks", f"{problem} [json-pointer:/blocks/{n}]")
+    problems = blocks_problems(blocks, Surface.MESSAGE)
+    if problems:
+        raise Refused("invalid_blocks", *problems)
 
 
-def _block_problem(block: dict[str, Any]) -> str | None:
-    kind = block.get("type")
-    if len(str(block.get("block_id", ""))) > BLOCK_ID_MAX:
-        return f"block_id must be at most {BLOCK_ID_MAX} characters"
-    if kind == "section":
-        fields = block.get("fields", [])
-        if "text" not in block and not fields:
-            return "a section needs text or fields"
-        if not isinstance(fields, list) or len(fields) > SECTION_FIELDS_MAX:
-            return f"fields: at most {SECTION_FIELDS_MAX} items"
-        texts = [(block["text"], TEXT_MAX)] if "text" in block else []
-        return _first(
-            _text_problem(t, n) for t, n in texts + [(f, SECTION_FIELD_MAX) for f in fields]
-        )
-    if kind == "header":
-        return _text_problem(block.get("text"), HEADER_TEXT_MAX, plain_only=True)
-    if kind == "context":
-        elements = block.get("elements")
-        if not isinstance(elements, list) or not 1 <= len(elements) <= CONTEXT_ELEMENTS_MAX:
-            return f"elements: 1 to {CONTEXT_ELEMENTS_MAX} items"
-        texts = [e for e in elements if not isinstance(e, dict) or e.get("type") != "image"]
-        return _first(_text_problem(e, TEXT_MAX) for e in texts)
-    if kind == "actions":
-        elements = block.get("elements")
-        if not isinstance(elements, list) or not 1 <= len(elements) <= ACTIONS_ELEMENTS_MAX:
-            return f"elements: 1 to {ACTIONS_ELEMENTS_MAX} items"
-        return _first(_button_problem(e) for e in elements)
-    if kind == "markdown":
-        text = block.get("text")
-        ok = isinstance(text, str) and 1 <= len(text) <= MARKDOWN_BLOCK_MAX
-        return None if ok else f"text: 1 to {MARKDOWN_BLOCK_MAX} characters"
-    return None if kind in OTHER_MESSAGE_BLOCKS else f"unknown block type {kind!r}"
-
-
-def _text_problem(text: object, limit: int, *, plain_only: bool = False) -> str | None:
-    """A text object: ``plain_text`` (or ``mrkdwn`` where allowed) with 1 to ``limit`` chars."""
-    kinds = ("plain_text",) if plain_only else ("plain_text", "mrkdwn")
-    if not isinstance(text, dict) or text.get("type") not in kinds:
-        return f"text must be a text object of type {' or '.join(kinds)}"
-    body = text.get("text")
-    if not isinstance(body, str) or not 1 <= len(body) <= limit:
-        return f"text must be 1 to {limit} characters"
-    return None
-
-
-def _button_problem(element: object) -> str | None:
-    if not isinstance(element, dict) or element.get("type") != "button":
-        return None  # other interactive elements: not modelled
-    if len(str(element.get("action_id", ""))) > ACTION_ID_MAX:
-        return f"action_id must be at most {ACTION_ID_MAX} characters"
-    if len(str(element.get("value", ""))) > BUTTON_VALUE_MAX:
-        return f"value must be at most {BUTTON_VALUE_MAX} characters"
-    if element.get("style", "primary") not in ("primary", "danger"):
-        return "style must be primary or danger"
-    return _text_problem(element.get("text"), BUTTON_TEXT_MAX, plain_only=True)
-
-
-def _first(problems: Iterable[str | None]) -> str | None:
-    return next((p for p in problems if p is not None), None)
+def check_view(view: object) -> dict[str, Any]:
+    """A view as views.open and views.publish take it (a JSON string or an object): Slack answers
+    invalid_arguments, naming each problem, for one over Block Kit's limits."""
+    if isinstance(view, str):
+        try:
+            view = json.loads(view)
+        except json.JSONDecodeError:
+            raise Refused("invalid_arguments", "view must be a JSON object") from None
+    problems = view_problems(view)
+    if problems:
+        raise Refused("invalid_arguments", *problems)
+    assert isinstance(view, dict)
+    return view
