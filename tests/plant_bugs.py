@@ -178,10 +178,28 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "working_days_count_weekends", "workflows/clock.py",
-        "        if local.weekday() in hours.weekdays:\n"
+        "        if is_working_day(local.date(), hours):\n"
         "            added += 1\n",
         "        added += 1\n",
         "a retro due in 5 working days falls due over the weekend",
+    ),
+    Mutant(
+        "bank_holidays_are_office_days", "workflows/clock.py",
+        "    return day.weekday() in hours.weekdays and day not in hours.holidays\n",
+        "    return day.weekday() in hours.weekdays\n",
+        "a sev2 declared on Christmas Eve reminds on Christmas Day",
+    ),
+    Mutant(
+        "ask_nudged_every_time", "workflows/reminders.py",
+        "                s.asked_nudged.append(person)\n",
+        "                pass\n",
+        "someone asked to help is nudged again and again, not once",
+    ),
+    Mutant(
+        "lead_resolves_without_criteria", "workflows/commands/resolution.py",
+        "    if cmd.criteria_met and s.resolution_criteria:\n",
+        "    if cmd.criteria_met:\n",
+        "the lead resolves at once though no delivery manager set criteria",
     ),
     Mutant(
         "sev1_retro_in_working_days", "workflows/model/policy.py",
@@ -278,8 +296,8 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "slack_second_attempt_posts_again", "activities/slack_posting.py",
-        "        if look_first or _attempt() > 1:",
-        "        if look_first or _attempt() > 2:",
+        "        if look_first or _attempt() > 1:  # looked up as late as possible",
+        "        if look_first or _attempt() > 2:  # looked up as late as possible",
         "a post retried once after Slack applied it appears twice in the channel",
     ),
     Mutant(
