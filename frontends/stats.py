@@ -33,6 +33,8 @@ class GroupStats:
     durations: dict[str, Spread] = field(default_factory=dict)
     reminders_per_incident: float = 0.0
     escalations_per_incident: float = 0.0
+    reopened: int = 0  # incidents that came back after resolution
+    reopens: int = 0  # how often, all told
 
 
 @dataclass
@@ -83,6 +85,8 @@ def _group(states: Sequence[IncidentState]) -> GroupStats:
             group.durations[name] = Spread(len(values), median(values), percentile(values, 0.9))
     group.reminders_per_incident = sum(s.reminders_sent for s in states) / len(states)
     group.escalations_per_incident = sum(s.escalations_sent for s in states) / len(states)
+    group.reopened = sum(1 for s in states if s.times_reopened)
+    group.reopens = sum(s.times_reopened for s in states)
     return group
 
 

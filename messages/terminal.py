@@ -113,6 +113,9 @@ def _group_lines(name: str, group: GroupStats) -> list[str]:
         f"  per incident: {group.reminders_per_incident:.1f} reminders, "
         f"{group.escalations_per_incident:.1f} escalations"
     )
+    if group.reopened:
+        times = "once" if group.reopens == 1 else f"{group.reopens} times"
+        lines.append(f"  reopened: {group.reopened} of {group.incidents} ({times})")
     return lines
 
 
@@ -142,6 +145,8 @@ def stats_json(stats: IncidentStats) -> dict[str, object]:
             },
             "reminders_per_incident": g.reminders_per_incident,
             "escalations_per_incident": g.escalations_per_incident,
+            "reopened": g.reopened,
+            "reopens": g.reopens,
         }
 
     return {

@@ -110,3 +110,26 @@ async def test_a_reopened_incident_reminds_again_on_the_time_skipping_server(des
     assert_at(reminder.at, reopened_at + timedelta(minutes=30))
     await desk.send(handle, Action.UPDATE, ProgressUpdate(actor=WORKFLOW_LEAD, text="On it"))
     assert (await state_of(handle)).status is Status.ACTIVE
+
+
+def test_stats_count_the_incidents_that_came_back() -> None:
+    from frontends.stats import incident_stats
+    from messages.terminal import stats_json, stats_text
+
+    twice = resolved_with_a_page()
+    for hour in (2, 4):
+        reopen = Reopen(actor=LEAD, reason="The 500s are back")
+        _do(twice, Action.REOPEN, reopen, NOW + timedelta(hours=hour))
+        _do(
+            twice,
+            Action.RESOLVE,
+            Resolve(actor=DM, summary="Really fixed"),
+            NOW + timedelta(hours=hour + 1),
+        )
+    once_only = resolved_with_a_page()
+    assert twice.state.times_reopened == 2
+    figures = incident_stats([twice.state, once_only.state])
+    assert "  reopened: 1 of 2 (2 times)" in stats_text(figures).splitlines()
+    ordinary = stats_json(figures)["incidents"]
+    assert isinstance(ordinary, dict)
+    assert (ordinary["reopened"], ordinary["reopens"]) == (1, 2)

@@ -80,6 +80,7 @@ def reopen(incident: Incident, cmd: Reopen, now: datetime) -> str:
     """It came back before the retro: active again, reminders resume, the page says so."""
     s = incident.state
     s.status, s.resolved_at = Status.ACTIVE, None
+    s.times_reopened += 1
     s.timers.pop(Timer.RETRO_DUE, None)
     text = say.reopened(cmd.actor, s, cmd.reason)
     incident.record(now, cmd.actor, EntryKind.REOPENED, text)

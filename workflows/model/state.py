@@ -81,6 +81,7 @@ class IncidentState(Model):
     stale_since: datetime | None = None
     resolution_requested_at: datetime | None = None
     resolved_at: datetime | None = None
+    times_reopened: int = Field(default=0, description="how often it came back after resolution")
     closed_at: datetime | None = None
     reminders_unanswered: int = 0
     reminders_sent: int = 0
