@@ -413,6 +413,48 @@ def test_a_rejected_resolution_returns_to_active_then_is_approved(cli, worker):
     ]
 
 
+def test_the_handbooks_later_rows_through_the_cli(cli, worker):
+    """ask / busy / join, resolve --criteria-met, reopen, schedule, against the dev server."""
+    incident_id = new_id("handbook")
+    cli.declare(incident_id, "CDN errors", by=DEV, lead=LEAD, severity="sev2")
+    cli.ok("ask", incident_id, "--to", HELPER, "--note", "You know the CDN rules", as_user=LEAD)
+    cli.ok("ask", incident_id, "--to", LEAD2, as_user=LEAD)
+    wait_for_message(worker, incident_id, "asks for your help", "You know the CDN rules")
+    refused = cli.refused("ask", incident_id, "--to", HELPER, as_user=LEAD)
+    assert (
+        refused == f"{HELPER} has been asked to help on {incident_id} already and not yet answered."
+    )
+    cli.ok("join", incident_id, as_user=HELPER)
+    cli.ok("busy", incident_id, "--reason", "On leave today", as_user=LEAD2)
+    assert cli.show(incident_id)["asked"] == {}
+
+    cli.ok("criteria", incident_id, "error rate under 1%", as_user=DM1)
+    receipt = cli.receipt("resolve", incident_id, "--criteria-met", as_user=LEAD)
+    assert receipt["status"] == "resolved"
+    assert "on the delivery managers' criteria" in receipt["text"]
+    cli.ok("reopen", incident_id, "--reason", "The errors are back", as_user=DM1)
+    cli.ok("resolve", incident_id, "--summary", "Purged the CDN", as_user=DM1)
+
+    refused = cli.refused("schedule", incident_id, "2001-01-01T10:00", as_user=LEAD)
+    assert refused == f"The retro of {incident_id} can only be scheduled for a time still to come."
+    cli.ok("retro", incident_id, "--schedule", "2099-01-05T14:00", as_user=LEAD)
+    state = cli.show(incident_id)
+    assert state["retro_scheduled_at"].startswith("2099-01-05T14:00")
+    assert state["times_reopened"] == 1
+    assert cli.kinds(incident_id) == [
+        "declared",
+        "asked",
+        "asked",
+        "joined",
+        "busy",
+        "criteria",
+        "resolved",
+        "reopened",
+        "resolved",
+        "retro_scheduled",
+    ]
+
+
 def test_a_security_incident_is_never_described_in_public(cli, worker):
     title = "Leaked AWS keys in a public gist"
     incident_id = cli.ok("declare", title, "--security", "--lead", DEV, as_user=DEV).strip()
