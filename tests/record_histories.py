@@ -12,7 +12,7 @@ import asyncio
 import shutil
 import sys
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,18 +30,23 @@ from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Accept,
     Arrival,
+    Ask,
+    Busy,
     ChangeSeverity,
     Command,
     Decline,
     Handover,
     IncidentStart,
+    OfficeHours,
     Policy,
     PostStatusPage,
     ProgressUpdate,
     Receipt,
     Reject,
+    Reopen,
     Resolve,
     Retro,
+    ScheduleRetro,
     SetCriteria,
     Severity,
     StatusPageStatus,
@@ -297,6 +302,46 @@ async def arrivals_recorded(
     return [handle]
 
 
+async def handbook_rows(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """The handbook's later rows: an ask nudged then answered, an ask declined (busy), the status
+    page's cadence nudge, resolved on the DMs' criteria, reopened, the retro scheduled and held;
+    with the bank holidays and cadences in the policy, and named timers."""
+    holidays = [date(2026, 12, 25), date(2026, 12, 26), date(2026, 12, 28)]
+    hour = timedelta(hours=1)
+    policy = POLICY.model_copy(
+        update={
+            "statuspage_reminder": {Severity.SEV1: timedelta(minutes=30), Severity.SEV2: hour},
+            "ask_reminder": {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: hour},
+            "office_hours": OfficeHours(holidays=holidays),
+        }
+    )
+    handle = await _start(
+        client, queue, "handbook", policy=policy, declare=True, lead=LEAD, severity=Severity.SEV1
+    )
+    await _send(handle, "ask", Ask(actor=LEAD, to=HELPER, note="You know the CDN"))
+    await env.sleep(timedelta(minutes=16))  # the ask is nudged once
+    await _send(handle, "join", Command(actor=HELPER))
+    await _send(handle, "ask", Ask(actor=LEAD, to="U0BOB"))
+    await _send(handle, "busy", Busy(actor="U0BOB", reason="On leave"))
+    await _send(handle, "criteria", SetCriteria(actor=DM, text="error rate under 1%"))
+    page = PostStatusPage(actor=DM, status=StatusPageStatus.INVESTIGATING, text="CDN errors")
+    await _send(handle, "statuspage", page)
+    await env.sleep(timedelta(minutes=31))  # the page's cadence nudges the DMs
+    await _send(handle, "resolve", Resolve(actor=LEAD, criteria_met=True))
+    await _send(handle, "reopen", Reopen(actor=DM, reason="Errors are back"))
+    await _send(handle, "resolve", Resolve(actor=DM, summary="Purged the CDN"))
+    resolved_at = (await handle.query(IncidentWorkflow.state)).resolved_at
+    assert resolved_at is not None
+    held_at = resolved_at + timedelta(hours=2)
+    await _send(handle, "schedule", ScheduleRetro(actor=LEAD, at=held_at))
+    await env.sleep(timedelta(hours=2, minutes=1))  # the people involved are reminded
+    await _send(handle, "retro", Retro(actor=DM, notes="Purge rules reviewed", actions=["Alarm"]))
+    await handle.result()
+    return [handle]
+
+
 PATHS = [
     declined,
     accepted_and_resolved,
@@ -310,6 +355,7 @@ PATHS = [
     delivered_in_lanes,
     delivered_in_lanes_continued,
     arrivals_recorded,
+    handbook_rows,
 ]
 
 
