@@ -278,8 +278,12 @@ async def test_resolved_on_criteria_the_dms_can_reopen_with_a_reason(stack: Stac
         assert (await stack.state(incident_id))["status"] == "active"
 
     await eventually(reopened, "the incident reopened")
-    decided = next(m for m in stack.slack.messages(f"D{DM2}") if m["ts"] == told["ts"])
-    assert f"Reopened by <@{DM2}>: p95 is back at 2 s" in decided["text"]
+
+    async def decided() -> None:  # the message says who reopened it, once the relay edits it
+        message = next(m for m in stack.slack.messages(f"D{DM2}") if m["ts"] == told["ts"])
+        assert f"Reopened by <@{DM2}>: p95 is back at 2 s" in message["text"]
+
+    await eventually(decided, "the Reopen message decided")
 
 
 async def test_a_click_by_someone_without_the_role_is_refused_privately(stack: Stack) -> None:

@@ -82,7 +82,13 @@ async def test_the_home_tab_lists_open_incidents_yours_first_and_follows_your_ch
     assert said.index("Open incidents") < said.index(section_of(said, "Cache stampede"))
     line = section_of(said, "Search slow")
     assert "Active · sev1 · lead <@U0HELP>" in line and "no update yet" in line
-    assert "<#C" in line  # a link to the incident's channel (once it is open)
+
+    async def channel_open() -> None:
+        assert (await stack.state(mine))["channel_id"]
+
+    await eventually(channel_open, "the incident's channel open")
+    await stack.sender.open_home(HELPER)  # the Home is written when opened, or after a command
+    said = await home_saying(stack, HELPER, "*Search slow* · <#C")  # a link to the channel
 
     await stack.say(f"update {mine} Raised the cache size", user=HELPER)
     said = await home_saying(stack, HELPER, "last update")
