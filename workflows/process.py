@@ -62,6 +62,7 @@ class Patches:
     keeps_standing_messages: bool = False  # the announcement and summary edited as things change
     delivers_in_lanes: bool = False  # a lane per destination, rather than one effect at a time
     records_arrival: bool = False  # each command's entries say how it arrived (CLI, Slack, …)
+    ends_cancelled_deliveries: bool = False  # failed while cancelling: cancelled, no pause
 
 
 class Incident:
