@@ -371,7 +371,12 @@ async def step(
 ) -> None:
     candidates = model.choices()
     if candidates and data.draw(st.integers(0, 2), label="aim for a valid command") > 0:
-        action, actor = data.draw(st.sampled_from(candidates), label="action and actor")
+        # The command first, then who sends it: each allowed command as likely as another
+        # (drawn as pairs, a command only one person may send, as busy, came up rarely).
+        actions = sorted({a for a, _ in candidates})
+        action = data.draw(st.sampled_from(actions), label="action")
+        senders = [person for a, person in candidates if a is action]
+        actor = data.draw(st.sampled_from(senders), label="actor")
     else:
         action = data.draw(st.sampled_from(list(Action)), label="action")
         actor = data.draw(people, label="actor")
