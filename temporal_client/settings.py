@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, create_model
+from pydantic import SecretStr, ValidationError, create_model
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.service import TLSConfig
@@ -179,9 +179,24 @@ class Settings(_WithPolicySettings):
         """The policy fields that declare their own setting, and the destinations' options."""
         values = self._read(Policy)
         values["destinations"] = {
-            kind: self._read(options) for kind, options in _destination_options().items()
+            kind: self._checked(options, self._read(options))
+            for kind, options in _destination_options().items()
         }
         return values
+
+    @staticmethod
+    def _checked(options: type[Model], values: dict[str, Any]) -> dict[str, Any]:
+        """A destination's options as its model takes them, or the setting named in one sentence:
+        a bad value is refused when an incident starts, never inside a running one."""
+        try:
+            return options.model_validate(values).model_dump(mode="json")
+        except ValidationError as error:
+            problem = error.errors()[0]
+            field = options.model_fields[str(problem["loc"][0])]
+            extra = field.json_schema_extra
+            setting = extra.get("setting") if isinstance(extra, dict) else problem["loc"][0]
+            expected = field.description or problem["msg"].lower()
+            raise SettingsError(f"{setting}: {problem['input']!r} should be {expected}.") from None
 
     def _read(self, model: type[Model]) -> dict[str, Any]:
         """``model``'s fields that declare a setting, parsed by the field's type."""

@@ -190,3 +190,22 @@ async def test_without_settings_nothing_goes_to_github(desk: Desk, github: GitHu
         d.notice.audience is Audience.INCIDENT_CHANNEL and "pull request" in d.notice.text
         for d in desk.slack.deliveries
     )
+
+
+def test_a_bad_repository_setting_is_refused_in_one_sentence_before_any_incident_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Refused when the settings are read (a new incident's policy), never inside a running
+    incident, where the effect's own check would fail its workflow task."""
+    from temporal_client.settings import SettingsError
+
+    monkeypatch.setenv("INCIDENT_RETRO_REPO", "wellcome docs")
+    with pytest.raises(SettingsError) as raised:
+        Settings(_env_file=None).policy()
+    assert str(raised.value) == (
+        "INCIDENT_RETRO_REPO: 'wellcome docs' should be a repository as owner/name, like "
+        "wellcomecollection/docs, or empty for none."
+    )
+    monkeypatch.setenv("INCIDENT_RETRO_REPO", DOCS)
+    recorded = Settings(_env_file=None).policy().destinations[RetroPullRequest.destination_name()]
+    assert recorded["retro_repo"] == DOCS

@@ -37,6 +37,8 @@ OPEN_ACTION_ACTIVITY: Final = "open_action_issue"
 RETRO_BRANCH_PREFIX: Final = "incident-retro/"
 _BRANCH_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _REPO = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
+_REPO_OR_NONE = r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)?$"  # owner/name, or empty: off
+_A_REPOSITORY = "a repository as owner/name, like wellcomecollection/docs, or empty for none"
 
 
 def retro_branch(incident_id: str) -> str:
@@ -63,17 +65,26 @@ class GitHubOptions(Model):
     """Where retros and actions go, recorded in an incident's policy when it starts."""
 
     retro_repo: str = Field(
-        default="", json_schema_extra=setting("INCIDENT_RETRO_REPO", default="")
+        default="",
+        pattern=_REPO_OR_NONE,
+        description=_A_REPOSITORY,
+        json_schema_extra=setting("INCIDENT_RETRO_REPO", default=""),
     )
     retro_path: str = Field(
         default="incident_retros",
         json_schema_extra=setting("INCIDENT_RETRO_PATH", default="incident_retros"),
     )
     actions_repo: str = Field(
-        default="", json_schema_extra=setting("INCIDENT_ACTIONS_REPO", default="")
+        default="",
+        pattern=_REPO_OR_NONE,
+        description=_A_REPOSITORY,
+        json_schema_extra=setting("INCIDENT_ACTIONS_REPO", default=""),
     )
     security_retro_repo: str = Field(
-        default="", json_schema_extra=setting("INCIDENT_SECURITY_RETRO_REPO", default="")
+        default="",
+        pattern=_REPO_OR_NONE,
+        description=_A_REPOSITORY,
+        json_schema_extra=setting("INCIDENT_SECURITY_RETRO_REPO", default=""),
     )
 
 
