@@ -106,6 +106,11 @@ class Reminders:
         if self._policy.delivery_managers:
             self._state.timers[timer] = self.in_hours(now + self._policy.dm_reminder_interval)
 
+    def _by_severity(self, cadence: dict[Severity, timedelta] | None) -> timedelta | None:
+        """The incident's interval in a per-severity cadence; None when it has none (or the
+        cadence is not in its policy: incidents begun before it)."""
+        return (cadence or {}).get(self._state.severity or Severity.SEV2)
+
     def in_hours(self, due: datetime) -> datetime:
         """Sev1 reminds around the clock; anything else waits for office hours."""
         if self._state.severity is Severity.SEV1:
@@ -214,7 +219,7 @@ class Reminders:
 
     def _status_page_reminder(self, now: datetime) -> None:
         s = self._state
-        interval = (self._policy.statuspage_reminder or {}).get(s.severity or Severity.SEV2)
+        interval = self._by_severity(self._policy.statuspage_reminder)
         if interval is None:
             return
         s.reminders_sent += 1
@@ -233,7 +238,7 @@ class Reminders:
 
     def _set_ask_timer(self) -> None:
         s = self._state
-        interval = (self._policy.ask_reminder or {}).get(s.severity or Severity.SEV2)
+        interval = self._by_severity(self._policy.ask_reminder)
         due = [
             self.in_hours(at + interval)
             for person, at in s.asked.items()
@@ -246,7 +251,7 @@ class Reminders:
 
     def _ask_reminder(self, now: datetime) -> None:
         s = self._state
-        interval = (self._policy.ask_reminder or {}).get(s.severity or Severity.SEV2)
+        interval = self._by_severity(self._policy.ask_reminder)
         if interval is None:
             return
         for person, at in s.asked.items():

@@ -38,6 +38,7 @@ RETRO_BRANCH_PREFIX: Final = "incident-retro/"
 _BRANCH_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _REPO = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
 _REPO_OR_NONE = r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)?$"  # owner/name, or empty: off
+_RETRO_LINK = "Retro pull request"  # the link's label: `show`, the timeline, the channel
 _A_REPOSITORY = "a repository as owner/name, like wellcomecollection/docs, or empty for none"
 
 
@@ -139,13 +140,15 @@ class RetroPullRequest(Delivery):
     def delivered(self, result: Model | None) -> Link | None:
         if not isinstance(result, RetroPullRequestRef):
             return None
-        return Link(label=f"Retro pull request #{result.number}", url=result.url)
+        return Link(label=f"{_RETRO_LINK} #{result.number}", url=result.url)
 
     @classmethod
     def follows(cls, incident: IncidentView, entry: TimelineEntry) -> Sequence[Self]:
         """At resolution the draft; when the retro closes the incident, the retro as held."""
+        if entry.kind not in (EntryKind.RESOLVED, EntryKind.CLOSED):
+            return ()  # before reading the options: this runs for every entry of every incident
         options = _options(incident)
-        if options is None or entry.kind not in (EntryKind.RESOLVED, EntryKind.CLOSED):
+        if options is None:
             return ()
         s = incident.state
         if entry.kind is EntryKind.CLOSED and s.retro_notes is None:
@@ -207,13 +210,13 @@ class ActionIssue(Delivery):
     def follows(cls, incident: IncidentView, entry: TimelineEntry) -> Sequence[Self]:
         """When the retro closes the incident: one issue per action agreed. Never for a
         security incident: issues would tell the public what was found."""
+        if entry.kind is not EntryKind.CLOSED:
+            return ()
         options = _options(incident)
         s = incident.state
         if options is None or not options.actions_repo or s.security:
             return ()
-        if entry.kind is not EntryKind.CLOSED:
-            return ()
-        retro = s.links.get(next((k for k in s.links if k.startswith("Retro pull")), ""), None)
+        retro = next((url for label, url in s.links.items() if label.startswith(_RETRO_LINK)), None)
         owners = [*s.retro_action_owners, *[""] * len(s.retro_actions)]
         return tuple(
             cls(
