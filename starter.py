@@ -5,10 +5,10 @@
     incident show inc-2026-11-22-search-api-down --json
 
 Every command either succeeds (exit 0) or exits non-zero with one sentence on stderr.
-Here: the app, its global options, and the commands that open or change an incident; those
-that end one (``frontends/cli_endings.py``: resolve, reject, reopen, schedule, retro), that read
-(``frontends/cli_reads.py``) and that run the service (``frontends/cli_operations.py``) join it
-as groups; what they share is ``frontends/cli.py``.
+Here: the app, its global options, the commands that open an incident, and `retro`. Every
+other command that changes an incident is made from the command table
+(``frontends/cli_commands.py``); those that read (``frontends/cli_reads.py``) and that run the
+service (``frontends/cli_operations.py``) join as groups; what they share is ``frontends/cli.py``.
 Heavy imports happen inside the commands, so `incident show` starts quickly.
 """
 
@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.exceptions import TyperException
 
-from frontends import cli_endings, cli_operations, cli_reads
+from frontends import cli_operations, cli_reads
 from frontends.cli import IncidentId, acting_person, do, send, state_json, words
+from frontends.cli_commands import IncidentCommands
 
 if TYPE_CHECKING:
     from frontends.commands import Answer
@@ -36,6 +37,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
+    cls=IncidentCommands,
 )
 
 
@@ -117,182 +119,66 @@ def declare(
     )
 
 
-# --- Commands on an incident ---------------------------------------------------------------------
+# --- Commands on an incident: made from the command table (frontends/cli_commands.py) but ---------
+# --- this one, whose words do more than fill its input ------------------------------------------
 
 
 @app.command()
-def accept(
+def retro(
     ctx: typer.Context,
     incident_id: IncidentId,
-    lead: Annotated[str, typer.Option(help="The incident lead.")],
-    severity: Annotated[str, typer.Option(help="sev1, sev2 or sev3.")],
-) -> None:
-    """Delivery manager: accept a report as an incident."""
-    from frontends.commands import person
-    from frontends.commands import severity as parse_severity
-    from workflows.model import Accept, Action
-
-    send(
-        ctx,
-        incident_id,
-        Action.ACCEPT,
-        Accept,
-        lead=person(lead),
-        severity=parse_severity(severity),
-    )
-
-
-@app.command()
-def decline(
-    ctx: typer.Context,
-    incident_id: IncidentId,
-    reason: Annotated[str, typer.Option(help="Why it is not an incident (now).")],
-    revisit: Annotated[str | None, typer.Option(help="Re-ask on this date (2026-12-01).")] = None,
-) -> None:
-    """Delivery manager: "we can deal with this later"."""
-    from frontends.commands import load_settings, moment
-    from workflows.model import Action, Decline
-
-    revisit_at = moment(revisit, load_settings()) if revisit else None
-    send(ctx, incident_id, Action.DECLINE, Decline, reason=reason, revisit_at=revisit_at)
-
-
-def _simple(action_name: str, doc: str) -> None:
-    def command(ctx: typer.Context, incident_id: IncidentId) -> None:
-        from workflows.model import Action, Command
-
-        send(ctx, incident_id, Action(action_name), Command)
-
-    command.__doc__ = doc
-    app.command(name=action_name)(command)
-
-
-_simple("ack", "Delivery manager: acknowledge a self-initiated incident.")
-_simple("join", "Join an incident as a supporter.")
-_simple("leave", "Stop working on an incident.")
-_simple("security", "Lead or DM: mark as a security incident (cannot be undone).")
-_simple("approve", "Delivery manager: approve a resolution request.")
-
-
-@app.command()
-def handover(
-    ctx: typer.Context,
-    incident_id: IncidentId,
-    to: Annotated[str, typer.Option(help="The new lead.")],
-) -> None:
-    """Lead or DM: pass the lead to someone else."""
-    from frontends.commands import person
-    from workflows.model import Action, Handover
-
-    send(ctx, incident_id, Action.HANDOVER, Handover, to=person(to))
-
-
-@app.command()
-def ask(
-    ctx: typer.Context,
-    incident_id: IncidentId,
-    to: Annotated[str, typer.Option(help="Who to ask (Slack id or email).")],
-    note: Annotated[str | None, typer.Option(help="What you need them for.")] = None,
-) -> None:
-    """Lead or DM: ask someone to help; they are told directly and can join or say they can't."""
-    from frontends.commands import person
-    from workflows.model import Action, Ask
-
-    send(ctx, incident_id, Action.ASK, Ask, to=person(to), note=note)
-
-
-@app.command()
-def busy(
-    ctx: typer.Context,
-    incident_id: IncidentId,
-    reason: Annotated[str | None, typer.Option(help="Why you can't help.")] = None,
-) -> None:
-    """Asked to help and unable to: say so (the lead sees it)."""
-    from workflows.model import Action, Busy
-
-    send(ctx, incident_id, Action.BUSY, Busy, reason=reason)
-
-
-@app.command()
-def update(
-    ctx: typer.Context,
-    incident_id: IncidentId,
-    text: Annotated[list[str], typer.Argument(help="What you did or found.")],
-) -> None:
-    """Post a progress update (resets the reminder timer)."""
-    from workflows.model import Action, ProgressUpdate
-
-    send(ctx, incident_id, Action.UPDATE, ProgressUpdate, text=words(text))
-
-
-@app.command()
-def severity(
-    ctx: typer.Context,
-    incident_id: IncidentId,
-    level: Annotated[str, typer.Argument(metavar="SEVERITY", help="sev1, sev2 or sev3.")],
-) -> None:
-    """Lead or DM: change the severity (and the reminder cadence)."""
-    from frontends.commands import severity as parse_severity
-    from workflows.model import Action, ChangeSeverity
-
-    send(ctx, incident_id, Action.SEVERITY, ChangeSeverity, severity=parse_severity(level))
-
-
-@app.command()
-def snooze(
-    ctx: typer.Context,
-    incident_id: IncidentId,
-    duration: Annotated[str, typer.Argument(help="How long: 30m, 2h, 1d.")],
-) -> None:
-    """Lead or DM: push the next reminder back."""
-    from frontends.commands import duration as parse_duration
-    from workflows.model import Action, Snooze
-
-    send(ctx, incident_id, Action.SNOOZE, Snooze, duration=parse_duration(duration))
-
-
-@app.command()
-def criteria(
-    ctx: typer.Context,
-    incident_id: IncidentId,
-    text: Annotated[list[str], typer.Argument(help="We can call this resolved when ...")],
-) -> None:
-    """Delivery manager: say when the incident can be called resolved."""
-    from workflows.model import Action, SetCriteria
-
-    send(ctx, incident_id, Action.CRITERIA, SetCriteria, text=words(text))
-
-
-@app.command()
-def statuspage(
-    ctx: typer.Context,
-    incident_id: IncidentId,
-    text: Annotated[list[str], typer.Argument(help="What the public reads.")],
-    status: Annotated[
-        str, typer.Option(help="investigating, identified, monitoring or resolved.")
-    ] = "investigating",
-    impact: Annotated[
-        str | None, typer.Option(help="Override the page's impact: none, minor, major, critical.")
+    notes: Annotated[str | None, typer.Option(help="What the retro found.")] = None,
+    skip: Annotated[bool, typer.Option("--skip", help="Close without a retro.")] = False,
+    reason: Annotated[str | None, typer.Option(help="Why the retro is skipped.")] = None,
+    action: Annotated[
+        list[str] | None, typer.Option("--action", help="An action agreed (repeatable).")
+    ] = None,
+    owner: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--owner",
+            help="Who owns each action, in order: a GitHub login, or - for none (repeatable).",
+        ),
+    ] = None,
+    schedule_at: Annotated[
+        str | None,
+        typer.Option("--schedule", help="Schedule the retro instead (as `incident schedule`)."),
     ] = None,
 ) -> None:
-    """Delivery manager: post to the public status page (never for security incidents)."""
-    from frontends.commands import statuspage_impact, statuspage_status
-    from workflows.model import Action, PostStatusPage
+    """Lead or DM: close a resolved incident with retro notes, or skip the retro with a reason."""
+    from temporal_client.client import CommandError
+    from workflows.model import Action, Retro
 
+    if schedule_at is not None:
+        if notes is not None or skip or action:
+            raise CommandError("Schedule the retro first; give --notes or --skip once it is held.")
+        from frontends.commands import load_settings, moment
+        from workflows.model import ScheduleRetro
+
+        at = moment(schedule_at, load_settings())
+        send(ctx, incident_id, Action.SCHEDULE, ScheduleRetro, at=at)
+        return
+    if skip == (notes is not None):
+        raise CommandError("Give either --notes N or --skip --reason R.")
+    if skip and not reason:
+        raise CommandError("Say why the retro is skipped with --reason R.")
+    owners = [login.removeprefix("@") if login != "-" else "" for login in owner or []]
+    if owners and len(owners) != len(action or []):
+        raise CommandError("Give one --owner per --action, in order (- for none), or no --owner.")
     send(
         ctx,
         incident_id,
-        Action.STATUSPAGE,
-        PostStatusPage,
-        status=statuspage_status(status),
-        text=words(text),
-        impact=statuspage_impact(impact) if impact is not None else None,
+        Action.RETRO,
+        Retro,
+        notes=notes,
+        skip_reason=reason if skip else None,
+        actions=action or [],
+        action_owners=owners,
     )
 
 
-# --- Ending, reading and operating: command groups of their own, merged here -----------------------
+# --- Reading and operating: command groups of their own, merged here ----------------------------
 
-app.add_typer(cli_endings.commands)
 app.add_typer(cli_reads.commands)
 app.add_typer(cli_operations.commands)
 

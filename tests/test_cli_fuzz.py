@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from unittest import mock
 
 import pytest
+import typer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -27,7 +28,8 @@ from workflows.model import TEXT_MAX
 
 # Long-running operator commands (a server, a worker, a Temporal dev server) are left out.
 _LONG_RUNNING = {"dev", "worker", "relay"}
-COMMANDS = sorted(set(starter.typer.main.get_command(starter.app).commands) - _LONG_RUNNING)  # type: ignore[attr-defined]
+_CLI = typer.main.get_group(starter.app)
+COMMANDS = sorted(set(_CLI.list_commands(typer.Context(_CLI))) - _LONG_RUNNING)
 FLAGS = [
     "--lead",
     "--severity",

@@ -4,8 +4,10 @@ function that applies it, grouped by the part of the process it belongs to.
 From this table come the workflow's Updates and validators and its signals
 (``workflows/incident.py``), the rules each validator applies, what Slack may send
 (``frontends/slash.py``); the CLI's help and the README's table are checked against it
-(``tests/test_commands_table.py``). Adding a command: a name in ``workflows.rules.Action``, a
-spec and its function here, a CLI command in ``starter.py``.
+(``tests/test_commands_table.py``); the CLI's command is made from its input model
+(``frontends/cli_commands.py``). Adding a command: a name in ``Action`` and its input model
+(``workflows/model/commands.py``), a spec and its function here, its words in
+``messages/sentences.py``.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ from workflows.model.commands import (
     ScheduleRetro,
     SetCriteria,
     Snooze,
+    Typed,
 )
 from workflows.model.delivery import Delivery, IncidentView, Link
 from workflows.model.effects import (
@@ -140,6 +141,7 @@ __all__ = [
     "Text",
     "TimelineEntry",
     "Title",
+    "Typed",
     "User",
     "parse_user",
 ]

@@ -1,9 +1,15 @@
-"""The commands: their names (the Updates') and their inputs; every input names who acts."""
+"""The commands: their names (the Updates') and their inputs; every input names who acts.
+
+Each input field a person gives carries a :class:`Typed`: how it is typed after the command's
+name in the CLI and in `/incident`, from which ``frontends/cli_commands.py`` makes the command.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
@@ -47,6 +53,20 @@ class Action(StrEnum):
     RETRO = "retro"
 
 
+@dataclass(frozen=True)
+class Typed:
+    """How a person types one field of a command's input: ``help`` is its line in the CLI's help;
+    an ``argument`` comes after the incident id (free text takes every remaining word), anything
+    else is an option ``--name``; ``name`` when the typed word differs from the field's, and a
+    ``default`` that only the command line assumes. How the typed text is read follows from the
+    field's type (a person, a severity, a duration, a time, a status page state…)."""
+
+    help: str
+    argument: bool = False
+    name: str | None = None
+    default: str | None = None
+
+
 # --- Update inputs (every one names who acts, and may say how it arrived) ------------------------
 
 
@@ -60,53 +80,65 @@ class Command(Model):
 
 
 class Accept(Command):
-    lead: User
-    severity: Severity
+    lead: Annotated[User, Typed("The incident lead.")]
+    severity: Annotated[Severity, Typed("sev1, sev2 or sev3.")]
 
 
 class Decline(Command):
-    reason: Reason
-    revisit_at: datetime | None = None
+    reason: Annotated[Reason, Typed("Why it is not an incident (now).")]
+    revisit_at: Annotated[
+        datetime | None, Typed("Re-ask on this date (2026-12-01).", name="revisit")
+    ] = None
 
 
 class Handover(Command):
-    to: User
+    to: Annotated[User, Typed("The new lead.")]
 
 
 class Ask(Command):
-    to: User
-    note: Text | None = None
+    to: Annotated[User, Typed("Who to ask (Slack id or email).")]
+    note: Annotated[Text | None, Typed("What you need them for.")] = None
 
 
 class Busy(Command):
-    reason: Reason | None = None
+    reason: Annotated[Reason | None, Typed("Why you can't help.")] = None
 
 
 class ProgressUpdate(Command):
-    text: Text
+    text: Annotated[Text, Typed("What you did or found.", argument=True)]
 
 
 class ChangeSeverity(Command):
-    severity: Severity
+    severity: Annotated[Severity, Typed("sev1, sev2 or sev3.", argument=True)]
 
 
 class Snooze(Command):
-    duration: timedelta = Field(gt=timedelta(0), le=timedelta(days=7))
+    duration: Annotated[timedelta, Typed("How long: 30m, 2h, 1d.", argument=True)] = Field(
+        gt=timedelta(0), le=timedelta(days=7)
+    )
 
 
 class SetCriteria(Command):
-    text: Text
+    text: Annotated[Text, Typed("We can call this resolved when ...", argument=True)]
 
 
 class PostStatusPage(Command):
-    status: StatusPageStatus
-    text: Text
-    impact: StatusPageImpact | None = None
+    status: Annotated[
+        StatusPageStatus,
+        Typed("investigating, identified, monitoring or resolved.", default="investigating"),
+    ]
+    text: Annotated[Text, Typed("What the public reads.", argument=True)]
+    impact: Annotated[
+        StatusPageImpact | None,
+        Typed("Override the page's impact: none, minor, major, critical."),
+    ] = None
 
 
 class Resolve(Command):
-    summary: Text | None = None
-    criteria_met: bool = Field(
+    summary: Annotated[Text | None, Typed("How it was resolved.")] = None
+    criteria_met: Annotated[
+        bool, Typed("Lead: the delivery managers' resolution criteria are met; resolve at once.")
+    ] = Field(
         default=False,
         description="the lead says the delivery managers' resolution criteria are met: resolved "
         "at once when criteria were set (the DMs agreed in advance), else asked as usual",
@@ -114,15 +146,18 @@ class Resolve(Command):
 
 
 class Reject(Command):
-    reason: Reason
+    reason: Annotated[Reason, Typed("Why it is not resolved yet.")]
 
 
 class Reopen(Command):
-    reason: Reason
+    reason: Annotated[Reason, Typed("Why: what came back.")]
 
 
 class ScheduleRetro(Command):
-    at: datetime = Field(description="when the retro is held (timezone-aware)")
+    at: Annotated[
+        datetime,
+        Typed("When: 2026-12-03T14:00 (local time) or a date.", argument=True, name="when"),
+    ] = Field(description="when the retro is held (timezone-aware)")
 
     @model_validator(mode="after")
     def _aware(self) -> ScheduleRetro:

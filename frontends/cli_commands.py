@@ -1,0 +1,167 @@
+"""The `incident` commands that change an incident, made from the command table.
+
+Each command in ``workflows/commands/`` becomes `incident <name> ID …` here, with the table's
+one-line help, unless ``starter.py`` writes it by hand (``retro``, whose words do more than fill
+its input). Its arguments and options come from its input model's fields, each marked with
+:class:`~workflows.model.Typed`; how typed text is read follows from the field's type. So a new
+command needs nothing in the front ends, and `/incident` takes it too (the same grammar).
+
+Commands are made when first asked for, so `incident show` never imports the table.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
+
+import typer
+from typer._click.core import Command, Context  # typer vendors click
+from typer.core import TyperGroup
+
+from frontends.cli import IncidentId, send
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pydantic.fields import FieldInfo
+
+    from workflows.commands import CommandSpec
+    from workflows.model import Typed
+
+OPENING = ("report", "declare")  # listed first: they open an incident, the table's act on one
+
+
+class IncidentCommands(TyperGroup):
+    """The app's commands: those written by hand, and each of the table's, made when asked for."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        from workflows.model import Action
+
+        written = super().list_commands(ctx)
+        table = [action.value for action in Action]
+        return [
+            *(name for name in written if name in OPENING),
+            *table,
+            *(name for name in written if name not in OPENING and name not in table),
+        ]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        written = super().get_command(ctx, cmd_name)
+        if written is not None:
+            return written
+        from workflows.model import Action
+
+        if cmd_name not in set(Action):
+            return None
+        from workflows.commands import COMMANDS
+
+        made = command_for(COMMANDS[Action(cmd_name)])
+        self.add_command(made, cmd_name)
+        return made
+
+
+def command_for(spec: CommandSpec) -> Command:
+    """`incident <action> ID …`: its words from the input model's typed fields."""
+    fields = {name: field for name, field in spec.model.model_fields.items() if _typed(field)}
+    readers = {name: _reader(field) for name, field in fields.items()}
+    typed_names = {name: _typed_name(name, field) for name, field in fields.items()}
+
+    def command(ctx: typer.Context, incident_id: str, **typed: Any) -> None:
+        values = {name: _read(readers[name], typed[typed_names[name]]) for name in fields}
+        send(ctx, incident_id, spec.action, spec.model, **values)
+
+    parameters = [
+        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+        inspect.Parameter(
+            "incident_id", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=IncidentId
+        ),
+    ]
+    arguments = [name for name, field in fields.items() if _said(field).argument]
+    options = [name for name in fields if name not in arguments]
+    for name in [*arguments, *options]:
+        annotation, default = _parameter(typed_names[name], fields[name], readers[name])
+        parameters.append(
+            inspect.Parameter(
+                typed_names[name],
+                inspect.Parameter.KEYWORD_ONLY,
+                default=default,
+                annotation=annotation,
+            )
+        )
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    app = typer.Typer(rich_markup_mode=None)
+    app.command(name=spec.action.value, help=spec.help)(command)
+    return typer.main.get_group(app).commands[spec.action.value]
+
+
+def _typed(field: FieldInfo) -> Typed | None:
+    from workflows.model import Typed
+
+    return next((m for m in field.metadata if isinstance(m, Typed)), None)
+
+
+def _said(field: FieldInfo) -> Typed:
+    typed = _typed(field)
+    assert typed is not None
+    return typed
+
+
+def _typed_name(name: str, field: FieldInfo) -> str:
+    return _said(field).name or name
+
+
+def _bare(annotation: Any) -> Any:
+    """``X | None`` → ``X``."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        return next(arg for arg in get_args(annotation) if arg is not type(None))
+    return annotation
+
+
+def _reader(field: FieldInfo) -> Callable[[str], Any] | None:
+    """How typed text becomes the field's value (before the model validates it), by the field's
+    type; ``None`` keeps the text as it is."""
+    from frontends import commands
+    from workflows.model import Severity, StatusPageImpact, StatusPageStatus, parse_user
+
+    if any(getattr(m, "func", None) is parse_user for m in field.metadata):
+        return commands.person
+    readers: dict[Any, Callable[[str], Any]] = {
+        Severity: commands.severity,
+        StatusPageStatus: commands.statuspage_status,
+        StatusPageImpact: commands.statuspage_impact,
+        timedelta: commands.duration,
+        datetime: lambda text: commands.moment(text, commands.load_settings()),
+    }
+    return readers.get(_bare(field.annotation))
+
+
+def _read(reader: Callable[[str], Any] | None, typed: Any) -> Any:
+    if isinstance(typed, list):  # free text: every remaining word
+        return " ".join(typed)
+    if reader is None or typed is None or isinstance(typed, bool):
+        return typed
+    return reader(typed)
+
+
+def _parameter(name: str, field: FieldInfo, reader: Callable[[str], Any] | None) -> tuple[Any, Any]:
+    """The typer annotation and default for one typed field."""
+    said = _said(field)
+    flag = "--" + name.replace("_", "-")
+    if _bare(field.annotation) is bool:
+        return Annotated[bool, typer.Option(flag, help=said.help)], False
+    if said.argument:
+        if reader is None:
+            return Annotated[list[str], typer.Argument(help=said.help, show_default=False)], (
+                inspect.Parameter.empty
+            )
+        return Annotated[str, typer.Argument(metavar=name.upper(), help=said.help)], (
+            inspect.Parameter.empty
+        )
+    if said.default is not None:
+        return Annotated[str, typer.Option(flag, help=said.help)], said.default
+    if field.is_required():
+        return Annotated[str, typer.Option(flag, help=said.help)], inspect.Parameter.empty
+    return Annotated[str | None, typer.Option(flag, help=said.help)], None
