@@ -342,6 +342,14 @@ async def handbook_rows(
     return [handle]
 
 
+async def one_patch_marker(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """The handbook's later rows again, started after every patch to date was folded into one
+    marker (patches-to-cancel-ends-delivery)."""
+    return await handbook_rows(client, queue, env)
+
+
 PATHS = [
     declined,
     accepted_and_resolved,
@@ -356,6 +364,7 @@ PATHS = [
     delivered_in_lanes_continued,
     arrivals_recorded,
     handbook_rows,
+    one_patch_marker,
 ]
 
 
