@@ -33,7 +33,7 @@ from activities.delivery import IncidentActivities, Messenger, StatusPage
 from activities.slack import SlackMessenger
 from activities.statuspage import AtlassianStatusPage
 from operations.logs import configure_logging
-from temporal_client.client import connect
+from temporal_client.connection import connect
 from temporal_client.settings import Settings
 from workflows.incident import IncidentWorkflow
 from workflows.model import EFFECT_TYPES

@@ -47,7 +47,8 @@ def do(ctx: typer.Context, work: Work) -> None:
 def run(ctx: typer.Context, work: Callable[[IncidentClient, Settings], Awaitable[T]]) -> T:
     """Connect, run one piece of work, and close; every failure becomes a CommandError."""
     from frontends.commands import load_settings
-    from temporal_client.client import CommandError, IncidentClient, connect
+    from temporal_client.client import CommandError, IncidentClient
+    from temporal_client.connection import connect
 
     if ctx.obj.planned is not None:
         raise CommandError(f"{ctx.info_name} runs only on the command line.")

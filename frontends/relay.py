@@ -43,7 +43,8 @@ from messages.slack_relay import (
     reason_modal,
     submitted_reason,
 )
-from temporal_client.client import CommandError, IncidentClient, connect
+from temporal_client.client import CommandError, IncidentClient
+from temporal_client.connection import connect
 from temporal_client.settings import Settings
 
 EVENTS_PATH = "/slack/events"

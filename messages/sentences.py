@@ -125,13 +125,6 @@ def asked_you(actor: str, s: IncidentState, note: str | None) -> str:
     )
 
 
-def asked_again(s: IncidentState) -> str:
-    return (
-        f"Reminder: you were asked to help on {s.id} ({s.title}). "
-        f"`incident join {s.id}`, or `incident busy {s.id} --reason R` if you can't."
-    )
-
-
 def cannot_help(person: str, s: IncidentState, reason: str | None) -> str:
     return f"{person} can't help on {s.id}" + (f": {reason}" if reason else "")
 
@@ -251,94 +244,12 @@ def _summary(summary: str | None) -> str:
     return f": {summary}" if summary else ""
 
 
-# --- Reminders ---------------------------------------------------------------------------------------------
-
-
-def stale_progress(s: IncidentState, quiet: str) -> str:
-    return f"No progress update on {s.id} for {quiet}. {s.lead}, please post one."
-
-
-def escalation(s: IncidentState, quiet: str) -> str:
-    return (
-        f"{s.id} has had no progress update for {quiet} despite {s.reminders_unanswered} reminders."
-    )
-
-
-def status_page_quiet(s: IncidentState, quiet: str) -> str:
-    return (
-        f"The status page has not been updated about {s.id} ({s.title}) for {quiet}: "
-        f"`incident statuspage {s.id} --status STATUS TEXT`."
-    )
-
-
-# What `show` calls each timer (workflows/reminders.py), by its name.
-TIMER_LABELS = {
-    "stale_progress": "Next reminder",
-    "triage": "Next triage nudge",
-    "ack": "Next ack nudge",
-    "approval": "Next approval nudge",
-    "retro_due": "Retro due",
-    "revisit": "Revisit",
-    "status_page": "Status page due",
-    "ask": "Next ask nudge",
-    "retro_meeting": "Retro reminder",
-}
-
-
-# What each timer is called in the Web UI's event history when it is started.
-TIMER_DUE = {
-    "stale_progress": "stale-progress reminder due",
-    "triage": "triage nudge due",
-    "ack": "ack nudge due",
-    "approval": "approval nudge due",
-    "retro_due": "retro due",
-    "revisit": "revisit due",
-    "status_page": "status page update due",
-    "ask": "unanswered ask nudge due",
-    "retro_meeting": "the retro starts",
-}
-TIMER_DRAIN_LIMIT = "deliveries in flight stop before continue-as-new"
-
-
-def dm_reminder(text: str) -> str:
-    return f"Reminder: {text}"
-
-
-def waits_for_triage(s: IncidentState) -> str:
-    return f"{s.id} ({s.title}) waits for a delivery manager to accept or decline it."
-
-
-def waits_for_ack(s: IncidentState) -> str:
-    return f"{s.id} ({s.title}) was declared without a delivery manager; `incident ack {s.id}`."
-
-
-def waits_for_approval(s: IncidentState) -> str:
-    return f"{s.lead} asked to resolve {s.id} ({s.title}); approve or reject it."
-
-
 def retro_scheduled(actor: str, s: IncidentState, at: datetime) -> str:
     return f"{actor} scheduled the retro of {s.id} for {at:%A %-d %B %Y at %H:%M %Z}"
 
 
 def retro_in_the_past(s: IncidentState) -> str:
     return f"The retro of {s.id} can only be scheduled for a time still to come."
-
-
-def retro_starts(s: IncidentState) -> str:
-    return (
-        f"The retro of {s.id} ({s.title}) is now. Afterwards: "
-        f"`incident retro {s.id} --notes N [--action TEXT]…`."
-    )
-
-
-def retro_due(s: IncidentState) -> str:
-    return f"The retro of {s.id} is due: `incident retro {s.id} --notes N` or `--skip --reason R`."
-
-
-def revisit(s: IncidentState) -> str:
-    return (
-        f"{s.id} was declined ({s.decline_reason}) to be revisited now: accept or decline it again."
-    )
 
 
 # --- Deliveries and signals ------------------------------------------------------------------------------------

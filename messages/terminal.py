@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from messages import sentences as say
-from messages.sentences import TIMER_LABELS
+from messages.reminder_sentences import TIMER_LABELS
 from messages.summary import durations_line
 from workflows.clock import format_duration
 from workflows.lanes import describe_lane

@@ -34,12 +34,11 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
 from messages.summary import static_summary
-from temporal_client.codec import CodecError, data_converter
-from temporal_client.settings import Settings, SettingsError
+from temporal_client.codec import CodecError
+from temporal_client.settings import Settings
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     OPEN_STATUSES,
@@ -103,53 +102,6 @@ def incident_id_for(title: str, day: date, *, security: bool = False) -> str:
     words = "security" if security else title
     slug = re.sub(r"[^a-z0-9]+", "-", words.lower()).strip("-")[:_SLUG_MAX].strip("-")
     return f"inc-{day.isoformat()}-{slug or 'incident'}"
-
-
-async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Client:
-    """Connect as the settings say: local, mTLS (TEMPORAL_TLS_*) or Temporal Cloud API key.
-
-    The one place a client is made, so the CLI, the relay and the worker share one data
-    converter: payloads encrypted with INCIDENT_CODEC_KEYS (see temporal_client/codec.py).
-    """
-    try:
-        tls = settings.tls()
-        converter = data_converter(settings.codec_keys())
-    except SettingsError as error:
-        raise CommandError(str(error)) from None
-    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
-    try:
-        return await asyncio.wait_for(
-            Client.connect(
-                settings.temporal_address,
-                namespace=settings.temporal_namespace,
-                data_converter=converter,
-                tls=tls,
-                api_key=api_key,
-                runtime=runtime,
-            ),
-            timeout=settings.incident_cli_timeout_seconds,
-        )
-    except (RuntimeError, TimeoutError, ValueError, RPCError) as error:
-        problem = _connect_problem(error, settings.incident_cli_timeout_seconds)
-        raise CommandError(
-            f"Cannot reach Temporal at {settings.temporal_address} ({problem}): is the server "
-            "running (`incident dev` starts one)?"
-        ) from None
-
-
-def _connect_problem(error: Exception, timeout: float) -> str:
-    """What went wrong in a few words: the SDK's messages are long and end in Rust debug output."""
-    if isinstance(error, TimeoutError):
-        return f"no answer within {timeout:g} s"
-    text = str(error)
-    for clue, words in (
-        ("Connection refused", "connection refused"),
-        ("dns error", "unknown host"),
-    ):
-        if clue in text:
-            return words
-    first_line = text.splitlines()[0] if text else type(error).__name__
-    return first_line[:120].rstrip(".")
 
 
 async def _listed_title(execution: WorkflowExecution) -> str:

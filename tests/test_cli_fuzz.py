@@ -174,7 +174,7 @@ def test_any_words_give_an_exit_code_and_at_most_one_sentence(
     unreachable: Path, args: list[str]
 ) -> None:
     with (
-        mock.patch("temporal_client.client.connect", _no_connection),
+        mock.patch("temporal_client.connection.connect", _no_connection),
         mock.patch("temporal_client.client.IncidentClient", GrammarOnlyClient),
     ):
         code, out, err = run_cli(args)
@@ -204,7 +204,7 @@ def test_random_text_in_valid_commands_is_accepted_or_refused_before_sending(
     args = ["--as", "U0DM", *(part.replace("{}", text) for part in shape)]
     GrammarOnlyClient.received.clear()
     with (
-        mock.patch("temporal_client.client.connect", _no_connection),
+        mock.patch("temporal_client.connection.connect", _no_connection),
         mock.patch("temporal_client.client.IncidentClient", GrammarOnlyClient),
     ):
         code, out, err = run_cli(args)
@@ -266,7 +266,7 @@ def test_a_valid_command_gets_through_the_grammar_to_the_client(unreachable: Pat
     """The fake client is reached, so the fuzz above does exercise accepted input too."""
     GrammarOnlyClient.received.clear()
     with (
-        mock.patch("temporal_client.client.connect", _no_connection),
+        mock.patch("temporal_client.connection.connect", _no_connection),
         mock.patch("temporal_client.client.IncidentClient", GrammarOnlyClient),
     ):
         code, _, err = run_cli(

@@ -1,7 +1,7 @@
 """The status page's cadence: delivery managers are nudged when the public page goes quiet.
 
 Also the proof of README's "Changing it" for a reminder rule: it was added as one entry of
-``RULES`` in workflows/reminders.py, its words in messages/sentences.py and its Policy field
+``RULES`` in workflows/reminders.py, its words in messages/reminder_sentences.py and its Policy field
 (which names its setting, INCIDENT_STATUSPAGE_REMINDER) in workflows/model/policy.py.
 """
 
@@ -163,7 +163,7 @@ def test_a_bad_cadence_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_timer_has_a_rule_and_a_name_in_show() -> None:
-    from messages.sentences import TIMER_DUE, TIMER_LABELS
+    from messages.reminder_sentences import TIMER_DUE, TIMER_LABELS
     from workflows.reminders import RULES
 
     assert set(RULES) == set(Timer)

@@ -18,7 +18,7 @@ from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, RetryState
 
 with workflow.unsafe.imports_passed_through():
-    from messages import sentences as say
+    from messages import reminder_sentences as say
     from messages.summary import current_details
     from workflows.commands import COMMANDS, SIGNALS, CommandSpec
     from workflows.metrics import NOTHING_YET, Observed, measure

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from messages import sentences as say
+from messages import reminder_sentences as say
 from workflows import clock
 from workflows.model import (
     WORKING_STATUSES,
