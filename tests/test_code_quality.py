@@ -65,3 +65,21 @@ def test_workflow_code_reads_no_clock_environment_or_randomness(path: Path) -> N
             if node.func.attr in FORBIDDEN_METHODS and not via_workflow:
                 problems.append(f"calls .{node.func.attr}() on line {node.lineno}")
     assert problems == [], f"{path.name}: {problems}"
+
+
+MODULE_LINES_MAX = 400  # issue 16: a module past this wants splitting by what its parts are for
+
+
+def test_no_module_outside_tests_is_over_400_lines() -> None:
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    if not tracked:  # not a git checkout (an sdist): nothing to say
+        pytest.skip("not a git checkout")
+    long = {
+        name: lines
+        for name in tracked
+        if not name.startswith("tests/")
+        and (lines := len((ROOT / name).read_text().splitlines())) > MODULE_LINES_MAX
+    }
+    assert long == {}, long
