@@ -29,6 +29,8 @@ DEADLINE_MARGIN = 2.0
 PACE_HOLD_SECONDS = 2.0  # the longest a paced post keeps its activity slot while it waits
 HISTORY_DEPTH = 200
 SHARE_SETTLE_SECONDS = 3.0  # how long a retry waits for an earlier upload's share to show
+TURNS_KEPT_MAX = 1000  # turns kept for retries before the passed ones are forgotten
+TURN_FORGOTTEN_AFTER = 60.0  # seconds after a turn passed with nobody coming for it
 log = logging.getLogger("incident.slack")
 
 
@@ -46,6 +48,9 @@ class SlackPoster:
         self._min_post_interval = min_post_interval
         self._share_settle_seconds = share_settle_seconds
         self._next_slot: dict[str, float] = {}  # per channel, time.monotonic()
+        # The turn each attempt that gave its slot back holds, until its retry comes for it:
+        # (channel, workflow id, activity id) → time.monotonic().
+        self._turns: dict[tuple[str, str, str], float] = {}
 
     async def post_once(
         self,
@@ -176,24 +181,44 @@ class SlackPoster:
         A post with a longer queue ahead gives its activity slot back and is retried when the
         channel frees up: a burst of escalations into one person's DMs, each sleeping out its
         turn, held most of the worker's activity slots and made other incidents' reminders wait
-        for them (``python -m bench --only burst_reminders``). An attempt whose slot falls too
-        close to its own start-to-close deadline gives way the same way, instead of posting late:
-        a timed-out attempt that posted after the retry looked would be a duplicate (found by the
-        100-incident fan-out benchmark).
+        for them (``python -m bench --only burst_reminders``). It keeps its turn, so its retry
+        posts then: without the turn, every waiting post was retried at the same moment, one won
+        and the rest came back again, attempts growing with the square of the queue. An attempt
+        whose slot falls too close to its own start-to-close deadline gives way the same way,
+        instead of posting late: a timed-out attempt that posted after the retry looked would be
+        a duplicate (found by the 100-incident fan-out benchmark).
         """
         now = time.monotonic()
-        slot = max(now, self._next_slot.get(channel_id, 0.0))
-        wait = slot - now
+        holder = (channel_id, *_activity()) if activity.in_activity() else None
+        turn = self._turns.pop(holder, None) if holder else None
+        if turn is None:
+            turn = max(now, self._next_slot.get(channel_id, 0.0))
+            self._next_slot[channel_id] = turn + self._min_post_interval
+        wait = turn - now
         if wait > 0 and wait > min(PACE_HOLD_SECONDS, _seconds_left()):
+            if holder:
+                self._keep_turn(holder, turn, now)
             raise ApplicationError(
                 f"Slack channel {channel_id} is busy for {wait:.0f}s; posting then.",
                 type="SlackChannelBusy",
                 next_retry_delay=timedelta(seconds=max(1.0, wait)),
                 category=ApplicationErrorCategory.BENIGN,  # paced by us, not a failure
             )
-        self._next_slot[channel_id] = slot + self._min_post_interval
         if wait > 0:
             await asyncio.sleep(wait)
+
+    def _keep_turn(self, holder: tuple[str, str, str], turn: float, now: float) -> None:
+        """Keep ``turn`` for the attempt's retry; turns nobody came for (a superseded delivery,
+        cancelled) are forgotten a minute after they passed."""
+        if len(self._turns) >= TURNS_KEPT_MAX:
+            self._turns = {k: t for k, t in self._turns.items() if t > now - TURN_FORGOTTEN_AFTER}
+        self._turns[holder] = turn
+
+
+def _activity() -> tuple[str, str]:
+    """The activity whose attempts these are: its retries share the workflow and activity ids."""
+    info = activity.info()
+    return info.workflow_id or "", info.activity_id
 
 
 def _attempt() -> int:

@@ -567,6 +567,59 @@ async def test_a_post_with_a_queue_ahead_gives_its_activity_slot_back_instead_of
     assert len(channel.messages) == 1
 
 
+async def test_posts_queued_into_one_channel_each_keep_their_turn_for_their_retry(
+    slack: SlackStandIn,
+) -> None:
+    """A burst into one channel (escalations into one person's DMs): each post that gives its
+    slot back keeps its own turn, one interval after the one before, and its retry posts at that
+    turn. Without turns every waiting post was retried at the same moment, one posted and the
+    rest came back again: attempts grew with the square of the queue (the burst benchmark)."""
+    interval = PACE_HOLD_SECONDS + 0.5
+    channel = slack.add_channel(INCIDENT, members={BOT_USER})
+    messenger = SlackMessenger.connect(
+        token=TOKEN, base_url=slack.url, platform_channel="#wc-platform", min_post_interval=interval
+    )
+    here = brief(channel_id=channel.id)
+
+    def attempt_of(activity_id: str, attempt: int = 1) -> ActivityEnvironment:
+        env = ActivityEnvironment()
+        env.info = dataclasses.replace(
+            env.info,
+            activity_id=activity_id,
+            attempt=attempt,
+            started_time=datetime.now(UTC),
+            start_to_close_timeout=timedelta(minutes=5),
+        )
+        return env
+
+    await attempt_of("post-0").run(messenger.deliver, notice(key=f"{INCIDENT}/20", incident=here))
+    delays = []
+    for n in (1, 2, 3):
+        with pytest.raises(ApplicationError) as busy:
+            await attempt_of(f"post-{n}").run(
+                messenger.deliver, notice(key=f"{INCIDENT}/2{n}", incident=here)
+            )
+        assert busy.value.next_retry_delay is not None
+        delays.append(busy.value.next_retry_delay.total_seconds())
+    assert delays == pytest.approx([interval, 2 * interval, 3 * interval], abs=0.3)
+    queued_at = time.monotonic()
+
+    time.sleep(interval - PACE_HOLD_SECONDS + 0.1)  # the first retry comes near its turn
+    await attempt_of("post-1", attempt=2).run(
+        messenger.deliver, notice(key=f"{INCIDENT}/21", incident=here)
+    )
+    with pytest.raises(ApplicationError) as still_queued:  # the third's turn is still to come
+        await attempt_of("post-3", attempt=2).run(
+            messenger.deliver, notice(key=f"{INCIDENT}/23", incident=here)
+        )
+    assert still_queued.value.next_retry_delay is not None
+    its_turn_in = delays[2] - (time.monotonic() - queued_at)
+    assert still_queued.value.next_retry_delay.total_seconds() == pytest.approx(
+        its_turn_in, abs=0.3
+    )
+    assert keys(channel.messages) == [f"{INCIDENT}/20", f"{INCIDENT}/21"]
+
+
 async def test_a_summary_pinned_by_an_attempt_whose_answer_was_lost_is_not_pinned_again(
     slack: SlackStandIn,
 ) -> None:
