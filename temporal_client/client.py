@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
@@ -39,7 +39,6 @@ from temporalio.service import RPCError, RPCStatusCode
 from messages.summary import static_summary
 from temporal_client.codec import CodecError
 from temporal_client.settings import Settings
-from workflows.incident import IncidentWorkflow
 from workflows.model import (
     OPEN_STATUSES,
     Action,
@@ -50,7 +49,6 @@ from workflows.model import (
     Status,
     TimelineEntry,
 )
-from workflows.process import Incident
 from workflows.search_attributes import (
     INCIDENT_LEAD,
     INCIDENT_SECURITY,
@@ -67,6 +65,12 @@ _SLUG_MAX = 50
 WORKER_SEEN_FOR = 5.0  # seconds
 _REQUEST_MEMO = "request_id"  # the front end's id of the request that started an incident
 OPEN_LISTED_MAX = 50  # open incidents read for one view (the Slack Home tab)
+# The workflow by its names (checked against workflows/incident.py by tests/test_commands_table.py)
+# rather than its class: importing the workflow would make every CLI command, `incident show`
+# too, import the whole process.
+WORKFLOW_TYPE = "IncidentWorkflow"
+STATE_QUERY = "state"
+TIMELINE_QUERY = "timeline"
 
 
 class CommandError(Exception):
@@ -117,6 +121,8 @@ async def _listed_title(execution: WorkflowExecution) -> str:
 def opening_search_attributes(start: IncidentStart) -> TypedSearchAttributes:
     """The search attributes a new incident starts with (its status, severity, lead), given
     with the start so the Web UI lists it at once and the workflow need not upsert them."""
+    from workflows.process import Incident
+
     return typed_search_attributes(
         search_attribute_values(Incident.open(start, datetime.now(UTC)).state)
     )
@@ -151,8 +157,9 @@ class IncidentClient:
             candidate = base if attempt == 1 else f"{base}-{attempt}"
             try:
                 handle = await self._client.start_workflow(
-                    IncidentWorkflow.run,
+                    WORKFLOW_TYPE,
                     start.model_copy(update={"id": candidate}),
+                    result_type=IncidentState,
                     id=candidate,
                     search_attributes=search_attributes,
                     task_queue=self._settings.temporal_task_queue,
@@ -170,7 +177,7 @@ class IncidentClient:
             except RPCError as error:
                 raise CommandError(await self._explain(error, candidate)) from None
             return await self._bounded(
-                handle.query(IncidentWorkflow.state),
+                handle.query(STATE_QUERY, result_type=IncidentState),
                 candidate,
                 unanswered=f"Incident {candidate} was created, but no worker answered within "
                 f"{self._timeout:g} s: is `incident worker` (or `incident dev`) running?",
@@ -205,22 +212,26 @@ class IncidentClient:
 
     async def state(self, incident_id: str) -> IncidentState:
         handle = self._handle(incident_id)
-        return await self._bounded(handle.query(IncidentWorkflow.state), incident_id)
+        return await self._bounded(
+            handle.query(STATE_QUERY, result_type=IncidentState), incident_id
+        )
 
     async def timeline(self, incident_id: str) -> list[TimelineEntry]:
         handle = self._handle(incident_id)
-        return await self._bounded(handle.query(IncidentWorkflow.timeline), incident_id)
+        return await self._bounded(
+            handle.query(TIMELINE_QUERY, result_type=list[TimelineEntry]), incident_id
+        )
 
     async def ended(self, since: datetime | None = None) -> list[IncidentState]:
         """The final state of every incident that has ended (closed or declined)."""
-        query = f'WorkflowType = "{IncidentWorkflow.__name__}" AND ExecutionStatus = "Completed"'
+        query = f'WorkflowType = "{WORKFLOW_TYPE}" AND ExecutionStatus = "Completed"'
         if since:
             query += f' AND StartTime >= "{since.isoformat()}"'
         states = []
         try:
             async for execution in self._client.list_workflows(query):
-                handle = self._client.get_workflow_handle_for(
-                    IncidentWorkflow.run, execution.id, run_id=execution.run_id
+                handle = self._client.get_workflow_handle(
+                    execution.id, run_id=execution.run_id, result_type=IncidentState
                 )
                 states.append(await handle.result())
         except RPCError as error:
@@ -234,7 +245,7 @@ class IncidentClient:
         answers now; one whose worker does not answer in time is left out."""
         statuses = ", ".join(f'"{status.value}"' for status in sorted(OPEN_STATUSES))
         query = (
-            f'WorkflowType = "{IncidentWorkflow.__name__}" AND ExecutionStatus = "Running" '
+            f'WorkflowType = "{WORKFLOW_TYPE}" AND ExecutionStatus = "Running" '
             f"AND {INCIDENT_STATUS.name} IN ({statuses})"
         )
         try:
@@ -245,7 +256,7 @@ class IncidentClient:
         return [answer for answer in answers if isinstance(answer, IncidentState)]
 
     async def list(self, status: Status | None = None) -> list[IncidentListing]:
-        query = f'WorkflowType = "{IncidentWorkflow.__name__}"'
+        query = f'WorkflowType = "{WORKFLOW_TYPE}"'
         if status:
             query += f' AND {INCIDENT_STATUS.name} = "{status.value}"'
         listings = []
@@ -275,9 +286,9 @@ class IncidentClient:
         except (RPCError, CodecError):
             return False
 
-    def _handle(self, incident_id: str) -> WorkflowHandle[IncidentWorkflow, IncidentState]:
+    def _handle(self, incident_id: str) -> WorkflowHandle[Any, IncidentState]:
         check_incident_id(incident_id)
-        return self._client.get_workflow_handle_for(IncidentWorkflow.run, incident_id)
+        return self._client.get_workflow_handle(incident_id, result_type=IncidentState)
 
     async def _bounded(
         self, call: Awaitable[T], incident_id: str, *, unanswered: str | None = None

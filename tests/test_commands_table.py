@@ -71,3 +71,11 @@ def test_each_field_a_person_gives_is_typed_and_is_a_parameter_with_its_help() -
             assert param is not None, f"`incident {action}` does not take {name}"
             assert getattr(param, "help", None) == typed.help, (action, name)
             assert param.required == (field.is_required() and typed.default is None), name
+
+
+def test_the_client_names_the_workflow_and_its_queries_as_the_workflow_does() -> None:
+    """The client calls the workflow by name (importing it would slow every CLI command)."""
+    from temporal_client.client import STATE_QUERY, TIMELINE_QUERY, WORKFLOW_TYPE
+
+    assert DEFINITION.name == WORKFLOW_TYPE
+    assert {STATE_QUERY, TIMELINE_QUERY} <= DEFINITION.queries.keys()
