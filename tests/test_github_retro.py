@@ -25,6 +25,7 @@ from tests.standins.common import Fault
 from tests.standins.github import GitHubStandIn
 from tests.support import PROXIES
 from tests.test_workflow import (
+    LATENESS,
     POLICY,
     Desk,
     RecordingMessenger,
@@ -181,6 +182,42 @@ async def test_faults_while_publishing_still_make_one_pull_request_and_one_file(
         1,
     ]
     assert len((await state_of(handle)).links) == 1
+
+
+async def test_github_down_for_two_hours_holds_back_no_slack_message_and_then_lands_once(
+    desk: Desk, github: GitHubStandIn
+) -> None:
+    """GitHub answers 500 to everything for two (time-skipped) hours: the incident goes on in
+    Slack on time, its GitHub lane retries on its own, and once GitHub is back the pull request
+    and the actions' issues are each made once."""
+    github.go_down()
+    desk.elsewhere_down = True
+    incident_id = await resolve(desk, policy=with_github())
+    handle = desk.handles[-1]
+    [resolved] = await timeline_of(handle, EntryKind.RESOLVED)
+    told = desk.slack.received(incident_id, NoticeKind.RESOLVED)  # the channel, the platform's
+    assert told and all(resolved.at <= d.arrived < resolved.at + LATENESS for d in told)
+    await desk.sleep(timedelta(hours=1))
+    await desk.send(handle, Action.RETRO, Retro(actor=DM, notes="Alert on 5xx", actions=["Alarm"]))
+    [closed_at] = [e.at for e in await timeline_of(handle, EntryKind.CLOSED)]
+    closing = desk.slack.received(incident_id, NoticeKind.CLOSED)
+    assert closing and all(closed_at <= d.arrived < closed_at + LATENESS for d in closing)
+    waiting = {lane.lane: lane for lane in (await state_of(handle)).waiting}
+    assert [lane for lane in waiting if lane.startswith("github")], waiting
+    await desk.sleep(timedelta(hours=1))
+    assert github.repos[DOCS].pulls == [] and github.faults_met()
+
+    github.come_back()
+    desk.elsewhere_down = False
+    await desk.sleep(timedelta(minutes=1, seconds=5))  # DELIVERY_RETRY: at most a minute apart
+    assert len(github.repos[DOCS].pulls) == 1
+    assert [len(github.calls(w)) for w in ("create_ref", "create_pull", "create_issue")] == [
+        1,
+        1,
+        1,
+    ]
+    state = await state_of(handle)
+    assert state.undelivered == 0 and state.waiting == []
 
 
 async def test_without_settings_nothing_goes_to_github(desk: Desk, github: GitHubStandIn) -> None:

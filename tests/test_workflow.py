@@ -197,6 +197,7 @@ class Desk:
     slack: RecordingMessenger
     status_page: RecordingStatusPage
     handles: list[Handle] = field(default_factory=list)
+    elsewhere_down: bool = False  # another outside system (GitHub) is down: its retries go on
 
     async def open(
         self,
@@ -256,7 +257,7 @@ class Desk:
         During an outage activities retry without end, so then only workflow tasks count.
         """
         deadline = asyncio.get_running_loop().time() + SETTLE_TIMEOUT
-        outage = self.slack.down or self.status_page.down
+        outage = self.slack.down or self.status_page.down or self.elsewhere_down
         for handle in self.handles:
             while not await _idle(handle, activities=not outage):
                 if asyncio.get_running_loop().time() > deadline:
