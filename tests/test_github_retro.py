@@ -190,7 +190,7 @@ async def test_github_down_for_two_hours_holds_back_no_slack_message_and_then_la
     """GitHub answers 500 to everything for two (time-skipped) hours: the incident goes on in
     Slack on time, its GitHub lane retries on its own, and once GitHub is back the pull request
     and the actions' issues are each made once."""
-    github.go_down()
+    github.fail_every_call()
     desk.elsewhere_down = True
     incident_id = await resolve(desk, policy=with_github())
     handle = desk.handles[-1]
@@ -207,7 +207,7 @@ async def test_github_down_for_two_hours_holds_back_no_slack_message_and_then_la
     await desk.sleep(timedelta(hours=1))
     assert github.repos[DOCS].pulls == [] and github.faults_met()
 
-    github.come_back()
+    github.answer_again()
     desk.elsewhere_down = False
     await desk.sleep(timedelta(minutes=1, seconds=5))  # DELIVERY_RETRY: at most a minute apart
     assert len(github.repos[DOCS].pulls) == 1

@@ -36,13 +36,13 @@ class StandIn:
     _faults: dict[str, deque[Fault]] = field(default_factory=lambda: defaultdict(deque))
     _runner: web.AppRunner | None = None
     url: str = ""
-    down: bool = False  # an outage: every call meets SERVER_ERROR until come_back()
+    failing: bool = False  # an outage: every call meets SERVER_ERROR until answer_again()
 
-    def go_down(self) -> None:
-        self.down = True
+    def fail_every_call(self) -> None:
+        self.failing = True
 
-    def come_back(self) -> None:
-        self.down = False
+    def answer_again(self) -> None:
+        self.failing = False
 
     def inject(self, method: str, fault: Fault, *, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` meet ``fault``."""
@@ -73,7 +73,7 @@ class StandIn:
             await self._runner.cleanup()
 
     def take_fault(self, method: str) -> Fault | None:
-        if self.down:
+        if self.failing:
             return Fault.SERVER_ERROR
         queue = self._faults.get(method)
         return queue.popleft() if queue else None
