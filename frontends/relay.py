@@ -29,7 +29,7 @@ from frontends.relay_core import Relay, log, request_id
 from frontends.relay_forms import add_forms, form_for_words, open_form, reason_problem
 from frontends.relay_home import Homes, add_home
 from frontends.slash import SLASH, split_words
-from messages.slack_blocks import ActionId
+from messages.slack_blocks import BUTTONS, ActionId
 from messages.slack_forms import FormContext
 from messages.slack_relay import (
     REASON_ASKED,
@@ -39,8 +39,8 @@ from messages.slack_relay import (
     decided_blocks,
     decided_from_text,
     decision_line,
-    is_ask,
     reason_modal,
+    settled_by_one_answer,
     submitted_reason,
 )
 from temporal_client.client import CommandError, IncidentClient
@@ -48,14 +48,6 @@ from temporal_client.connection import connect
 from temporal_client.settings import Settings
 
 EVENTS_PATH = "/slack/events"
-# Each button is the CLI command of the same name: the same Update, the same rules.
-BUTTON_COMMANDS = {
-    ActionId.ACKNOWLEDGE: "ack",
-    ActionId.APPROVE: "approve",
-    ActionId.JOIN: "join",
-    ActionId.BUSY: "busy",
-}
-_DECISIONS = (ActionId.ACKNOWLEDGE, ActionId.APPROVE)  # the request message shows who decided
 
 
 def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) -> AsyncApp:
@@ -105,11 +97,11 @@ def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) ->
         await ack()
         clicked, user = ActionId(action["action_id"]), body["user"]["id"]
         rid = request_id(body["team"]["id"], user, action["action_ts"], clicked.value)
-        words = [BUTTON_COMMANDS[clicked], str(action.get("value", ""))]
+        words = [BUTTONS[clicked].command, str(action.get("value", ""))]
         done, answer = await relay.run(words, user=user, request_id=rid)
         await respond(text=answer, response_type="ephemeral", replace_original=False)
         message = body.get("message") or {}
-        if done and (clicked in _DECISIONS or is_ask(message.get("blocks") or [])):
+        if done and settled_by_one_answer(message.get("blocks") or []):
             container = body["container"]
             decision = decision_line(clicked, user)
             await client.chat_update(
@@ -119,8 +111,10 @@ def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) ->
                 blocks=decided_blocks(message.get("blocks") or [], decision),
             )
 
-    for clicked in BUTTON_COMMANDS:
-        app.action(clicked.value)(on_button)
+    # Each button runs the CLI command it names: the same Update, the same rules.
+    for clicked, button in BUTTONS.items():
+        if button.asks_why is None:
+            app.action(clicked.value)(on_button)
 
     for clicked, asked in REASON_ASKED.items():
         _ask_for_a_reason(app, relay, clicked, asked)

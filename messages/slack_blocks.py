@@ -13,6 +13,7 @@ their ``value``, ready for the relay that receives the clicks.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -61,6 +62,35 @@ class ActionId(StrEnum):
     DECLARE_FORM = "incident_declare_form"
 
 
+@dataclass(frozen=True)
+class Button:
+    """A button the bot posts on a notice, declared once: its label, the CLI command it runs as
+    whoever clicks (the same Update, the same rules), how the message then says who answered
+    ("Approved by …"), and for a command that needs a reason, the modal's title and question
+    (the incident id goes in ``{}``)."""
+
+    label: str
+    command: str
+    done: str
+    asks_why: tuple[str, str] | None = None
+
+
+BUTTONS = {
+    ActionId.ACKNOWLEDGE: Button("Acknowledge", "ack", "Acknowledged"),
+    ActionId.APPROVE: Button("Approve", "approve", "Approved"),
+    ActionId.REJECT: Button(
+        "Reject", "reject", "Rejected", ("Reject resolution", "Why is {} not resolved?")
+    ),
+    ActionId.JOIN: Button("Join", "join", "Joined"),
+    ActionId.BUSY: Button("Can't help", "busy", "Can't help, said"),
+    ActionId.REOPEN: Button("Reopen", "reopen", "Reopened", ("Reopen incident", "Why reopen {}?")),
+}
+# The actions block of a message one answer settles (a request, an ask): once a button's command
+# succeeds, the relay replaces the buttons with who answered. Others (the announcement's Join)
+# stay for everyone.
+ANSWER_BLOCK, OFFER_BLOCK = "incident_answer", "incident_actions"
+
+
 def neutralise(text: str) -> str:
     """User text made safe for Slack mrkdwn: no broadcasts, mentions or links it did not mean."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -100,9 +130,10 @@ def notice_blocks(notice: Notice) -> list[Block]:
     """Block Kit for a notice: the text, a context line, and the buttons its kind calls for."""
     blocks: list[Block] = [_section(part) for part in split_sections(notice_text(notice))]
     blocks.append(_context(f"{notice.incident.id} · {notice.kind.replace('_', ' ')}"))
-    buttons = _buttons(notice)
+    buttons, one_answer_settles = _buttons(notice)
     if buttons:
-        blocks.append({"type": "actions", "block_id": "incident_actions", "elements": buttons})
+        block_id = ANSWER_BLOCK if one_answer_settles else OFFER_BLOCK
+        blocks.append({"type": "actions", "block_id": block_id, "elements": buttons})
     blocks += _next_steps(notice)
     return blocks[:MESSAGE_BLOCKS_MAX]
 
@@ -115,14 +146,14 @@ def _next_steps(notice: Notice) -> list[Block]:
     if notice.standing is not Standing.SUMMARY or brief.status not in WORKING_STATUSES:
         return []
     steps = [
-        _button(ActionId.POST_UPDATE, "Post update", brief.id, style="primary"),
-        _button(ActionId.HAND_OVER, "Hand over", brief.id),
+        _button(ActionId.POST_UPDATE, brief.id, label="Post update", style="primary"),
+        _button(ActionId.HAND_OVER, brief.id, label="Hand over"),
     ]
     if brief.status is Status.ACTIVE:
-        steps.append(_button(ActionId.RESOLVE, "Resolve", brief.id))
-    managers = [_button(ActionId.CRITERIA, "Criteria", brief.id)]
+        steps.append(_button(ActionId.RESOLVE, brief.id, label="Resolve"))
+    managers = [_button(ActionId.CRITERIA, brief.id, label="Criteria")]
     if not brief.security:
-        managers.insert(0, _button(ActionId.STATUS_PAGE, "Status page", brief.id))
+        managers.insert(0, _button(ActionId.STATUS_PAGE, brief.id, label="Status page"))
     return [
         {"type": "actions", "block_id": "incident_next_steps", "elements": steps},
         _context("Delivery managers:"),
@@ -130,37 +161,40 @@ def _next_steps(notice: Notice) -> list[Block]:
     ]
 
 
-def _buttons(notice: Notice) -> list[Block]:
+def _buttons(notice: Notice) -> tuple[list[Block], bool]:
+    """The notice's buttons, and whether one answer settles the message."""
     incident_id = notice.incident.id
     if notice.kind is NoticeKind.ACK_REQUEST:
-        return [_button(ActionId.ACKNOWLEDGE, "Acknowledge", incident_id, style="primary")]
+        return [_button(ActionId.ACKNOWLEDGE, incident_id, style="primary")], True
     if notice.kind is NoticeKind.RESOLUTION_REQUEST:
         return [
-            _button(ActionId.APPROVE, "Approve", incident_id, style="primary"),
-            _button(ActionId.REJECT, "Reject", incident_id, style="danger"),
-        ]
+            _button(ActionId.APPROVE, incident_id, style="primary"),
+            _button(ActionId.REJECT, incident_id, style="danger"),
+        ], True
     if notice.kind is NoticeKind.RESOLVED and notice.audience is Audience.DIRECT:
-        return [_button(ActionId.REOPEN, "Reopen", incident_id)]  # resolved on their criteria
+        return [_button(ActionId.REOPEN, incident_id)], True  # resolved on their criteria
     if notice.kind is NoticeKind.ASKED:
         return [
-            _button(ActionId.JOIN, "Join", incident_id, style="primary"),
-            _button(ActionId.BUSY, "Can't help", incident_id),
-        ]
+            _button(ActionId.JOIN, incident_id, style="primary"),
+            _button(ActionId.BUSY, incident_id),
+        ], True
     if (
         notice.kind is NoticeKind.DECLARED
         and notice.audience is Audience.PLATFORM_CHANNEL
         and not notice.incident.security
         and notice.incident.status in (Status.ACTIVE, Status.AWAITING_APPROVAL)
     ):
-        return [_button(ActionId.JOIN, "Join", incident_id)]
-    return []
+        return [_button(ActionId.JOIN, incident_id)], False
+    return [], False
 
 
-def _button(action: ActionId, label: str, incident_id: str, *, style: str | None = None) -> Block:
+def _button(
+    action: ActionId, incident_id: str, *, label: str | None = None, style: str | None = None
+) -> Block:
     button: Block = {
         "type": "button",
         "action_id": action.value,
-        "text": {"type": "plain_text", "text": label},
+        "text": {"type": "plain_text", "text": label or BUTTONS[action].label},
         "value": incident_id,
     }
     if style:

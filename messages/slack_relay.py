@@ -13,20 +13,12 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from messages.slack_blocks import ActionId, Block, mention, neutralise
+from messages.slack_blocks import ANSWER_BLOCK, BUTTONS, ActionId, Block, mention, neutralise
 from workflows.model import REASON_MAX
 
 REPLY_MAX = 3500  # a private answer stays one readable message
 REASON_BLOCK, REASON_INPUT = "reason", "reason_input"
 _METADATA_TEXT_MAX = 1500  # private_metadata holds at most 3,000 characters
-_DONE = {
-    ActionId.ACKNOWLEDGE: "Acknowledged",
-    ActionId.APPROVE: "Approved",
-    ActionId.REJECT: "Rejected",
-    ActionId.JOIN: "Joined",
-    ActionId.BUSY: "Can't help, said",
-    ActionId.REOPEN: "Reopened",
-}
 
 
 @dataclass(frozen=True)
@@ -41,12 +33,10 @@ class ReasonAsked:
 
 
 REASON_ASKED = {
-    ActionId.REJECT: ReasonAsked(
-        "reject", "incident_reject_reason", "Reject resolution", "Reject", "Why is {} not resolved?"
-    ),
-    ActionId.REOPEN: ReasonAsked(
-        "reopen", "incident_reopen_reason", "Reopen incident", "Reopen", "Why reopen {}?"
-    ),
+    action: ReasonAsked(button.command, f"{action.value}_reason", title, button.label, question)
+    for action, button in BUTTONS.items()
+    if button.asks_why is not None
+    for title, question in [button.asks_why]
 }
 
 
@@ -76,18 +66,13 @@ def reply_text(text: str) -> str:
 
 
 def decision_line(action: ActionId, person: str, reason: str | None = None) -> str:
-    line = f"{_DONE[action]} by {mention(person)}"
+    line = f"{BUTTONS[action].done} by {mention(person)}"
     return f"{line}: {neutralise(reason)}" if reason else line
 
 
-def is_ask(blocks: list[Block]) -> bool:
-    """A direct ask to help (Join / Can't help): either answer settles it for its one reader."""
-    return any(
-        element.get("action_id") == ActionId.BUSY
-        for block in blocks
-        if block.get("type") == "actions"
-        for element in block.get("elements", [])
-    )
+def settled_by_one_answer(blocks: list[Block]) -> bool:
+    """A request or an ask: once one person's answer is done, its buttons give way to who."""
+    return any(block.get("block_id") == ANSWER_BLOCK for block in blocks)
 
 
 def decided_blocks(blocks: list[Block], decision: str) -> list[Block]:

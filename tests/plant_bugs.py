@@ -326,9 +326,21 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "slack_pace_from_now", "activities/slack_posting.py",
-        "        self._next_slot[channel_id] = slot + self._min_post_interval\n",
-        "        self._next_slot[channel_id] = now + self._min_post_interval\n",
+        "            self._next_slot[channel_id] = turn + self._min_post_interval\n",
+        "            self._next_slot[channel_id] = now + self._min_post_interval\n",
         "a burst of posts to one channel exceeds one a second and Slack rate-limits it",
+    ),
+    Mutant(
+        "slack_join_settles_announcement", "messages/slack_blocks.py",
+        "        return [_button(ActionId.JOIN, incident_id)], False\n",
+        "        return [_button(ActionId.JOIN, incident_id)], True\n",
+        "the first person to join from the announcement removes everyone else's Join button",
+    ),
+    Mutant(
+        "slack_turn_not_kept", "activities/slack_posting.py",
+        "                self._keep_turn(holder, turn, now)\n",
+        "                pass\n",
+        "posts queued into one channel all retry at once, attempts growing with the queue's square",
     ),
     Mutant(
         "delivery_keys_repeat", "workflows/outbox.py",

@@ -18,13 +18,16 @@ import aiohttp
 import httpx
 import pytest
 import pytest_asyncio
+import typer
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 from temporalio.testing import ActivityEnvironment
 
+import starter
 from activities.slack import SlackMessenger
 from activities.slack_posting import PACE_HOLD_SECONDS
 from messages import slack_blocks as sb
 from messages.slack_blocks import ActionId
+from messages.slack_relay import decision_line, settled_by_one_answer
 from temporal_client.settings import Settings
 from tests.standins.common import Fault
 from tests.standins.slack import BOT_USER, Channel, SlackStandIn
@@ -139,6 +142,31 @@ def test_resolution_request_has_approve_and_reject_naming_the_incident() -> None
         (ActionId.APPROVE, INCIDENT, "primary"),
         (ActionId.REJECT, INCIDENT, "danger"),
     ]
+
+
+GROUP = typer.main.get_group(starter.app)
+
+
+def test_one_answer_settles_a_request_or_an_ask_but_not_the_announcements_join() -> None:
+    """Once its button's command is done, the relay replaces a request's or an ask's buttons
+    with who answered; the announcement's Join stays for everyone else."""
+    settled = [
+        notice(NoticeKind.ACK_REQUEST, Audience.DIRECT, recipients=["U0DM"]),
+        notice(NoticeKind.RESOLUTION_REQUEST, Audience.DIRECT, recipients=["U0DM"]),
+        notice(NoticeKind.ASKED, Audience.DIRECT, recipients=["U0HELP"]),
+        notice(NoticeKind.RESOLVED, Audience.DIRECT, recipients=["U0DM"]),
+    ]
+    for request in settled:
+        assert settled_by_one_answer(sb.notice_blocks(request)), request.kind
+    announcement = notice(
+        NoticeKind.DECLARED, Audience.PLATFORM_CHANNEL, incident=brief(channel_id="C0INC")
+    )
+    assert not settled_by_one_answer(sb.notice_blocks(announcement))
+    # Each button says how it settles, and each runs a CLI command that exists.
+    commands = set(GROUP.list_commands(typer.Context(GROUP)))
+    for clicked, button in sb.BUTTONS.items():
+        assert button.command in commands, clicked
+        assert decision_line(clicked, "U0DM").startswith(f"{button.done} by <@U0DM>")
 
 
 def next_steps(message_blocks: list[dict[str, Any]]) -> list[list[str]]:
