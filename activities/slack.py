@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.slack_api import SLACK_CALL_TIMEOUT, call, slack_web_client
 from activities.slack_directory import SlackDirectory, hashed
-from activities.slack_posting import SHARE_SETTLE_SECONDS, SlackPoster
+from activities.slack_posting import POST_INTERVAL, SHARE_SETTLE_SECONDS, SlackPoster
 from messages import slack_blocks as sb
 from messages import slack_documents as sd
 from workflows.model import Audience, ChannelRef, ChannelRequest, Notice, PostedRef, Standing
@@ -32,7 +32,7 @@ class SlackMessenger(SlackPoster):
         *,
         client: AsyncWebClient,
         platform_channel: str,
-        min_post_interval: float = 1.0,
+        min_post_interval: float = POST_INTERVAL,
         share_settle_seconds: float = SHARE_SETTLE_SECONDS,
     ) -> None:
         super().__init__(
@@ -50,7 +50,7 @@ class SlackMessenger(SlackPoster):
         token: str,
         base_url: str,
         platform_channel: str,
-        min_post_interval: float = 1.0,
+        min_post_interval: float = POST_INTERVAL,
         share_settle_seconds: float = SHARE_SETTLE_SECONDS,
     ) -> SlackMessenger:
         """A messenger whose client never retries on its own: a retried post could duplicate."""

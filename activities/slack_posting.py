@@ -26,6 +26,10 @@ from messages import slack_blocks as sb
 from messages import slack_documents as sd
 
 DEADLINE_MARGIN = 2.0
+# Slack allows about one message a second per channel. A post reaches Slack tens of milliseconds
+# after it is sent, more or less under load (the fan-out benchmark's closest two: 1.022 s apart
+# with this interval); 5% to spare keeps every stretch at or under one a second.
+POST_INTERVAL = 1.05
 PACE_HOLD_SECONDS = 2.0  # the longest a paced post keeps its activity slot while it waits
 HISTORY_DEPTH = 200
 SHARE_SETTLE_SECONDS = 3.0  # how long a retry waits for an earlier upload's share to show
@@ -41,7 +45,7 @@ class SlackPoster:
         self,
         *,
         client: AsyncWebClient,
-        min_post_interval: float = 1.0,
+        min_post_interval: float = POST_INTERVAL,
         share_settle_seconds: float = SHARE_SETTLE_SECONDS,
     ) -> None:
         self._client = client
@@ -51,6 +55,8 @@ class SlackPoster:
         # The turn each attempt that gave its slot back holds, until its retry comes for it:
         # (channel, workflow id, activity id) → time.monotonic().
         self._turns: dict[tuple[str, str, str], float] = {}
+        self._last_post: dict[str, float] = {}  # per channel, the latest post's slot
+        self._last_sent: dict[str, float] = {}  # per channel, when the latest post was sent
 
     async def post_once(
         self,
@@ -188,24 +194,33 @@ class SlackPoster:
         instead of posting late: a timed-out attempt that posted after the retry looked would be
         a duplicate (found by the 100-incident fan-out benchmark).
         """
-        now = time.monotonic()
+        now, interval = time.monotonic(), self._min_post_interval
         holder = (channel_id, *_activity()) if activity.in_activity() else None
         turn = self._turns.pop(holder, None) if holder else None
         if turn is None:
             turn = max(now, self._next_slot.get(channel_id, 0.0))
-            self._next_slot[channel_id] = turn + self._min_post_interval
-        wait = turn - now
+            self._next_slot[channel_id] = turn + interval
+        # A retry that comes after its turn posts an interval after the last post, not at once.
+        slot = max(turn, self._last_post.get(channel_id, -math.inf) + interval)
+        wait = slot - now
         if wait > 0 and wait > min(PACE_HOLD_SECONDS, _seconds_left()):
             if holder:
-                self._keep_turn(holder, turn, now)
+                self._keep_turn(holder, slot, now)
             raise ApplicationError(
                 f"Slack channel {channel_id} is busy for {wait:.0f}s; posting then.",
                 type="SlackChannelBusy",
                 next_retry_delay=timedelta(seconds=max(1.0, wait)),
                 category=ApplicationErrorCategory.BENIGN,  # paced by us, not a failure
             )
+        self._last_post[channel_id] = slot
+        self._next_slot[channel_id] = max(self._next_slot.get(channel_id, 0.0), slot + interval)
         if wait > 0:
             await asyncio.sleep(wait)
+        # Sleepers woken together after the event loop stalled would post back to back: each
+        # goes an interval after the post actually sent before it.
+        while (gap := self._last_sent.get(channel_id, -math.inf) + interval - time.monotonic()) > 0:
+            await asyncio.sleep(gap)
+        self._last_sent[channel_id] = time.monotonic()
 
     def _keep_turn(self, holder: tuple[str, str, str], turn: float, now: float) -> None:
         """Keep ``turn`` for the attempt's retry; turns nobody came for (a superseded delivery,

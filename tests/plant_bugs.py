@@ -326,8 +326,8 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "slack_pace_from_now", "activities/slack_posting.py",
-        "            self._next_slot[channel_id] = turn + self._min_post_interval\n",
-        "            self._next_slot[channel_id] = now + self._min_post_interval\n",
+        "            self._next_slot[channel_id] = turn + interval\n",
+        "            self._next_slot[channel_id] = now + interval\n",
         "a burst of posts to one channel exceeds one a second and Slack rate-limits it",
     ),
     Mutant(
@@ -338,7 +338,7 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "slack_turn_not_kept", "activities/slack_posting.py",
-        "                self._keep_turn(holder, turn, now)\n",
+        "                self._keep_turn(holder, slot, now)\n",
         "                pass\n",
         "posts queued into one channel all retry at once, attempts growing with the queue's square",
     ),

@@ -7,6 +7,7 @@ up, until one succeeds or a non-retryable error stops it.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import time
@@ -678,6 +679,46 @@ async def test_posts_to_one_channel_keep_slacks_pace_one_after_another(
     for n in range(3):
         update = notice(key=f"{INCIDENT}/{10 + n}", incident=brief(channel_id=channel.id))
         await env.run(messenger.deliver, update)
+    arrivals = [r.at for r in slack.requests if r.method == "chat.postMessage"]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+    assert len(gaps) == 2 and min(gaps) >= interval * 0.9, gaps
+
+
+async def test_posts_waiting_together_through_a_stalled_event_loop_still_go_an_interval_apart(
+    slack: SlackStandIn,
+) -> None:
+    """Two posts sleeping until their slots wake together when the worker's event loop stalls
+    past both (a busy worker): the second still goes an interval after the first was sent."""
+    interval = 0.3
+    channel = slack.add_channel(INCIDENT, members={BOT_USER})
+    messenger = SlackMessenger.connect(
+        token=TOKEN, base_url=slack.url, platform_channel="#wc-platform", min_post_interval=interval
+    )
+    here = brief(channel_id=channel.id)
+
+    def attempt_of(activity_id: str) -> ActivityEnvironment:
+        env = ActivityEnvironment()
+        env.info = dataclasses.replace(
+            env.info,
+            activity_id=activity_id,
+            started_time=datetime.now(UTC),
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+        return env
+
+    async def stall() -> None:
+        await asyncio.sleep(0.05)  # both posts are asleep until their slots
+        time.sleep(3 * interval)  # the loop runs nothing else meanwhile
+
+    await asyncio.gather(
+        *(
+            attempt_of(f"post-{n}").run(
+                messenger.deliver, notice(key=f"{INCIDENT}/3{n}", incident=here)
+            )
+            for n in range(3)
+        ),
+        stall(),
+    )
     arrivals = [r.at for r in slack.requests if r.method == "chat.postMessage"]
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert len(gaps) == 2 and min(gaps) >= interval * 0.9, gaps

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from activities.slack_posting import POST_INTERVAL
 from bench.figure import Bench, Figure
 from bench.harness import DM, LEAD, UPDATE_TEXT, WorkerProcess, declaration, millis, ratio, summary
 from bench.standins import FailingStatusPage, TimedSlack, page_post_of
@@ -25,7 +26,7 @@ from workflows.lanes import INCIDENT_CHANNEL
 from workflows.model import Action, PostStatusPage, ProgressUpdate, StatusPageStatus
 
 UPDATE_GAP_SECONDS = 2.0  # between one incident's updates: its channel takes a post a second
-SLACK_PACE_SECONDS = 1.0  # SlackMessenger's min_post_interval, per channel
+SLACK_PACE_SECONDS = POST_INTERVAL  # SlackMessenger's min_post_interval, per channel
 PAGE_POSTS_EACH = 2  # one status page post per incident in each phase
 
 
