@@ -206,12 +206,7 @@ class SlackPoster:
         if wait > 0 and wait > min(PACE_HOLD_SECONDS, _seconds_left()):
             if holder:
                 self._keep_turn(holder, slot, now)
-            raise ApplicationError(
-                f"Slack channel {channel_id} is busy for {wait:.0f}s; posting then.",
-                type="SlackChannelBusy",
-                next_retry_delay=timedelta(seconds=max(1.0, wait)),
-                category=ApplicationErrorCategory.BENIGN,  # paced by us, not a failure
-            )
+            raise _busy(channel_id, wait)
         self._last_post[channel_id] = slot
         self._next_slot[channel_id] = max(self._next_slot.get(channel_id, 0.0), slot + interval)
         if wait > 0:
@@ -219,6 +214,8 @@ class SlackPoster:
         # Sleepers woken together after the event loop stalled would post back to back: each
         # goes an interval after the post actually sent before it.
         while (gap := self._last_sent.get(channel_id, -math.inf) + interval - time.monotonic()) > 0:
+            if gap > _seconds_left():  # never post after this attempt's deadline (a duplicate)
+                raise _busy(channel_id, gap)
             await asyncio.sleep(gap)
         self._last_sent[channel_id] = time.monotonic()
 
@@ -228,6 +225,15 @@ class SlackPoster:
         if len(self._turns) >= TURNS_KEPT_MAX:
             self._turns = {k: t for k, t in self._turns.items() if t > now - TURN_FORGOTTEN_AFTER}
         self._turns[holder] = turn
+
+
+def _busy(channel_id: str, wait: float) -> ApplicationError:
+    return ApplicationError(
+        f"Slack channel {channel_id} is busy for {wait:.0f}s; posting then.",
+        type="SlackChannelBusy",
+        next_retry_delay=timedelta(seconds=max(1.0, wait)),
+        category=ApplicationErrorCategory.BENIGN,  # paced by us, not a failure
+    )
 
 
 def _activity() -> tuple[str, str]:
