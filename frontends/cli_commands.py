@@ -64,12 +64,13 @@ class IncidentCommands(TyperGroup):
 
 def command_for(spec: CommandSpec) -> Command:
     """`incident <action> ID …`: its words from the input model's typed fields."""
-    fields = {name: field for name, field in spec.model.model_fields.items() if _typed(field)}
-    readers = {name: _reader(field) for name, field in fields.items()}
-    typed_names = {name: _typed_name(name, field) for name, field in fields.items()}
+    fields = spec.model.model_fields
+    said = {name: typed for name, field in fields.items() if (typed := _typed(field)) is not None}
+    readers = {name: _reader(fields[name]) for name in said}
+    words = {name: typed.name or name for name, typed in said.items()}  # field → typed word
 
     def command(ctx: typer.Context, incident_id: str, **typed: Any) -> None:
-        values = {name: _read(readers[name], typed[typed_names[name]]) for name in fields}
+        values = {name: _read(readers[name], typed[words[name]]) for name in said}
         send(ctx, incident_id, spec.action, spec.model, **values)
 
     parameters = [
@@ -78,16 +79,12 @@ def command_for(spec: CommandSpec) -> Command:
             "incident_id", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=IncidentId
         ),
     ]
-    arguments = [name for name, field in fields.items() if _said(field).argument]
-    options = [name for name in fields if name not in arguments]
-    for name in [*arguments, *options]:
-        annotation, default = _parameter(typed_names[name], fields[name], readers[name])
+    # Arguments first, in the model's order, then options.
+    for name in sorted(said, key=lambda name: not said[name].argument):
+        annotation, default = _parameter(words[name], said[name], fields[name], readers[name])
         parameters.append(
             inspect.Parameter(
-                typed_names[name],
-                inspect.Parameter.KEYWORD_ONLY,
-                default=default,
-                annotation=annotation,
+                words[name], inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
             )
         )
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
@@ -101,16 +98,6 @@ def _typed(field: FieldInfo) -> Typed | None:
     from workflows.model import Typed
 
     return next((m for m in field.metadata if isinstance(m, Typed)), None)
-
-
-def _said(field: FieldInfo) -> Typed:
-    typed = _typed(field)
-    assert typed is not None
-    return typed
-
-
-def _typed_name(name: str, field: FieldInfo) -> str:
-    return _said(field).name or name
 
 
 def _bare(annotation: Any) -> Any:
@@ -146,9 +133,10 @@ def _read(reader: Callable[[str], Any] | None, typed: Any) -> Any:
     return reader(typed)
 
 
-def _parameter(name: str, field: FieldInfo, reader: Callable[[str], Any] | None) -> tuple[Any, Any]:
+def _parameter(
+    name: str, said: Typed, field: FieldInfo, reader: Callable[[str], Any] | None
+) -> tuple[Any, Any]:
     """The typer annotation and default for one typed field."""
-    said = _said(field)
     flag = "--" + name.replace("_", "-")
     if _bare(field.annotation) is bool:
         return Annotated[bool, typer.Option(flag, help=said.help)], False
