@@ -29,7 +29,7 @@ Event = dict[str, Any]
 
 # The incident worker's workflow runner: "shipped" (worker.build_worker), or a what-if (--runner,
 # see bench.worker.what_if_worker).
-RUNNERS = ["shipped", "passthrough", "unsandboxed", "local-deliveries"]
+RUNNERS = ["shipped", "passthrough", "sandboxed", "local-deliveries"]
 RUNNER = ["shipped"]
 # When set (--profile DIR), every worker process runs under `py-spy record` writing there.
 PROFILE_DIR: list[Path] = []

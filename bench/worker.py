@@ -29,7 +29,7 @@ from typing import Any
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
+from temporalio.worker import Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.console import ConsoleStatusPage
@@ -37,7 +37,7 @@ from activities.delivery import IncidentActivities, Messenger, StatusPage
 from bench.baseline import BareFired, BareWorkflow, bare_activity
 from bench.harness import RUNNERS
 from temporal_client.settings import Settings
-from worker import ACTIVITY_TASK_POLLERS, WORKFLOW_TASK_POLLERS, build_worker
+from worker import ACTIVITY_TASK_POLLERS, WORKFLOW_RUNNER, WORKFLOW_TASK_POLLERS, build_worker
 from workflows.incident import IncidentWorkflow
 from workflows.model import ChannelRef, ChannelRequest, Notice, PostedRef
 
@@ -95,17 +95,18 @@ def what_if_worker(
 ) -> Worker:
     """``build_worker`` with another workflow runner or workflow: what a change would gain.
 
-    ``passthrough``: the sandbox imports the incident's own modules once, not once per workflow
-    run; ``unsandboxed``: no sandbox at all; ``local-deliveries``: the shipped runner, with the
+    ``passthrough``: Temporal's sandbox with the incident's own modules passed through (shipped
+    until the worker went without a sandbox); ``sandboxed``: the SDK's default sandbox, which
+    re-imports them for every workflow run; ``local-deliveries``: the shipped runner, with the
     incident delivering through local activities (``bench/local_deliveries.py``)."""
-    restrictions = SandboxRestrictions.default.with_passthrough_modules(
-        "workflows", "messages", "bench.local_deliveries"
-    )
-    workflow_runner: WorkflowRunner = (
-        UnsandboxedWorkflowRunner()
-        if runner == "unsandboxed"
-        else SandboxedWorkflowRunner(restrictions=restrictions)
-    )
+    workflow_runner: WorkflowRunner = WORKFLOW_RUNNER
+    if runner == "passthrough":
+        restrictions = SandboxRestrictions.default.with_passthrough_modules(
+            "workflows", "messages", "bench.local_deliveries"
+        )
+        workflow_runner = SandboxedWorkflowRunner(restrictions=restrictions)
+    elif runner == "sandboxed":
+        workflow_runner = SandboxedWorkflowRunner()
     workflow: type = IncidentWorkflow
     if runner == "local-deliveries":
         from bench.local_deliveries import LocalDeliveriesIncidentWorkflow

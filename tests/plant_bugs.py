@@ -343,6 +343,12 @@ MUTANTS: list[Mutant] = [
         "posts queued into one channel all retry at once, attempts growing with the queue's square",
     ),
     Mutant(
+        "replay_without_sandbox", "tests/test_replay.py",
+        "        workflow_runner=SandboxedWorkflowRunner(),  # the run-time guard the worker goes without\n",
+        "        workflow_runner=__import__('temporalio.worker').worker.UnsandboxedWorkflowRunner(),\n",
+        "the worker has no sandbox and the replays drop theirs: a clock read in workflow code ships",
+    ),
+    Mutant(
         "delivery_keys_repeat", "workflows/outbox.py",
         '        return f"{self._state.id}/{self.issued}"\n',
         '        return f"{self._state.id}/{len(self.effects) + 1}"\n',

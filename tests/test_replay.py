@@ -8,11 +8,16 @@ activity of the same type: two messages swapped, a message sent under another ke
 audience all replay. A running incident upgraded across such a change would pair each recorded
 activity result with the wrong message. So each replay here also records what every scheduled
 activity carries (its delivery key, kind and destination) and compares it with the history.
+
+The worker runs workflows without Temporal's sandbox (worker.py, WORKFLOW_RUNNER); these replays
+keep it, with its default restrictions and nothing of ours passed through, so a clock read,
+random number or I/O on any recorded path fails here before it ships.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +29,7 @@ from temporalio.worker import (
     Replayer,
     StartActivityInput,
 )
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from temporalio.workflow import NondeterminismError
 
 from tests.intercept import OnEachActivity
@@ -75,6 +81,7 @@ async def replay_checking_deliveries(
     replayer = Replayer(
         workflows=[workflow_class],
         data_converter=pydantic_data_converter,
+        workflow_runner=SandboxedWorkflowRunner(),  # the run-time guard the worker goes without
         interceptors=[OnEachActivity(record)],
     )
     await replayer.replay_workflow(history)
@@ -185,6 +192,21 @@ class DropsTheFirstDirectMessage(IncidentWorkflow):
         return await super()._run_effect(effect)
 
 
+@workflow.defn(name="IncidentWorkflow")
+class ReadsTheClock(IncidentWorkflow):
+    """Reads the wall clock instead of ``workflow.now()`` (the worker has no sandbox to stop it)."""
+
+    published_at: datetime | None = None
+
+    @workflow.run
+    async def run(self, start: IncidentStart) -> IncidentState:
+        return await super().run(start)
+
+    def _publish(self) -> None:
+        self.published_at = datetime.now(UTC)
+        super()._publish()
+
+
 def _with_many_deliveries() -> WorkflowHistory:
     return _history(next(p for p in HISTORIES if p.stem == "accepted_and_resolved"))
 
@@ -201,6 +223,11 @@ async def test_the_unchanged_workflow_passes_the_same_check() -> None:
 async def test_an_incompatible_change_is_caught(changed: type) -> None:
     with pytest.raises(NondeterminismError):
         await replay_checking_deliveries(_with_many_deliveries(), changed)
+
+
+async def test_a_clock_read_fails_the_replay_under_the_sandbox() -> None:
+    with pytest.raises(RuntimeError, match=r"Cannot access datetime\.datetime\.now"):
+        await replay_checking_deliveries(_with_many_deliveries(), ReadsTheClock)
 
 
 async def test_a_reordering_replays_under_temporals_own_check_alone() -> None:
