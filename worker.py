@@ -114,6 +114,7 @@ def build_worker(
             *destination_activities(settings),
         ],
         graceful_shutdown_timeout=timedelta(seconds=10),
+        max_concurrent_activities=ACTIVITY_SLOTS,
         workflow_runner=WORKFLOW_RUNNER,
         workflow_task_poller_behavior=WORKFLOW_TASK_POLLERS,
         activity_task_poller_behavior=ACTIVITY_TASK_POLLERS,
@@ -129,6 +130,16 @@ def build_worker(
 # alternating runs: an Update 1.40-1.46 -> 1.18-1.19 of bare, starts 0.49-0.61 -> 0.59-0.73
 # (`python -m bench --only update_latency --only start_throughput --runner passthrough`).
 WORKFLOW_RUNNER = UnsandboxedWorkflowRunner()
+
+
+# Activities running at once. A Slack post whose channel frees within two seconds keeps its slot
+# while it waits (activities/slack_posting.py, PACE_HOLD_SECONDS): a burst of 200 incidents, each
+# channel's summary and first reminder a second apart, filled the SDK's default 100 with posts
+# asleep, and every other delivery, reminders included, waited on the server for a slot. A waiting
+# post costs a coroutine, not a thread. Burst of 200 (`python -m bench --only burst_reminders
+# --burst-sizes 200`), first reminder received p99: 100 slots 6.7 and 8.5 s; 250: 2.1 and 5.5 s;
+# 500: 3.3 and 3.5 s; 1,000: 3.4 and 5.0 s, in alternating runs.
+ACTIVITY_SLOTS = 500
 
 
 # Pollers follow the backlog the server reports, up to 20. A fixed five (the SDK default, one of
