@@ -51,7 +51,8 @@ class ConsoleMessenger:
         name = "#" + request.name.lstrip("#")
         if self._once.first_time(request.key):
             self._out.write(request.incident_id, channel_line(request))
-        return ChannelRef(channel_id=name, name=name)
+        summary = None if request.summary is None else await self.deliver(request.summary)
+        return ChannelRef(channel_id=name, name=name, summary=summary)
 
     async def deliver(self, notice: Notice) -> PostedRef | None:
         # The pinned summary is a Slack feature; on the console `incident show` is the summary.

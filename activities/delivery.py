@@ -28,7 +28,10 @@ from workflows.model import (
 class Messenger(Protocol):
     """Where people read about incidents. Each call must be idempotent on the request's key."""
 
-    async def open_channel(self, request: ChannelRequest) -> ChannelRef: ...
+    async def open_channel(self, request: ChannelRequest) -> ChannelRef:
+        """Open the channel and post its first message, then the pinned summary the request
+        carries, if any (a messenger may leave it out: the workflow then sends it after)."""
+        ...
 
     async def deliver(self, notice: Notice) -> PostedRef | None:
         """Post the notice (or edit ``notice.replaces``); where it landed, when in one place."""

@@ -69,17 +69,26 @@ class SlackMessenger(SlackPoster):
             channel_id = await self._directory.channel_id(request.name)
             await self._directory.invite(channel_id, request.invite)
             root = await self._post_intro(channel_id, request)
-            return ChannelRef(channel_id=channel_id, name=hashed(request.name), thread_ts=root)
-        channel_id, name = await self._directory.create_or_reuse(request)
-        await self._directory.invite(channel_id, request.invite)
-        await call(
-            "conversations.setTopic",
-            self._client.conversations_setTopic(
-                channel=channel_id, topic=sb.slack_topic(request.topic)
-            ),
+            opened = ChannelRef(channel_id=channel_id, name=hashed(request.name), thread_ts=root)
+        else:
+            channel_id, name = await self._directory.create_or_reuse(request)
+            await self._directory.invite(channel_id, request.invite)
+            await call(
+                "conversations.setTopic",
+                self._client.conversations_setTopic(
+                    channel=channel_id, topic=sb.slack_topic(request.topic)
+                ),
+            )
+            await self._post_intro(channel_id, request)
+            opened = ChannelRef(channel_id=channel_id, name=hashed(name))
+        if request.summary is None:
+            return opened
+        # The summary goes where the channel just opened: known only now.
+        brief = request.summary.incident.model_copy(
+            update={"channel_id": channel_id, "thread_ts": opened.thread_ts}
         )
-        await self._post_intro(channel_id, request)
-        return ChannelRef(channel_id=channel_id, name=hashed(name))
+        summary = request.summary.model_copy(update={"incident": brief})
+        return opened.model_copy(update={"summary": await self.deliver(summary)})
 
     async def _post_intro(self, channel_id: str, request: ChannelRequest) -> str:
         """The incident's first message: its channel's, or in shared mode its thread's root."""

@@ -53,7 +53,11 @@ class RecordingMessenger:
     async def open_channel(self, request: ChannelRequest) -> ChannelRef:
         emit("channel", incident=request.incident_id)
         name = "#" + request.name.lstrip("#")
-        return ChannelRef(channel_id=name, name=name)
+        summary = None
+        if request.summary is not None:  # posted with the channel, as SlackMessenger does
+            emit_notice(request.summary)
+            summary = PostedRef(channel_id=name, ts=request.summary.key)
+        return ChannelRef(channel_id=name, name=name, summary=summary)
 
     async def deliver(self, notice: Notice) -> None:
         emit_notice(notice)
@@ -68,6 +72,8 @@ class ReportingMessenger:
     async def open_channel(self, request: ChannelRequest) -> ChannelRef:
         opened = await self._messenger.open_channel(request)
         emit("channel", incident=request.incident_id)
+        if request.summary is not None and opened.summary is not None:
+            emit_notice(request.summary)
         return opened
 
     async def deliver(self, notice: Notice) -> PostedRef | None:

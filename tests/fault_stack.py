@@ -324,6 +324,8 @@ def tally(
         kind = effect["kind_of_effect"]
         if kind == "channel":
             expected[key] = 1
+            if effect.get("summary"):  # the pinned summary, posted by the same activity
+                expected[effect["summary"]["key"]] = 1
         elif kind == "notice" and effect.get("replaces"):
             # A standing message edited in place: chat.update keeps the message's own key (the
             # post's), so an edit is known by where it went and what it said.

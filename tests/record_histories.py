@@ -350,6 +350,14 @@ async def one_patch_marker(
     return await handbook_rows(client, queue, env)
 
 
+async def channel_with_its_summary(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """The handbook's later rows again, started after the channel began carrying its pinned
+    summary (one activity at the start instead of two)."""
+    return await handbook_rows(client, queue, env)
+
+
 PATHS = [
     declined,
     accepted_and_resolved,
@@ -365,6 +373,7 @@ PATHS = [
     arrivals_recorded,
     handbook_rows,
     one_patch_marker,
+    channel_with_its_summary,
 ]
 
 

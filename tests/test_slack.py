@@ -339,6 +339,28 @@ async def test_the_incidents_own_channel_is_reused_not_duplicated(slack: SlackSt
     assert keys(slack.messages(ref.channel_id)) == [f"{INCIDENT}/1"]
 
 
+@pytest.mark.parametrize("fault", list(Fault))
+async def test_a_channel_opened_with_its_summary_posts_and_pins_it_once_through_a_fault(
+    slack: SlackStandIn, fault: Fault
+) -> None:
+    """The start's pinned summary rides with the channel (one activity): a fault on its pin
+    retries the whole opening, which finds the channel, its first message and the summary."""
+    summary = notice(
+        NoticeKind.SUMMARY,
+        key=f"{INCIDENT}/1/summary",
+        text="Lead: U0LEAD",
+        standing=Standing.SUMMARY,
+    )
+    request = channel_request(summary=summary)
+    slack.inject("pins.add", fault)
+    ref = await as_temporal_would(lambda: messenger_for(slack).open_channel(request), attempts=2)
+    channel = slack.channels[ref.channel_id]
+    assert keys(channel.messages) == [f"{INCIDENT}/1", f"{INCIDENT}/1/summary"]
+    assert ref.summary == PostedRef(channel_id=channel.id, ts=channel.messages[1]["ts"])
+    assert channel.pinned == [ref.summary.ts]
+    assert "Lead: U0LEAD" in channel.messages[1]["text"]
+
+
 async def test_people_already_in_the_channel_are_fine(slack: SlackStandIn) -> None:
     slack.add_channel(
         INCIDENT, purpose=sb.channel_purpose(INCIDENT), members={BOT_USER, "U0LEAD", "U0DM"}

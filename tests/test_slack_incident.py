@@ -280,3 +280,29 @@ async def test_a_message_slack_refuses_for_good_is_recorded_and_the_incident_goe
     assert "is_archived" in failure.text
     assert "Still going" in texts(world.incident_channel(handle))
     assert "Failed deliveries: 1" in show_text(state)
+
+
+async def test_the_channel_opens_with_its_pinned_summary_in_one_delivery(world: World) -> None:
+    """The start's pinned summary rides with the channel: one activity, so what the channel
+    queues next (the first reminder, an update) waits for one delivery instead of two with a
+    workflow task between. Later changes edit that same pinned message."""
+    handle = await world.desk.open(actor=DM)
+    await world.desk.send(handle, Action.HANDOVER, Handover(actor=LEAD, to=HELPER))
+
+    scheduled = []
+    async for event in handle.fetch_history_events():
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            attributes = event.activity_task_scheduled_event_attributes
+            effect = json.loads(attributes.input.payloads[0].data)
+            scheduled.append((attributes.activity_type.name, effect))
+    [opening] = [effect for name, effect in scheduled if name == "open_incident_channel"]
+    assert opening["summary"]["key"] == f"{opening['key']}/summary"
+    summaries = [e for name, e in scheduled if name == "deliver_notice" and e["kind"] == "summary"]
+    assert summaries and all(e["replaces"] for e in summaries)  # edits only, no second post
+
+    channel = world.incident_channel(handle)
+    [pinned] = [m for m in channel.messages if m["ts"] in channel.pinned]
+    assert sb.posted_key(pinned) == opening["summary"]["key"]
+    assert f"Lead: {HELPER}" in pinned["text"]
+    assert_each_key_once(world.slack)
+    assert (await state_of(handle)).undelivered == 0

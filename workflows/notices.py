@@ -22,6 +22,7 @@ from workflows.model import (
     Notice,
     NoticeKind,
     Policy,
+    PostedRef,
     Standing,
     Status,
     StatusPageImpact,
@@ -251,7 +252,36 @@ class Notices:
             )
         if isinstance(effect, StatusPagePost):
             return effect.model_copy(update={"page_incident_id": s.statuspage_incident_id})
+        if isinstance(effect, ChannelRequest):
+            return effect.model_copy(update={"summary": self._summary_for(effect)})
         return effect
+
+    def _summary_for(self, request: ChannelRequest) -> Notice | None:
+        """The pinned summary the channel is opened with, under a key of its own derived from
+        the channel's (no new number: an incident replayed across this change keeps its keys).
+        A channel opened without it (older workers, a messenger that does not pin) gets it queued
+        behind it once open, as before."""
+        s = self._state
+        if not (self._keeps_standing and self._outbox.in_lanes) or s.status is Status.CLOSED:
+            return None
+        return Notice(
+            key=f"{request.key}/summary",
+            kind=NoticeKind.SUMMARY,
+            audience=Audience.INCIDENT_CHANNEL,
+            incident=self._brief(public=self._channel_is_public),
+            text=pinned_summary(s),
+            standing=Standing.SUMMARY,
+            maybe_done=request.maybe_done,
+        )
+
+    def summary_posted(self, request: ChannelRequest, posted: PostedRef) -> None:
+        """The channel was opened with its pinned summary: edits now go to that message."""
+        s = self._state
+        if request.summary is None:
+            return
+        s.standing[Standing.SUMMARY] = posted
+        s.standing_texts[Standing.SUMMARY] = request.summary.text
+        s.standing_links[Standing.SUMMARY] = posted.channel_id
 
     # --- Confidential ---------------------------------------------------------------------------
 

@@ -325,6 +325,8 @@ class Incident:
                 s.standing_texts.pop(Standing.SUMMARY, None)
             s.channel_id, s.channel_name = result.channel_id, result.name
             s.channel_thread_ts = result.thread_ts
+            if result.summary is not None and isinstance(effect, ChannelRequest):
+                self.notices.summary_posted(effect, result.summary)
             self.record(now, "incident-bot", EntryKind.CHANNEL, say.channel_opened(result.name))
             if isinstance(effect, ChannelRequest) and not effect.private and s.security:
                 # Marked confidential while its public channel was being opened: move on.

@@ -145,6 +145,9 @@ class ChannelRef(Model):
     channel_id: str
     name: str
     thread_ts: str | None = None
+    summary: PostedRef | None = Field(
+        default=None, description="where the pinned summary the request carried landed"
+    )
 
 
 class ChannelRequest(Delivery):
@@ -163,6 +166,11 @@ class ChannelRequest(Delivery):
     first_message: str
     invite: list[str]
     shared: bool = Field(default=False, description="a thread in the shared channel `name`")
+    # One activity instead of two at every start: the summary no longer waits for a workflow
+    # task between the channel and itself, nor does what the channel queues behind it.
+    summary: Notice | None = Field(
+        default=None, description="the pinned summary, posted right after the first message"
+    )
     maybe_done: bool = Field(
         default=False,
         description="an earlier run's delivery was cut short: look for it before doing it again",
