@@ -19,6 +19,7 @@ from temporalio.client import Client, WorkflowHandle
 
 from bench.baseline import BareStart, BareWorkflow
 from bench.harness import CpuMeter, WorkerProcess
+from temporal_client.client import opening
 from temporal_client.settings import Settings
 from workflows.incident import IncidentWorkflow
 from workflows.model import IncidentStart, IncidentState
@@ -157,8 +158,11 @@ class Bench:
     async def start_incident(
         self, start: IncidentStart, task_queue: str
     ) -> WorkflowHandle[IncidentWorkflow, IncidentState]:
+        """Started as `incident declare` starts it (search attributes given, title in the
+        memo), without its checks of the worker and the id."""
+        start, options = opening(start)
         return await self.client.start_workflow(
-            IncidentWorkflow.run, start, id=start.id, task_queue=task_queue
+            IncidentWorkflow.run, start, id=start.id, task_queue=task_queue, **options
         )
 
     async def start_bare(

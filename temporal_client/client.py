@@ -128,6 +128,19 @@ def opening_search_attributes(start: IncidentStart) -> TypedSearchAttributes:
     )
 
 
+def opening(start: IncidentStart) -> tuple[IncidentStart, dict[str, Any]]:
+    """The start as every new incident is started (`incident declare`, the relay, the bench):
+    its search attributes given, so its first workflow task writes none, and its title in the
+    memo and the Web UI's summary. Returns the input and the options of ``start_workflow``."""
+    start = start.model_copy(update={"search_attributes_given": True})
+    title = static_summary(start.title, security=start.security)
+    return start, {
+        "search_attributes": opening_search_attributes(start),
+        "memo": {"title": title},
+        "static_summary": title,
+    }
+
+
 class IncidentClient:
     def __init__(self, client: Client, settings: Settings) -> None:
         self._client = client
@@ -147,12 +160,10 @@ class IncidentClient:
         ``request_id`` (kept in the memo) makes a repeated request find the incident it started.
         """
         await self._require_worker()
-        memo = {"title": static_summary(start.title, security=start.security)}
+        start, options = opening(start)
         if request_id is not None:
-            memo[_REQUEST_MEMO] = request_id
+            options["memo"][_REQUEST_MEMO] = request_id
         base = start.id
-        start = start.model_copy(update={"search_attributes_given": True})
-        search_attributes = opening_search_attributes(start)
         for attempt in range(1, 100):
             candidate = base if attempt == 1 else f"{base}-{attempt}"
             try:
@@ -161,12 +172,10 @@ class IncidentClient:
                     start.model_copy(update={"id": candidate}),
                     result_type=IncidentState,
                     id=candidate,
-                    search_attributes=search_attributes,
                     task_queue=self._settings.temporal_task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                     id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                    memo=memo,
-                    static_summary=static_summary(start.title, security=start.security),
+                    **options,
                 )
             except WorkflowAlreadyStartedError:
                 if request_id is not None and await self._started_by(candidate, request_id):
