@@ -363,11 +363,24 @@ MUTANTS: list[Mutant] = [
         "a security incident's channel is created public",
     ),
     Mutant(
+        "channel_summary_ref_dropped", "activities/slack.py",
+        '        return opened.model_copy(update={"summary": await self.deliver(summary)})\n',
+        "        await self.deliver(summary)\n"
+        "        return opened\n",
+        "the channel posts its summary but does not say where: the workflow posts a second one",
+    ),
+    Mutant(
+        "announcement_before_channel", "workflows/outbox.py",
+        "                if not (opening and effect.links_the_channel()):\n",
+        "                if True:\n",
+        "the announcement goes while the channel is being opened, then costs an edit to link it",
+    ),
+    Mutant(
         "slack_shared_thread_lost", "activities/slack.py",
         "            root = await self._post_intro(channel_id, request)\n"
-        "            return ChannelRef(channel_id=channel_id, name=hashed(request.name), thread_ts=root)\n",
+        "            opened = ChannelRef(channel_id=channel_id, name=hashed(request.name), thread_ts=root)\n",
         "            await self._post_intro(channel_id, request)\n"
-        "            return ChannelRef(channel_id=channel_id, name=hashed(request.name))\n",
+        "            opened = ChannelRef(channel_id=channel_id, name=hashed(request.name))\n",
         "in shared mode an incident's messages land at the top of the shared channel, not in its thread",
     ),
 ]

@@ -358,6 +358,14 @@ async def channel_with_its_summary(
     return await handbook_rows(client, queue, env)
 
 
+async def announced_after_channel(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """The handbook's later rows again, started after the announcement began waiting for the
+    channel it links (patches-to-announce-after-channel)."""
+    return await handbook_rows(client, queue, env)
+
+
 PATHS = [
     declined,
     accepted_and_resolved,
@@ -374,6 +382,7 @@ PATHS = [
     handbook_rows,
     one_patch_marker,
     channel_with_its_summary,
+    announced_after_channel,
 ]
 
 

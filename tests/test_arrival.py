@@ -33,7 +33,7 @@ from temporal_client.settings import Settings
 from tests.people import DM, HELPER, LEAD
 from tests.test_slash_grammar import RecordingClient
 from tests.test_workflow import POLICY, Desk, Handle, desk, state_of, timeline_of
-from workflows.incident import PATCHES_TO_CANCEL_ENDS_DELIVERY, IncidentWorkflow
+from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Action,
     Arrival,
@@ -48,6 +48,7 @@ from workflows.model import (
     Status,
     TimelineEntry,
 )
+from workflows.patches import PATCHES_TO_ANNOUNCE_AFTER_CHANNEL
 from workflows.process import Incident, Patches
 
 __all__ = ["desk"]  # the fixture, imported for pytest
@@ -195,7 +196,7 @@ async def test_the_workflow_records_each_way_in_and_marks_its_patch(desk: Desk) 
     ]
     # One marker stands for every patch to date, arrival-recorded among them (each marker costs
     # the server a visibility write at every start).
-    assert len(markers) == 1 and PATCHES_TO_CANCEL_ENDS_DELIVERY.encode() in markers[0], markers
+    assert len(markers) == 1 and PATCHES_TO_ANNOUNCE_AFTER_CHANNEL.encode() in markers[0], markers
 
 
 # --- The CLI's own words, in-process ---------------------------------------------------------------

@@ -20,6 +20,7 @@ from temporalio.worker import (
 )
 
 from activities.delivery import IncidentActivities
+from messages.slack_blocks import notice_text
 from messages.summary import current_details
 from messages.terminal import show_text
 from tests.intercept import OnEachActivity
@@ -50,6 +51,7 @@ from workflows.model import (
     Command,
     Effect,
     EntryKind,
+    LaneBacklog,
     Notice,
     NoticeKind,
     PostedRef,
@@ -378,7 +380,13 @@ async def test_slack_down_for_two_hours_holds_back_no_page_post_and_no_timer(des
         handle, Action.STATUSPAGE, page_post(StatusPageStatus.MONITORING, "A fix is in place")
     )
     await eventually(lambda: [p.status for p in desk.status_page.posts][-1] == "monitoring")
-    waiting = {lane.lane: lane for lane in (await state_of(handle)).waiting}
+    # The page has it; the workflow learns so when the activity's completion reaches it.
+    waiting: dict[str, LaneBacklog] = {}
+    for _ in range(100):
+        waiting = {lane.lane: lane for lane in (await state_of(handle)).waiting}
+        if "status-page" not in waiting:
+            break
+        await asyncio.sleep(0.05)
     assert set(waiting) == {"incident-channel", f"direct:{DM},{DM2}"}
     assert waiting["incident-channel"].oldest_since < reminders[0].at
 
@@ -484,3 +492,60 @@ def test_show_and_the_web_ui_name_each_waiting_lane_in_words() -> None:
     drain(incident)
     assert incident.outbox.backlog() == []
     assert "Waiting" not in show_text(incident.state, now=later)
+
+
+def announcing_after_channel() -> Incident:
+    start = _start(declare=True).model_copy(update={"severity": Severity.SEV1})
+    patches = Patches(
+        keeps_standing_messages=True, delivers_in_lanes=True, announces_after_channel=True
+    )
+    return Incident.open(start, NOW, patches)
+
+
+def test_the_announcement_waits_for_the_channel_it_links_then_goes_linked_once() -> None:
+    incident = announcing_after_channel()
+    ready = incident.outbox.ready_to_deliver()
+    assert lanes_of(ready) == [f"direct:{PROCESS_DM}", "incident-channel"]  # not the platform
+    ask_dm, channel = ready
+    for effect in ready:
+        incident.outbox.delivery_started(effect)
+    deliver(incident, ask_dm)
+    assert incident.outbox.ready_to_deliver() == []  # the channel is still being opened
+    deliver(incident, channel, ChannelRef(channel_id="CINC", name="#inc-test"))
+    incident.notices.keep_standing_messages_current()
+    [announcement] = [
+        e for e in incident.outbox.ready_to_deliver() if lane_of(e) == "platform-channel"
+    ]
+    sent = incident.notices.prepared(announcement)
+    assert isinstance(sent, Notice) and sent.standing is Standing.ANNOUNCEMENT
+    assert sent.replaces is None and sent.incident.channel_id == "CINC"
+    assert "Channel: <#CINC>" in notice_text(sent)  # as Slack will show it
+    deliver(incident, announcement, PostedRef(channel_id="CPLATFORM", ts="1.1"))
+    incident.notices.keep_standing_messages_current()
+    assert (
+        not [  # posted linked: no edit to link it
+            e
+            for e in incident.outbox.effects
+            if isinstance(e, Notice) and e.standing is Standing.ANNOUNCEMENT
+        ]
+    )
+
+
+def test_an_announcement_goes_at_once_when_its_channel_could_not_be_opened() -> None:
+    incident = announcing_after_channel()
+    _, channel = incident.outbox.ready_to_deliver()
+    incident.outbox.delivery_started(channel)
+    incident.effect_failed(channel, "restricted_action", NOW)
+    [announcement] = [
+        e for e in incident.outbox.ready_to_deliver() if lane_of(e) == "platform-channel"
+    ]
+    assert isinstance(announcement, Notice) and announcement.standing is Standing.ANNOUNCEMENT
+
+
+def test_a_sealed_announcement_does_not_wait_for_the_private_channel() -> None:
+    start = _start(declare=True, security=True).model_copy(update={"severity": Severity.SEV1})
+    patches = Patches(
+        keeps_standing_messages=True, delivers_in_lanes=True, announces_after_channel=True
+    )
+    incident = Incident.open(start, NOW, patches)
+    assert "platform-channel" in lanes_of(incident.outbox.ready_to_deliver())

@@ -32,7 +32,8 @@ with workflow.unsafe.imports_passed_through():
         Receipt,
         TimelineEntry,
     )
-    from workflows.process import Incident, Patches
+    from workflows.patches import patches_of_this_run
+    from workflows.process import Incident
     from workflows.search_attributes import (
         published_at_start,
         search_attribute_updates,
@@ -40,22 +41,6 @@ with workflow.unsafe.imports_passed_through():
     )
 
 REFUSED = "Refused"
-# Patch ids: each guards a change that adds commands, so running incidents replay unchanged.
-RETRO_DRAFT_AT_RESOLUTION = "retro-draft-at-resolution"
-STANDING_MESSAGES = "standing-messages"
-DELIVERY_LANES = "delivery-lanes"
-# Guards no command, only what the timeline records: an incident started before it replays
-# without saying how its commands arrived, rather than misnaming them.
-ARRIVAL_RECORDED = "arrival-recorded"
-# A delivery whose activity failed while its cancellation (superseded, or continue-as-new) was
-# being asked for ends as cancelled at once; before, its lane paused a minute (bench: a burst's
-# DM lane held back behind superseded escalations). Guards one timer, no command.
-CANCEL_ENDS_DELIVERY = "cancel-ends-delivery"
-# Stands for every patch above at once. Each `workflow.patched` that answers yes records a marker
-# and upserts TemporalChangeVersion (a visibility write on the server) at every start; one instead
-# of five brings a start's server work back down. Incidents started before it replay through the
-# five (their markers are in their histories). A patch added after it is asked for on its own.
-PATCHES_TO_CANCEL_ENDS_DELIVERY = "patches-to-cancel-ends-delivery"
 # Continue-as-new waits this long for deliveries in flight before cancelling and carrying them.
 DRAIN_LIMIT = timedelta(seconds=30)
 # A delivery whose retries ended anyway (they are meant not to) is tried again after this.
@@ -106,32 +91,13 @@ def _signal_for(name: str) -> Callable[..., None]:
     return workflow.signal(name=name, description=SIGNALS[name].help)(handler)
 
 
-def _patches() -> Patches:
-    """What this run does of each change since incidents began (asked once, when a run begins)."""
-    if workflow.patched(PATCHES_TO_CANCEL_ENDS_DELIVERY):
-        return Patches(
-            posts_retro_draft=True,
-            keeps_standing_messages=True,
-            delivers_in_lanes=True,
-            records_arrival=True,
-            ends_cancelled_deliveries=True,
-        )
-    return Patches(
-        posts_retro_draft=workflow.patched(RETRO_DRAFT_AT_RESOLUTION),
-        keeps_standing_messages=workflow.patched(STANDING_MESSAGES),
-        delivers_in_lanes=workflow.patched(DELIVERY_LANES),
-        records_arrival=workflow.patched(ARRIVAL_RECORDED),
-        ends_cancelled_deliveries=workflow.patched(CANCEL_ENDS_DELIVERY),
-    )
-
-
 @workflow.defn
 @_with_commands
 class IncidentWorkflow:
     @workflow.init
     def __init__(self, start: IncidentStart) -> None:
         self._start = start
-        self._incident = Incident.open(start, workflow.now(), _patches())
+        self._incident = Incident.open(start, workflow.now(), patches_of_this_run())
         self._lanes: dict[str, asyncio.Task[None]] = {}  # effect key → its delivery
         self._lane_failure: Exception | None = None
         self._draining_since: datetime | None = None

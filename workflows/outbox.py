@@ -12,6 +12,7 @@ from datetime import datetime
 from workflows.lanes import lane_of, supersedes
 from workflows.model import (
     CarriedState,
+    ChannelRequest,
     Effect,
     IncidentState,
     LaneBacklog,
@@ -23,13 +24,23 @@ from workflows.model import (
 class Outbox:
     """The undelivered effects of one incident, the lanes they wait in, and what is in flight."""
 
-    def __init__(self, state: IncidentState, carried: CarriedState, *, in_lanes: bool) -> None:
+    def __init__(
+        self,
+        state: IncidentState,
+        carried: CarriedState,
+        *,
+        in_lanes: bool,
+        links_wait_for_channel: bool = False,
+    ) -> None:
         self._state = state  # the incident's facts: its id for keys, the delivery counters
         self.effects = carried.outbox
         self.issued = carried.effects_issued
         self.queued_at = dict(carried.queued_at)
         # Before lanes, the head of the outbox was delivered alone (incidents begun then).
         self.in_lanes = in_lanes
+        # Before, the announcement went while the channel was being opened, then was edited
+        # to link it: one more Slack call in the busiest channel and one more activity a start.
+        self.links_wait_for_channel = links_wait_for_channel
         # Effects whose activity runs now, key → lane. Kept apart from the queue: sealing a
         # security incident drops queued effects, and their lane stays busy until they end.
         self.in_flight: dict[str, str] = {}
@@ -86,12 +97,16 @@ class Outbox:
     def ready_to_deliver(self) -> list[Effect]:
         """The oldest effect of every lane that has nothing in flight, in the order decided."""
         busy = set(self.in_flight.values())
+        opening = self.links_wait_for_channel and any(
+            isinstance(e, ChannelRequest) for e in self.effects
+        )
         ready: list[Effect] = []
         for effect in self.effects:
             lane = lane_of(effect)
             if lane not in busy:
-                busy.add(lane)
-                ready.append(effect)
+                busy.add(lane)  # held even by one that waits: order within a lane is kept
+                if not (opening and effect.links_the_channel()):
+                    ready.append(effect)
         return ready
 
     def delivery_started(self, effect: Effect) -> None:

@@ -63,6 +63,7 @@ class Patches:
     delivers_in_lanes: bool = False  # a lane per destination, rather than one effect at a time
     records_arrival: bool = False  # each command's entries say how it arrived (CLI, Slack, …)
     ends_cancelled_deliveries: bool = False  # failed while cancelling: cancelled, no pause
+    announces_after_channel: bool = False  # the announcement waits for the channel it links
 
 
 class Incident:
@@ -74,7 +75,12 @@ class Incident:
         self.request_ids = carried.request_ids
         self.policy = policy
         self.patches = patches
-        self.outbox = Outbox(self.state, carried, in_lanes=patches.delivers_in_lanes)
+        self.outbox = Outbox(
+            self.state,
+            carried,
+            in_lanes=patches.delivers_in_lanes,
+            links_wait_for_channel=patches.announces_after_channel,
+        )
         self.notices = Notices(
             self.state, policy, self.outbox, keeps_standing=patches.keeps_standing_messages
         )

@@ -80,6 +80,11 @@ class Delivery(Model):
         """True when this makes ``older``, queued in the same lane and undelivered, stale."""
         return False
 
+    def links_the_channel(self) -> bool:
+        """True when it names the incident channel from another lane: it waits (holding its
+        lane) while the channel is being opened, rather than going out without the link."""
+        return False
+
     def delivered(self, result: Model | None) -> Link | None:
         """What people should find once it is delivered; None when nothing to link to."""
         return None

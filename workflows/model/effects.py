@@ -131,6 +131,10 @@ class Notice(Delivery):
             return PLATFORM_CHANNEL
         return "direct:" + ",".join(sorted(set(self.recipients)))
 
+    def links_the_channel(self) -> bool:
+        # The announcement names the channel; a sealed one (a security incident) does not.
+        return self.standing is Standing.ANNOUNCEMENT and not self.incident.security
+
     def supersedes(self, older: Delivery) -> bool:
         return (
             isinstance(older, Notice)
