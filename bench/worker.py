@@ -59,8 +59,13 @@ class RecordingMessenger:
             summary = PostedRef(channel_id=name, ts=request.summary.key)
         return ChannelRef(channel_id=name, name=name, summary=summary)
 
-    async def deliver(self, notice: Notice) -> None:
+    async def deliver(self, notice: Notice) -> PostedRef | None:
         emit_notice(notice)
+        # Where a standing message landed, as a real messenger says: without it the incident
+        # could never edit its announcement or summary, and the bench would skip those edits.
+        if notice.standing is None:
+            return None
+        return notice.replaces or PostedRef(channel_id="#bench", ts=notice.key)
 
 
 class ReportingMessenger:
