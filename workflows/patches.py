@@ -7,6 +7,8 @@ incidents"). What the answers mean to the process is ``Patches`` (``workflows/pr
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -35,25 +37,23 @@ PATCHES_TO_CANCEL_ENDS_DELIVERY = "patches-to-cancel-ends-delivery"
 PATCHES_TO_ANNOUNCE_AFTER_CHANNEL = "patches-to-announce-after-channel"
 
 
+# What each umbrella stands for: the newer one is the older and its own change.
+UP_TO_CANCEL_ENDS_DELIVERY = Patches(
+    posts_retro_draft=True,
+    keeps_standing_messages=True,
+    delivers_in_lanes=True,
+    records_arrival=True,
+    ends_cancelled_deliveries=True,
+)
+UP_TO_ANNOUNCE_AFTER_CHANNEL = replace(UP_TO_CANCEL_ENDS_DELIVERY, announces_after_channel=True)
+
+
 def patches_of_this_run() -> Patches:
     """What this run does of each change since incidents began (asked once, when a run begins)."""
     if workflow.patched(PATCHES_TO_ANNOUNCE_AFTER_CHANNEL):
-        return Patches(
-            posts_retro_draft=True,
-            keeps_standing_messages=True,
-            delivers_in_lanes=True,
-            records_arrival=True,
-            ends_cancelled_deliveries=True,
-            announces_after_channel=True,
-        )
+        return UP_TO_ANNOUNCE_AFTER_CHANNEL
     if workflow.patched(PATCHES_TO_CANCEL_ENDS_DELIVERY):
-        return Patches(
-            posts_retro_draft=True,
-            keeps_standing_messages=True,
-            delivers_in_lanes=True,
-            records_arrival=True,
-            ends_cancelled_deliveries=True,
-        )
+        return UP_TO_CANCEL_ENDS_DELIVERY
     return Patches(
         posts_retro_draft=workflow.patched(RETRO_DRAFT_AT_RESOLUTION),
         keeps_standing_messages=workflow.patched(STANDING_MESSAGES),
