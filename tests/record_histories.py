@@ -12,7 +12,7 @@ import asyncio
 import shutil
 import sys
 import uuid
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -366,6 +366,30 @@ async def announced_after_channel(
     return await handbook_rows(client, queue, env)
 
 
+async def due_timer_left_to_ring(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """An update 5 s before the stale-progress reminder moves its deadline: the timer due then
+    is left to ring, not cancelled (patches-to-let-due-timers-ring)."""
+    always = OfficeHours(
+        weekdays=list(range(7)), opens=time(0), closes=time(23, 59), timezone="UTC"
+    )
+    policy = POLICY.model_copy(update={"office_hours": always})
+    handle = await _start(client, queue, "ring", policy=policy, declare=True, lead=LEAD)
+    await _send(handle, "ack", Command(actor=DM))  # no acknowledgement reminder then
+    await settle(handle)
+    state = await handle.query(IncidentWorkflow.state)
+    due = min(state.timers.values())
+    await env.sleep(due - await env.get_current_time() - timedelta(seconds=5))
+    await _send(handle, "update", ProgressUpdate(actor=LEAD, text="Restarted the pods"))
+    await env.sleep(timedelta(minutes=31))  # the timer left to ring fires, and sends nothing
+    await _send(handle, "resolve", Resolve(actor=LEAD, summary="Pods restarted"))
+    await _send(handle, "approve", Command(actor=DM))
+    await _send(handle, "retro", Retro(actor=DM, skip_reason="Routine"))
+    await handle.result()
+    return [handle]
+
+
 PATHS = [
     declined,
     accepted_and_resolved,
@@ -383,6 +407,7 @@ PATHS = [
     one_patch_marker,
     channel_with_its_summary,
     announced_after_channel,
+    due_timer_left_to_ring,
 ]
 
 

@@ -48,7 +48,7 @@ from workflows.model import (
     Status,
     TimelineEntry,
 )
-from workflows.patches import PATCHES_TO_ANNOUNCE_AFTER_CHANNEL
+from workflows.patches import PATCHES_TO_LET_DUE_TIMERS_RING
 from workflows.process import Incident, Patches
 
 __all__ = ["desk"]  # the fixture, imported for pytest
@@ -196,7 +196,7 @@ async def test_the_workflow_records_each_way_in_and_marks_its_patch(desk: Desk) 
     ]
     # One marker stands for every patch to date, arrival-recorded among them (each marker costs
     # the server a visibility write at every start).
-    assert len(markers) == 1 and PATCHES_TO_ANNOUNCE_AFTER_CHANNEL.encode() in markers[0], markers
+    assert len(markers) == 1 and PATCHES_TO_LET_DUE_TIMERS_RING.encode() in markers[0], markers
 
 
 # --- The CLI's own words, in-process ---------------------------------------------------------------

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.common import RetryPolicy
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import (
@@ -65,6 +66,7 @@ from workflows.model import (
     StatusPageStatus,
 )
 from workflows.process import Incident, Patches
+from workflows.reminders import Timer
 
 __all__ = ["desk"]  # the fixture, imported for pytest
 
@@ -405,6 +407,36 @@ async def test_slack_down_for_two_hours_holds_back_no_page_post_and_no_timer(des
         f"{DM} posted to the status page",
     ]
     await assert_nothing_lost_or_doubled(desk, handle)
+
+
+async def test_a_timer_due_within_seconds_is_left_to_ring_when_its_deadline_moves(
+    desk: Desk,
+) -> None:
+    """Cancelling a timer that may fire while the cancelling task runs strands the run on the
+    time-skipping server (sdk-java#3088): it rings instead, and its ring sends nothing."""
+    handle = await desk.open(severity=Severity.SEV1)
+    timers = (await state_of(handle)).timers
+    due = timers[Timer.STALE_PROGRESS]
+    assert due == min(timers.values())
+    await desk.sleep_until(due - timedelta(seconds=5))
+    await desk.send(handle, Action.UPDATE, ProgressUpdate(actor=LEAD, text="Rolled back"))
+    [update] = await timeline_of(handle, EntryKind.UPDATE)
+    await desk.sleep(timedelta(minutes=1))
+
+    kinds = [e.event_type async for e in handle.fetch_history_events()]
+    assert EventType.EVENT_TYPE_TIMER_CANCELED not in kinds
+    assert kinds.count(EventType.EVENT_TYPE_TIMER_FIRED) == 1  # the one left to ring
+    assert await timeline_of(handle, EntryKind.REMINDER) == []
+    await desk.sleep(timedelta(minutes=30))
+    [reminder] = await timeline_of(handle, EntryKind.REMINDER)
+    assert_at(reminder.at, update.at + timedelta(minutes=30))
+    # One timer served the moved deadline: the ring did not make the loop start a second one.
+    started = [
+        e.event_time.ToDatetime(tzinfo=UTC)
+        async for e in handle.fetch_history_events()
+        if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+    ]
+    assert len([at for at in started if update.at <= at < reminder.at]) == 1, started
 
 
 async def test_continue_as_new_during_an_outage_carries_every_lane_and_loses_nothing(

@@ -120,6 +120,9 @@ def test_every_lifecycle_path_is_recorded() -> None:
         # 9d33907): incidents begun before one marker stood for all five.
         "five_patch_markers",
         "one_patch_marker",
+        "channel_with_its_summary",
+        "announced_after_channel",
+        "due_timer_left_to_ring",
     } <= names
 
 

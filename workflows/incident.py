@@ -45,6 +45,9 @@ REFUSED = "Refused"
 DRAIN_LIMIT = timedelta(seconds=30)
 # A delivery whose retries ended anyway (they are meant not to) is tried again after this.
 DELIVER_AGAIN_AFTER = timedelta(minutes=1)
+# A timer due sooner than this is left to ring rather than cancelled when the deadline moves:
+# it may fire while the task that cancels it runs (patches.PATCHES_TO_LET_DUE_TIMERS_RING).
+LEFT_TO_RING_WITHIN = timedelta(seconds=10)
 
 DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -249,7 +252,7 @@ class IncidentWorkflow:
         for as long as it stands: a delivery ending costs no new timer in the history."""
         self._changed = False
         if deadline != self._timer_for:
-            if self._timer is not None:
+            if self._timer is not None and not self._lets_ring(self._timer_for):
                 self._timer.cancel()
             self._timer, self._timer_for = None, deadline
             if deadline is not None:
@@ -261,9 +264,18 @@ class IncidentWorkflow:
                 self._timer = asyncio.create_task(self._ring_after(delay, summary))
         await workflow.wait_condition(lambda: self._changed)
 
+    def _lets_ring(self, deadline: datetime | None) -> bool:
+        """True when the timer for ``deadline`` is left to ring (waking the loop once more)."""
+        return (
+            self._incident.patches.lets_due_timers_ring
+            and deadline is not None
+            and deadline - workflow.now() < LEFT_TO_RING_WITHIN
+        )
+
     async def _ring_after(self, delay: timedelta, summary: str) -> None:
         await workflow.sleep(delay, summary=summary)  # the Web UI's name for the timer
-        self._timer, self._timer_for = None, None
+        if self._timer is asyncio.current_task() or not self._incident.patches.lets_due_timers_ring:
+            self._timer, self._timer_for = None, None  # a timer left to ring serves no deadline
         self._changed = True
 
     async def _stop_lanes(self) -> None:

@@ -35,6 +35,10 @@ PATCHES_TO_CANCEL_ENDS_DELIVERY = "patches-to-cancel-ends-delivery"
 # A change after an umbrella gets one of its own standing for it and every one before, so a
 # start still records one marker; incidents started under the older umbrella replay through it.
 PATCHES_TO_ANNOUNCE_AFTER_CHANNEL = "patches-to-announce-after-channel"
+# A timer due within seconds is left to ring when the next deadline moves, rather than being
+# cancelled while it may be firing (the loop just wakes once more). Temporal's server accepts
+# such a cancel; the time-skipping test server strands the run instead (sdk-java#3088).
+PATCHES_TO_LET_DUE_TIMERS_RING = "patches-to-let-due-timers-ring"
 
 
 # What each umbrella stands for: the newer one is the older and its own change.
@@ -46,10 +50,13 @@ UP_TO_CANCEL_ENDS_DELIVERY = Patches(
     ends_cancelled_deliveries=True,
 )
 UP_TO_ANNOUNCE_AFTER_CHANNEL = replace(UP_TO_CANCEL_ENDS_DELIVERY, announces_after_channel=True)
+UP_TO_LET_DUE_TIMERS_RING = replace(UP_TO_ANNOUNCE_AFTER_CHANNEL, lets_due_timers_ring=True)
 
 
 def patches_of_this_run() -> Patches:
     """What this run does of each change since incidents began (asked once, when a run begins)."""
+    if workflow.patched(PATCHES_TO_LET_DUE_TIMERS_RING):
+        return UP_TO_LET_DUE_TIMERS_RING
     if workflow.patched(PATCHES_TO_ANNOUNCE_AFTER_CHANNEL):
         return UP_TO_ANNOUNCE_AFTER_CHANNEL
     if workflow.patched(PATCHES_TO_CANCEL_ENDS_DELIVERY):

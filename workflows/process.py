@@ -64,6 +64,7 @@ class Patches:
     records_arrival: bool = False  # each command's entries say how it arrived (CLI, Slack, …)
     ends_cancelled_deliveries: bool = False  # failed while cancelling: cancelled, no pause
     announces_after_channel: bool = False  # the announcement waits for the channel it links
+    lets_due_timers_ring: bool = False  # a timer due within seconds is never cancelled
 
 
 class Incident:
