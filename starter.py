@@ -155,7 +155,7 @@ def retro(
         from frontends.commands import load_settings, moment
         from workflows.model import ScheduleRetro
 
-        at = moment(schedule_at, load_settings())
+        at = moment(schedule_at, load_settings(holidays=False))
         send(ctx, incident_id, Action.SCHEDULE, ScheduleRetro, at=at)
         return
     if skip == (notes is not None):

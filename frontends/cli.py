@@ -52,7 +52,7 @@ def run(ctx: typer.Context, work: Callable[[IncidentClient, Settings], Awaitable
 
     if ctx.obj.planned is not None:
         raise CommandError(f"{ctx.info_name} runs only on the command line.")
-    settings = load_settings()
+    settings = load_settings(holidays=False)
 
     async def main() -> T:
         client = await connect(settings)

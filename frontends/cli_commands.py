@@ -120,7 +120,7 @@ def _reader(field: FieldInfo) -> Callable[[str], Any] | None:
         StatusPageStatus: commands.statuspage_status,
         StatusPageImpact: commands.statuspage_impact,
         timedelta: commands.duration,
-        datetime: lambda text: commands.moment(text, commands.load_settings()),
+        datetime: lambda text: commands.moment(text, commands.load_settings(holidays=False)),
     }
     return readers.get(_bare(field.annotation))
 

@@ -98,7 +98,7 @@ def retro_doc(
     async def work(client: IncidentClient, settings: Settings) -> Path:
         state = await client.state(incident_id)
         entries = await client.timeline(incident_id)
-        zone = ZoneInfo(settings.policy().office_hours.timezone)
+        zone = ZoneInfo(settings.office_hours().timezone)
         names: dict[str, str] = {}
         if settings.slack_bot_token is not None:  # initials of real names, else the ids
             from frontends.people import slack_real_names
@@ -130,7 +130,7 @@ def stats(
     from frontends.stats import incident_stats
     from messages.terminal import stats_json, stats_text
 
-    start = moment(since, load_settings()) if since else None
+    start = moment(since, load_settings(holidays=False)) if since else None
 
     async def work(client: IncidentClient, settings: Settings) -> Answer:
         figures = incident_stats(await client.ended(start))

@@ -99,11 +99,12 @@ def explain_validation(error: ValidationError) -> str:
     return f"Invalid {field}: {message}." if field != "input" else f"{capitalised(message)}."
 
 
-def load_settings() -> Settings:
+def load_settings(*, holidays: bool = True) -> Settings:
+    """The settings, each checked; a one-shot command leaves out the holiday calendar (see
+    ``Settings.check``), looked up if it opens an incident."""
     try:
         settings = Settings()
-        settings.policy()
-        settings.codec_keys()
+        settings.check(holidays=holidays)
     except (SettingsError, ValidationError) as error:
         message = explain_validation(error) if isinstance(error, ValidationError) else str(error)
         raise CommandError(message) from None
@@ -154,7 +155,7 @@ def duration(text: str) -> timedelta:
 
 def moment(text: str, settings: Settings) -> datetime:
     """A date (``2026-12-01``, meaning office opening that day) or a date and time, local time."""
-    hours = settings.policy().office_hours
+    hours = settings.office_hours()
     zone = ZoneInfo(hours.timezone)
     try:
         if len(text.strip()) == 10:
@@ -191,7 +192,11 @@ async def open_incident(
     """Report (triage) or declare (active now) a new incident, recorded as arrived through the
     front end that says ``arrived_via``; a repeated ``request_id`` returns the incident that
     request started instead of starting another."""
-    today = datetime.now(ZoneInfo(settings.policy().office_hours.timezone)).date()
+    today = datetime.now(ZoneInfo(settings.office_hours().timezone)).date()
+    try:
+        policy = settings.policy()
+    except SettingsError as error:  # the holiday calendar: looked up only now (load_settings)
+        raise CommandError(str(error)) from None
     start = build(
         IncidentStart,
         id=check_incident_id(incident_id) if incident_id else "pending",
@@ -203,7 +208,7 @@ async def open_incident(
         lead=lead,
         severity=severity,
         declare=declare,
-        policy=settings.policy(),
+        policy=policy,
     )
     if incident_id is None:
         generated = incident_id_for(start.title, today, security=start.security)

@@ -274,6 +274,23 @@ def test_a_bad_setting_is_one_sentence_naming_it(
     assert refused(load_settings) == expected
 
 
+async def test_the_holiday_calendar_is_checked_when_an_incident_opens_not_by_every_command(
+    no_settings: None,
+) -> None:
+    """Loading the calendars costs a one-shot command about 0.1 s (`incident show` among them),
+    and only a new incident's policy reads them: a bad one still stops an incident opening."""
+    os.environ["INCIDENT_HOLIDAYS"] = "Narnia"
+    narnia = (
+        "INCIDENT_HOLIDAYS: 'Narnia' is not a calendar the holidays package knows "
+        "(a country code and optional subdivision, like GB-ENG or GB-SCT)."
+    )
+    assert refused(load_settings) == narnia  # the worker, the relay and `incident dev`
+    one_shot = load_settings(holidays=False)
+    client = RecordingClient(one_shot)
+    assert await refused_async(opened(client)) == narnia
+    assert client.started == []
+
+
 def test_settings_come_from_a_dot_env_file_in_the_working_directory(no_settings: None) -> None:
     Path(".env").write_text("INCIDENT_DELIVERY_MANAGERS=U0DM1,<@U0DM2|dm2>\n")
     assert load_settings().policy().delivery_managers == ["U0DM1", "U0DM2"]
