@@ -12,7 +12,7 @@ import asyncio
 import shutil
 import sys
 import uuid
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from temporalio.worker import Worker
 from activities.console import ConsoleMessenger, ConsoleStatusPage
 from activities.delivery import IncidentActivities
 from temporal_client.client import opening_search_attributes
-from tests.people import DM, HELPER, LEAD
+from tests.people import ALL_HOURS, DM, HELPER, LEAD
 from worker import ensure_search_attributes
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
@@ -371,10 +371,7 @@ async def due_timer_left_to_ring(
 ) -> list[WorkflowHandle[Any, Any]]:
     """An update 5 s before the stale-progress reminder moves its deadline: the timer due then
     is left to ring, not cancelled (patches-to-let-due-timers-ring)."""
-    always = OfficeHours(
-        weekdays=list(range(7)), opens=time(0), closes=time(23, 59), timezone="UTC"
-    )
-    policy = POLICY.model_copy(update={"office_hours": always})
+    policy = POLICY.model_copy(update={"office_hours": ALL_HOURS})
     handle = await _start(client, queue, "ring", policy=policy, declare=True, lead=LEAD)
     await _send(handle, "ack", Command(actor=DM))  # no acknowledgement reminder then
     await settle(handle)

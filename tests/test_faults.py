@@ -15,7 +15,6 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import time as clock_time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from tests.fault_stack import (
     stand_in_env,
     tally,
 )
-from tests.people import DM, DM2, HELPER, LEAD
+from tests.people import ALL_HOURS, DM, DM2, HELPER, LEAD
 from tests.standins.common import Fault
 from tests.standins.github import GitHubStandIn
 from tests.standins.slack import BOT_USER
@@ -51,7 +50,6 @@ from workflows.model import (
     Handover,
     IncidentStart,
     IncidentState,
-    OfficeHours,
     Policy,
     PostStatusPage,
     ProgressUpdate,
@@ -67,9 +65,6 @@ from workflows.reminders import Timer
 pytestmark = pytest.mark.faults
 
 TOKEN = "xoxb-fault-suite"
-ALL_HOURS = OfficeHours(
-    weekdays=list(range(7)), opens=clock_time(0, 0), closes=clock_time(23, 59), timezone="UTC"
-)
 # A retried activity waits out start_to_close (30 s) after its worker died, then backs off.
 SETTLE_SECONDS = 120
 CALL_SECONDS = 90

@@ -29,7 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.delivery import IncidentActivities
-from tests.people import DM, DM2, HELPER, INFOSEC, LEAD, NEW_LEAD, OUTSIDER, REPORTER
+from tests.people import ALL_HOURS, DM, DM2, HELPER, INFOSEC, LEAD, NEW_LEAD, OUTSIDER, REPORTER
 from tests.support import seconds
 from workflows import clock
 from workflows.incident import REFUSED, IncidentWorkflow
@@ -79,10 +79,6 @@ from workflows.search_attributes import (
 )
 
 LONDON = ZoneInfo("Europe/London")
-# Office hours that never hold a reminder back (but for the last minute of each UTC day).
-ALL_HOURS = OfficeHours(
-    weekdays=list(range(7)), opens=time(0, 0), closes=time(23, 59), timezone="UTC"
-)
 POLICY = Policy(delivery_managers=[DM, DM2], infosec_head=INFOSEC, office_hours=ALL_HOURS)
 # How late a timer may fire: the workflow task that handles it runs a few milliseconds later.
 LATENESS = timedelta(seconds=seconds(2))  # the worker's real latency picking up a fired timer

@@ -44,9 +44,8 @@ from temporalio.worker import Worker
 
 from activities.delivery import IncidentActivities
 from tests.fault_stack import ROOT
-from tests.people import DM, DM2, HELPER, LEAD, NEW_LEAD, OUTSIDER, REPORTER
+from tests.people import ALL_HOURS, DM, DM2, HELPER, LEAD, NEW_LEAD, OUTSIDER, REPORTER
 from tests.test_workflow import (
-    ALL_HOURS,
     Desk,
     Handle,
     RecordingMessenger,
