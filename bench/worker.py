@@ -170,7 +170,9 @@ async def serve(args: argparse.Namespace) -> None:
                 task_queue=args.bare_queue,
                 workflows=[BareWorkflow],
                 activities=[bare_activity(_record_bare)],
-                # The same pollers as the product's worker: the ratios compare workflows.
+                # The same runner and pollers as the product's worker: the ratios compare
+                # workflows, not worker settings.
+                workflow_runner=WORKFLOW_RUNNER,
                 workflow_task_poller_behavior=WORKFLOW_TASK_POLLERS,
                 activity_task_poller_behavior=ACTIVITY_TASK_POLLERS,
             )
