@@ -20,9 +20,8 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import (
@@ -31,6 +30,9 @@ from temporalio.converter import (
     DefaultFailureConverterWithEncodedAttributes,
     PayloadCodec,
 )
+
+if TYPE_CHECKING:  # cryptography is imported only when a key is set: every CLI command loads this
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -84,7 +86,11 @@ class EncryptionCodec(PayloadCodec):
 
     def __init__(self, keys: Sequence[CodecKey]) -> None:
         super().__init__()
-        self._keys = {key.id: AESGCM(key.secret) for key in keys}
+        self._keys: dict[str, AESGCM] = {}
+        if keys:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._keys = {key.id: AESGCM(key.secret) for key in keys}
         self._sealing_id = keys[0].id if keys else None
 
     @property
@@ -116,6 +122,8 @@ class EncryptionCodec(PayloadCodec):
                 f"This incident's data is encrypted with key {key_id or '(none named)'}, which "
                 "INCIDENT_CODEC_KEYS does not hold."
             )
+        from cryptography.exceptions import InvalidTag
+
         try:
             plain = cipher.decrypt(payload.data[:_NONCE_BYTES], payload.data[_NONCE_BYTES:], None)
         except InvalidTag:
