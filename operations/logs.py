@@ -38,3 +38,6 @@ def configure_logging(log_format: LogFormat) -> None:
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    # httpx logs every request at INFO (each status page and GitHub call, `incident dev`'s wait
+    # for the Web UI); a failed call is logged by the activity that retries it.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
