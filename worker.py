@@ -145,10 +145,10 @@ ACTIVITY_SLOTS = 500
 # Ten pollers of each kind, fixed. The SDK's five (one on the shared queue, which the dev server
 # splits in four partitions) left new incidents' first workflow tasks up to 45 s in the server's
 # backlog during a burst of starts. Pollers autoscaled up to 20 ended that, but every timer then
-# fired later: a bare timer and one activity, 16.7 a second, ran 0.41 s after due (median)
-# against 0.07 s with five fixed pollers (a probe outside the bench). Ten fixed, in alternating
-# bench runs against autoscaled: reminder lateness p99 1.17 -> 0.49 s, the burst of 200's
-# reminders received p99 4.39 -> 2.45 s, starts unchanged (README "Performance").
+# fired later: a bare timer and one activity, 16.7 a second, ran 0.42 s after due (median)
+# against 0.08-0.09 s with five or ten fixed pollers (`python -m bench.poller_probe`). Ten
+# fixed, in alternating bench runs against autoscaled: reminder lateness p99 1.17 and 1.23 ->
+# 0.49 and 0.56 s; starts and the burst of 200 no worse (README "Performance").
 WORKFLOW_TASK_POLLERS = PollerBehaviorSimpleMaximum(maximum=10)
 ACTIVITY_TASK_POLLERS = PollerBehaviorSimpleMaximum(maximum=10)
 
