@@ -1,7 +1,8 @@
-"""A tiny-size run of `python -m bench --quick`, so the benchmarks do not rot.
+"""Tiny-size runs of `python -m bench --quick` and its probe, so the benchmarks do not rot.
 
-It checks that every figure of issue 6 is measured (or says why not) and written to results.json;
-it asserts nothing about the numbers: benchmarks are never timed assertions.
+It checks that every figure of issue 6 is measured (or says why not) and written to results.json,
+and that the poller probe times what it says; it asserts nothing about the numbers: benchmarks are
+never timed assertions.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bench.poller_probe import MODES
 from bench.run import ORDER
 
 pytestmark = pytest.mark.bench
@@ -68,3 +70,24 @@ def test_the_local_deliveries_what_if_delivers_every_start(tmp_path: Path) -> No
     assert not [note for note in figure["notes"] if note.startswith("Failed:")], figure["notes"]
     assert figure["value"] is not None
     assert figure["extra"]["incident_starts_delivered_per_second"]["median"] > 0
+
+
+def test_the_poller_probe_times_every_timer_in_every_mode() -> None:
+    """`python -m bench.poller_probe`, tiny: a line per poller mode, each timing every timer
+    the server fired and every activity that followed it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "INCIDENT_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.poller_probe", "--workflows", "8", "--per-second", "20"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["pollers"] for line in lines] == list(MODES)
+    for line in lines:
+        assert line["timer_fired_after_due"]["n"] == 8, line
+        assert line["activity_ran_after_due"]["n"] == 8, line
