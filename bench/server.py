@@ -17,6 +17,8 @@ from bench.harness import BIN
 from workflows.search_attributes import ALL_KEYS
 
 STARTUP_SECONDS = 60
+BIND_ATTEMPTS = 3
+CONNECT_SECONDS = 5
 
 
 def free_port() -> int:
@@ -31,7 +33,6 @@ class DevServer:
 
     def __init__(self) -> None:
         self.port = free_port()
-        self.address = f"127.0.0.1:{self.port}"
         self.log = Path(tempfile.mkdtemp(prefix="incident-bench-")) / "temporal.log"
         self._process: subprocess.Popen[bytes] | None = None
         self.client: Client | None = None
@@ -59,24 +60,35 @@ class DevServer:
             command += ["--search-attribute", f"{key.name}={key.indexed_value_type.name.title()}"]
         return command
 
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
     async def __aenter__(self) -> Client:
-        with self.log.open("wb") as log:
-            self._process = subprocess.Popen(
-                self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                self.client = await Client.connect(
-                    self.address, data_converter=pydantic_data_converter
+        for attempt in range(1, BIND_ATTEMPTS + 1):
+            with self.log.open("wb") as log:
+                self._process = subprocess.Popen(
+                    self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
                 )
-                return self.client
-            except RuntimeError:
-                if self._process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"the Temporal dev server did not start; see {self.log}"
-                    ) from None
-                await asyncio.sleep(0.2)
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while self._process.poll() is None and time.monotonic() < deadline:
+                try:
+                    # Bounded: whatever else holds the port may accept and never answer.
+                    self.client = await asyncio.wait_for(
+                        Client.connect(self.address, data_converter=pydantic_data_converter),
+                        timeout=CONNECT_SECONDS,
+                    )
+                    return self.client
+                except (RuntimeError, TimeoutError):
+                    await asyncio.sleep(0.2)
+            # A port found free can be taken before the server binds it (by the server's own
+            # services, which bind ports the system picks): start again on new ports.
+            lost_a_port = "address already in use" in self.log.read_text(errors="replace")
+            if self._process.poll() is None or not lost_a_port or attempt == BIND_ATTEMPTS:
+                break
+            self.port = free_port()
+        await self.__aexit__()
+        raise RuntimeError(f"the Temporal dev server did not start; see {self.log}")
 
     async def __aexit__(self, *exc: object) -> None:
         if self._process is not None and self._process.poll() is None:

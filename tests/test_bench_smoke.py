@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
 from bench.poller_probe import MODES
 from bench.run import ORDER
+from bench.server import DevServer
 
 pytestmark = pytest.mark.bench
 
@@ -91,3 +94,17 @@ def test_the_poller_probe_times_every_timer_in_every_mode() -> None:
     for line in lines:
         assert line["timer_fired_after_due"]["n"] == 8, line
         assert line["activity_ran_after_due"]["n"] == 8, line
+
+
+async def test_the_bench_server_starts_again_on_new_ports_when_its_port_is_taken() -> None:
+    """A port found free can be taken before the dev server binds it; the bench must not lose
+    a 15-minute run to that."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        server = DevServer()
+        server.port = taken.getsockname()[1]
+
+        async with server as client:
+            assert server.port != taken.getsockname()[1]
+            assert await client.workflow_service.get_system_info(GetSystemInfoRequest())
