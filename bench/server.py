@@ -81,8 +81,9 @@ class DevServer:
                     return self.client
                 except (RuntimeError, TimeoutError):
                     await asyncio.sleep(0.2)
-            # A port found free can be taken before the server binds it (by the server's own
-            # services, which bind ports the system picks): start again on new ports.
+            # A port found free can be taken before the server binds it (by another process,
+            # or by one of the server's own services, whose ports the system picks): start
+            # again on new ports.
             lost_a_port = "address already in use" in self.log.read_text(errors="replace")
             if self._process.poll() is None or not lost_a_port or attempt == BIND_ATTEMPTS:
                 break
