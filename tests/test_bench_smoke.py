@@ -27,11 +27,12 @@ pytestmark = pytest.mark.bench
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_quick_bench(output: Path, *args: str) -> tuple[dict[str, Any], str]:
-    """``python -m bench --quick ARGS``: the results document and what it printed."""
+def run_bench_module(*args: str) -> str:
+    """``python -m ARGS`` from the checkout, without the machine's Temporal or incident settings:
+    what it printed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "INCIDENT_"))}
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--output", str(output), *args],
+        [sys.executable, "-m", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -39,7 +40,13 @@ def run_quick_bench(output: Path, *args: str) -> tuple[dict[str, Any], str]:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-    return json.loads(output.read_text()), result.stdout
+    return result.stdout
+
+
+def run_quick_bench(output: Path, *args: str) -> tuple[dict[str, Any], str]:
+    """``python -m bench --quick ARGS``: the results document and what it printed."""
+    printed = run_bench_module("bench", "--quick", "--output", str(output), *args)
+    return json.loads(output.read_text()), printed
 
 
 def test_quick_bench_writes_every_figure(tmp_path: Path) -> None:
@@ -78,18 +85,9 @@ def test_the_local_deliveries_what_if_delivers_every_start(tmp_path: Path) -> No
 def test_the_poller_probe_times_every_timer_in_every_mode() -> None:
     """`python -m bench.poller_probe`, tiny: a line per poller mode, each timing every timer
     the server fired and every activity that followed it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "INCIDENT_"))}
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.poller_probe", "--workflows", "8", "--per-second", "20"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    printed = run_bench_module("bench.poller_probe", "--workflows", "8", "--per-second", "20")
 
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    lines = [json.loads(line) for line in printed.splitlines()]
     assert [line["pollers"] for line in lines] == list(MODES)
     for line in lines:
         assert line["timer_fired_after_due"]["n"] == 8, line
