@@ -29,6 +29,7 @@ from workflows.model import Action, PostStatusPage, ProgressUpdate, StatusPageSt
 UPDATE_GAP_SECONDS = 2.0  # between one incident's updates: its channel takes a post a second
 SLACK_PACE_SECONDS = POST_INTERVAL  # SlackMessenger's min_post_interval, per channel
 PAGE_POSTS_EACH = 2  # one status page post per incident in each phase
+PHASES = ("healthy", "outage", "healthy_after")  # as the results name them
 
 
 async def slack_during_page_outage(bench: Bench) -> Figure:
@@ -77,27 +78,26 @@ async def slack_during_page_outage(bench: Bench) -> Figure:
     finally:
         await slack.stop()
         await page.stop()
-    phases = (healthy, outage, after)
+    phases = (healthy, outage, after)  # in PHASES' order
     problems += [p for each in phases for p in each.pop("problems")]
     problems = [p for p in problems if p]
     missing = [tag for each in phases for tag in each["updates_missing_in_slack"]]
     # From sending: what a person sees, from pressing enter to the message in Slack. From the
     # Update's return alone the medians are ~3 ms and their ratio is noise.
-    figure.product = summary(outage.pop("from_sending"), unit="ms")
-    figure.baseline = summary(healthy.pop("from_sending") + after.pop("from_sending"), unit="ms")
+    from_sending = {
+        name: each.pop("from_sending") for name, each in zip(PHASES, phases, strict=True)
+    }
+    figure.product = summary(from_sending["outage"], unit="ms")
+    figure.baseline = summary(from_sending["healthy"] + from_sending["healthy_after"], unit="ms")
     figure.value = ratio(figure.product.get("median", 0), figure.baseline.get("median", 0))
     figure.met = figure.value <= 1.2 and posts["exactly_once"] and not missing and not problems
     figure.extra = {
         "p99_ratio": ratio(figure.product.get("p99", 0), figure.baseline.get("p99", 0)),
         "after_the_update_returned": {
-            "healthy": healthy.pop("latency"),
-            "outage": outage.pop("latency"),
-            "healthy_after": after.pop("latency"),
+            name: each.pop("latency") for name, each in zip(PHASES, phases, strict=True)
         },
         "from_sending_by_phase": {
-            "healthy": healthy.pop("latency_from_sending"),
-            "outage": outage.pop("latency_from_sending"),
-            "healthy_after": after.pop("latency_from_sending"),
+            name: summary(samples, unit="ms") for name, samples in from_sending.items()
         },
         "healthy": healthy,
         "outage": outage,
@@ -119,7 +119,7 @@ async def slack_during_page_outage(bench: Bench) -> Figure:
         "(incidents staggered across that gap). Latency = when the Slack stand-in accepted the "
         "chat.postMessage carrying the update's text - when the `update` Update returned (it "
         "can be negative: the delivery is dispatched as the workflow task completes, when the "
-        "Update's result is sent too); latency_from_sending counts from just before the Update "
+        "Update's result is sent too); from_sending_by_phase counts from just before the Update "
         "was sent. Then the page comes back; exactly once: every post applied once by key, one "
         f"page incident per incident carrying {PAGE_POSTS_EACH} updates in order. Then a "
         "second healthy phase without a page post; the baseline pools both healthy phases."
@@ -177,7 +177,6 @@ async def phase(
     after_sending = [received[t] - updates.sent[t] for t in delivered]
     return {
         "latency": summary(millis(after_return), unit="ms"),
-        "latency_from_sending": summary(millis(after_sending), unit="ms"),
         "from_sending": millis(after_sending),
         "updates_sent": len(updates.sent),
         "updates_refused": updates.refused[:5],
