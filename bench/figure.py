@@ -29,6 +29,28 @@ A = TypeVar("A")
 
 
 @dataclass(frozen=True)
+class Burst:
+    """Sev1 incidents declared at once, each reminding every ``every_seconds``."""
+
+    incidents: int
+    every_seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> Burst:
+        """``200@30``: 200 incidents reminding every 30 s."""
+        incidents, _, every = text.partition("@")
+        try:
+            return cls(int(incidents), float(every))
+        except ValueError:
+            raise ValueError(
+                f"a burst is INCIDENTS@SECONDS, such as 200@30, not {text!r}"
+            ) from None
+
+    def __str__(self) -> str:
+        return f"{self.incidents}@{self.every_seconds:g}s"
+
+
+@dataclass(frozen=True)
 class Sizes:
     """How much each figure does. ``FULL`` is what the README reports; ``QUICK`` is a smoke run."""
 
@@ -49,8 +71,10 @@ class Sizes:
     fanout_incidents: int
     fanout_updates: int
     show_queries: int
-    burst_sizes: tuple[int, ...]
-    burst_interval_seconds: float
+    # Bursts whose cadence gives the machine time to take the burst in (the bound applies), and
+    # bursts whose cadence is shorter than that (compared with bare timers instead).
+    bursts: tuple[Burst, ...]
+    overload_bursts: tuple[Burst, ...]
     outage_incidents: int
     outage_updates: int
     settle_seconds: float = 3.0
@@ -75,8 +99,8 @@ FULL = Sizes(
     fanout_incidents=100,
     fanout_updates=3,
     show_queries=30,
-    burst_sizes=(20, 200),
-    burst_interval_seconds=3.0,
+    bursts=(Burst(20, 3.0), Burst(200, 30.0)),
+    overload_bursts=(Burst(200, 3.0),),
     outage_incidents=20,
     outage_updates=5,
 )
@@ -98,8 +122,8 @@ QUICK = Sizes(
     fanout_incidents=3,
     fanout_updates=1,
     show_queries=10,
-    burst_sizes=(3, 6),
-    burst_interval_seconds=3.0,
+    bursts=(Burst(3, 3.0), Burst(6, 3.0)),
+    overload_bursts=(Burst(4, 3.0),),
     outage_incidents=2,
     outage_updates=2,
     settle_seconds=0.3,

@@ -3,7 +3,7 @@
     python -m bench                       # full sizes (about 15 minutes on 2 cores)
     python -m bench --quick               # tiny sizes: checks the harness, measures nothing
     python -m bench --memory-incidents 3000 --only worker_memory
-    python -m bench --only burst_reminders --burst-sizes 20 --only slack_during_page_outage
+    python -m bench --only burst_reminders --bursts 20@3 --only slack_during_page_outage
 
 Every figure is a ratio against, or shown beside, a bare Temporal workflow (``bench/baseline.py``)
 measured in the same run, on the same server, by the same worker process.
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import harness
-from bench.figure import FULL, QUICK, Bench, Figure, Sizes
+from bench.figure import FULL, QUICK, Bench, Burst, Figure, Sizes
 from bench.figures.burst_reminders import burst_reminders
 from bench.figures.long_incident import long_incident
 from bench.figures.reminder_lateness import reminder_lateness
@@ -149,6 +149,13 @@ def _brief(stats: dict[str, Any]) -> str:
     return ""
 
 
+def bursts_of(text: str) -> tuple[Burst, ...]:
+    try:
+        return tuple(Burst.parse(each) for each in text.split(",") if each)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -167,15 +174,16 @@ def main(argv: list[str] | None = None) -> None:
         "--long-live", action="store_true", help="long_incident: send every update live"
     )
     parser.add_argument(
-        "--burst-sizes",
-        type=lambda text: tuple(int(n) for n in text.split(",")),
-        help="burst_reminders: incidents per burst, comma-separated (e.g. 20,200)",
+        "--bursts",
+        type=bursts_of,
+        help="burst_reminders: bursts held to the bound, INCIDENTS@SECONDS comma-separated "
+        "(default 20@3,200@30)",
     )
     parser.add_argument(
-        "--burst-interval",
-        dest="burst_interval_seconds",
-        type=float,
-        help="burst_reminders: each incident's reminder cadence in seconds (default 3)",
+        "--overload-bursts",
+        type=bursts_of,
+        help="burst_reminders: bursts faster than the machine takes them in, compared with bare "
+        "timers (default 200@3; '' for none)",
     )
     parser.add_argument(
         "--outage-incidents", type=int, help="incidents for slack_during_page_outage"
@@ -202,8 +210,8 @@ def main(argv: list[str] | None = None) -> None:
         "memory_incidents",
         "reminder_incidents",
         "long_updates",
-        "burst_sizes",
-        "burst_interval_seconds",
+        "bursts",
+        "overload_bursts",
         "outage_incidents",
         "outage_updates",
     ):

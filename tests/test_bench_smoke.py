@@ -7,6 +7,7 @@ never timed assertions.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import socket
@@ -18,8 +19,9 @@ from typing import Any
 import pytest
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
+from bench.figure import Burst
 from bench.poller_probe import MODES
-from bench.run import ORDER
+from bench.run import ORDER, bursts_of
 from bench.server import DevServer
 
 pytestmark = pytest.mark.bench
@@ -66,6 +68,16 @@ def test_quick_bench_writes_every_figure(tmp_path: Path) -> None:
             assert figure["product"], key
     for line in ORDER:
         assert line in printed  # the printed table names every figure
+    bursts = document["figures"]["burst_reminders"]["extra"]
+    assert list(bursts["bursts"]) == ["3@3s", "6@3s"]
+    assert list(bursts["overload_bursts"]) == ["4@3s"]
+
+
+def test_bursts_are_given_as_incidents_at_a_cadence() -> None:
+    assert bursts_of("20@3,200@30") == (Burst(20, 3.0), Burst(200, 30.0))
+    assert bursts_of("") == ()
+    with pytest.raises(argparse.ArgumentTypeError, match="not '200'"):
+        bursts_of("200")
 
 
 def test_the_local_deliveries_what_if_delivers_every_start(tmp_path: Path) -> None:
