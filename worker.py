@@ -137,7 +137,7 @@ WORKFLOW_RUNNER = UnsandboxedWorkflowRunner()
 # each new channel's first posts a second apart, posts asleep filled the SDK's default 100, and
 # every other delivery, reminders included, waited on the server for a slot. A waiting
 # post costs a coroutine, not a thread. Burst of 200 (`python -m bench --only burst_reminders
-# --burst-sizes 200`), first reminder received p99: 100 slots 6.7 and 8.5 s; 250: 2.1 and 5.5 s;
+# --bursts 200@3`), first reminder received p99: 100 slots 6.7 and 8.5 s; 250: 2.1 and 5.5 s;
 # 500: 3.3 and 3.5 s; 1,000: 3.4 and 5.0 s, in alternating runs.
 ACTIVITY_SLOTS = 500
 
