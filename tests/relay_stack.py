@@ -132,6 +132,17 @@ class Stack:
 
         return await eventually(posted, f"{action} for {incident_id} in {channel}")
 
+    async def edited(self, channel: str, message: dict[str, Any], says: str) -> dict[str, Any]:
+        """``message`` once the relay's edit saying ``says`` reached Slack: the relay answers the
+        click first and edits the message after, so the answer can arrive before the edit."""
+
+        async def decided() -> dict[str, Any]:
+            now = next(m for m in self.slack.messages(channel) if m["ts"] == message["ts"])
+            assert says in now["text"], now["text"]
+            return now
+
+        return await eventually(decided, f"the message in {channel} edited to say {says!r}")
+
     async def view_opened(self, trigger: str) -> dict[str, Any]:
         """The modal Slack opened for the request whose trigger id is ``trigger``."""
 
