@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import socket
 import subprocess
 import tempfile
@@ -19,13 +20,27 @@ from workflows.search_attributes import ALL_KEYS
 STARTUP_SECONDS = 60
 BIND_ATTEMPTS = 3
 CONNECT_SECONDS = 5
+# The frontend answers before the server's other services bind their ports; one that cannot
+# bind stops the whole server a moment later, after a client may have connected.
+SETTLED_SECONDS = 0.5
+# Ports are picked below the system's ephemeral range (Linux: 32768-60999). The dev server
+# picks its internal services' ports by binding port 0, which only ever lands in that range:
+# a port of ours picked there could be handed to one of its services before the frontend
+# binds it (seen in CI: the server panicked after the bench's client had connected).
+PORTS = range(20_000, 32_768)
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port that nothing on 127.0.0.1 listens on, outside the ephemeral range."""
+    for _ in range(100):
+        port = random.choice(PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port between {PORTS.start} and {PORTS.stop - 1}")
 
 
 class DevServer:
@@ -70,17 +85,11 @@ class DevServer:
                 self._process = subprocess.Popen(
                     self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
                 )
-            deadline = time.monotonic() + STARTUP_SECONDS
-            while self._process.poll() is None and time.monotonic() < deadline:
-                try:
-                    # Bounded: whatever else holds the port may accept and never answer.
-                    self.client = await asyncio.wait_for(
-                        Client.connect(self.address, data_converter=pydantic_data_converter),
-                        timeout=CONNECT_SECONDS,
-                    )
+            self.client = await self._connect()
+            if self.client is not None:
+                await asyncio.sleep(SETTLED_SECONDS)
+                if self._process.poll() is None:
                     return self.client
-                except (RuntimeError, TimeoutError):
-                    await asyncio.sleep(0.2)
             # A port found free can be taken before the server binds it (by another process,
             # or by one of the server's own services, whose ports the system picks): start
             # again on new ports.
@@ -90,6 +99,21 @@ class DevServer:
             self.port = free_port()
         await self.__aexit__()
         raise RuntimeError(f"the Temporal dev server did not start; see {self.log}")
+
+    async def _connect(self) -> Client | None:
+        """A client of the server being started, or None if it stopped or never answered."""
+        assert self._process is not None
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while self._process.poll() is None and time.monotonic() < deadline:
+            try:
+                # Bounded: whatever else holds the port may accept and never answer.
+                return await asyncio.wait_for(
+                    Client.connect(self.address, data_converter=pydantic_data_converter),
+                    timeout=CONNECT_SECONDS,
+                )
+            except (RuntimeError, TimeoutError):
+                await asyncio.sleep(0.2)
+        return None
 
     async def __aexit__(self, *exc: object) -> None:
         if self._process is not None and self._process.poll() is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import time
 from collections.abc import Callable
 
@@ -14,6 +13,8 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
+
+from bench.server import free_port as free_port  # outside the ephemeral range: see there
 
 # Settings a developer's shell may hold, and proxies (slack-sdk reads them, ignoring NO_PROXY).
 SETTING_PREFIXES = ("TEMPORAL_", "INCIDENT_", "SLACK_", "STATUSPAGE_")
@@ -28,13 +29,6 @@ TIME_FACTOR = float(os.environ.get("INCIDENT_TEST_TIME_FACTOR", "1"))
 def seconds(bound: float) -> float:
     """A wall-clock bound, scaled by TIME_FACTOR."""
     return bound * TIME_FACTOR
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def clean_env(**settings: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from bench.figure import Burst
 from bench.poller_probe import MODES
 from bench.run import ORDER, bursts_of
-from bench.server import DevServer
+from bench.server import DevServer, free_port
 
 pytestmark = pytest.mark.bench
 
@@ -104,6 +104,15 @@ def test_the_poller_probe_times_every_timer_in_every_mode() -> None:
     for line in lines:
         assert line["timer_fired_after_due"]["n"] == 8, line
         assert line["activity_ran_after_due"]["n"] == 8, line
+
+
+def test_free_ports_are_picked_outside_the_ephemeral_range() -> None:
+    """A port the system may hand to anyone binding port 0 (the dev server's own services do)
+    could be taken between picking it and binding it: CI saw the dev server panic that way."""
+    low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    picked = {free_port() for _ in range(200)}
+    assert not [port for port in picked if low <= port <= high]
+    assert len(picked) > 100  # spread, so two servers starting together rarely pick alike
 
 
 async def test_the_bench_server_starts_again_on_new_ports_when_its_port_is_taken() -> None:
