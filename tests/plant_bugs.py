@@ -383,6 +383,32 @@ MUTANTS: list[Mutant] = [
         "            opened = ChannelRef(channel_id=channel_id, name=hashed(request.name))\n",
         "in shared mode an incident's messages land at the top of the shared channel, not in its thread",
     ),
+    Mutant(
+        "lanes_share_one_queue", "workflows/outbox.py",
+        "            if lane not in busy:\n",
+        "            if not busy:\n",
+        "every destination waits its turn in one queue: a status page outage holds back every Slack message",
+    ),
+    Mutant(
+        "lane_order_not_kept", "workflows/outbox.py",
+        "                busy.add(lane)  # held even by one that waits: order within a lane is kept\n",
+        "                pass\n",
+        "a channel's messages all go out at once, so a later one can land before an earlier one",
+    ),
+    Mutant(
+        "superseded_retry_not_cancelled", "workflows/incident.py",
+        "                self._lanes[key].cancel()  # superseded while retrying: its lane moves on\n",
+        "                pass\n",
+        "a stale reminder retrying through a Slack outage still goes out when Slack returns, and holds its lane",
+    ),
+    Mutant(
+        "timers_wait_for_deliveries", "workflows/incident.py",
+        "                raise self._lane_failure  # fails the workflow task: visible, retried, not lost\n"
+        "            if self._incident.reminders.fire_due_timers(workflow.now()):\n",
+        "                raise self._lane_failure  # fails the workflow task: visible, retried, not lost\n"
+        "            if not self._lanes and self._incident.reminders.fire_due_timers(workflow.now()):\n",
+        "a reminder due while a delivery is in flight or retrying (an outage) is not recorded until it ends",
+    ),
 ]
 # fmt: on
 
