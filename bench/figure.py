@@ -40,11 +40,12 @@ class Burst:
         """``200@30``: 200 incidents reminding every 30 s."""
         incidents, _, every = text.partition("@")
         try:
-            return cls(int(incidents), float(every))
+            burst = cls(int(incidents), float(every))
         except ValueError:
-            raise ValueError(
-                f"a burst is INCIDENTS@SECONDS, such as 200@30, not {text!r}"
-            ) from None
+            burst = None
+        if burst is None or burst.incidents < 1 or not burst.every_seconds > 0:
+            raise ValueError(f"a burst is INCIDENTS@SECONDS, such as 200@30, not {text!r}")
+        return burst
 
     def __str__(self) -> str:
         return f"{self.incidents}@{self.every_seconds:g}s"

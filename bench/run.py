@@ -204,6 +204,8 @@ def main(argv: list[str] | None = None) -> None:
         "delivering through local activities (default: as shipped)",
     )
     args = parser.parse_args(argv)
+    if args.bursts == ():
+        parser.error("--bursts needs at least one burst, such as 20@3")
 
     sizes = QUICK if args.quick else FULL
     for name in (

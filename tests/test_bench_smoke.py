@@ -76,8 +76,9 @@ def test_quick_bench_writes_every_figure(tmp_path: Path) -> None:
 def test_bursts_are_given_as_incidents_at_a_cadence() -> None:
     assert bursts_of("20@3,200@30") == (Burst(20, 3.0), Burst(200, 30.0))
     assert bursts_of("") == ()
-    with pytest.raises(argparse.ArgumentTypeError, match="not '200'"):
-        bursts_of("200")
+    for wrong in ("200", "200@", "0@3", "20@0", "twenty@3"):
+        with pytest.raises(argparse.ArgumentTypeError, match=f"not '{wrong}'"):
+            bursts_of(wrong)
 
 
 def test_the_local_deliveries_what_if_delivers_every_start(tmp_path: Path) -> None:
