@@ -17,7 +17,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from temporal_client.settings import Settings, SettingsError
-from tests.support import clean_env, free_port
+from tests.support import clean_env, free_port, seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTER = ROOT / "starter.py"
@@ -144,6 +144,29 @@ def test_an_incident_carries_on_when_one_of_two_workers_stops(stack: Stack) -> N
     stack.cli("retro", incident_id, "--notes", "Fine")
     state = stack.show(incident_id)
     assert state["status"] == "closed" and state["last_update"] == "After the stop"
+
+
+@pytest.mark.e2e
+def test_during_a_slack_outage_the_log_says_why_each_attempt_failed_in_one_line(
+    stack: Stack,
+) -> None:
+    """An operator reading the worker's log in an outage sees one line per failed attempt with
+    its cause (nothing listens where Slack should be), not a traceback each time."""
+    down = f"http://127.0.0.1:{free_port()}/api/"
+    worker = stack.start_worker(SLACK_BOT_TOKEN="xoxb-outage", SLACK_API_URL=down)
+    incident_id = f"inc-ops-{uuid.uuid4().hex[:8]}"
+    stack.cli("declare", "Slack is down", "--lead", LEAD, "--id", incident_id)
+
+    deadline = time.monotonic() + seconds(30)
+    while stack.output(0)[1].count("Completing activity as failed") < 3:  # at 0, 1 and 3 s
+        assert time.monotonic() < deadline, stack.output(0)[1][-3000:]
+        time.sleep(0.5)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(30) == 0
+    err = stack.output(0)[1]
+    failed = [line for line in err.splitlines() if "Completing activity as failed" in line]
+    assert all("open_incident_channel" in line and "Cannot connect" in line for line in failed)
+    assert "Traceback" not in err, err[-3000:]
 
 
 def test_tls_settings_must_come_in_pairs(tmp_path: Path) -> None:
