@@ -29,7 +29,6 @@ from workflows.model import Action, PostStatusPage, ProgressUpdate, StatusPageSt
 UPDATE_GAP_SECONDS = 2.0  # between one incident's updates: its channel takes a post a second
 SLACK_PACE_SECONDS = POST_INTERVAL  # SlackMessenger's min_post_interval, per channel
 PAGE_POSTS_EACH = 2  # one status page post per incident in each phase
-PHASES = ("healthy", "outage", "healthy_after")  # as the results name them
 
 
 async def slack_during_page_outage(bench: Bench) -> Figure:
@@ -78,30 +77,24 @@ async def slack_during_page_outage(bench: Bench) -> Figure:
     finally:
         await slack.stop()
         await page.stop()
-    phases = (healthy, outage, after)  # in PHASES' order
-    problems += [p for each in phases for p in each.pop("problems")]
+    phases = {"healthy": healthy, "outage": outage, "healthy_after": after}  # as results say
+    problems += [p for each in phases.values() for p in each.pop("problems")]
     problems = [p for p in problems if p]
-    missing = [tag for each in phases for tag in each["updates_missing_in_slack"]]
+    missing = [tag for each in phases.values() for tag in each["updates_missing_in_slack"]]
     # From sending: what a person sees, from pressing enter to the message in Slack. From the
     # Update's return alone the medians are ~3 ms and their ratio is noise.
-    from_sending = {
-        name: each.pop("from_sending") for name, each in zip(PHASES, phases, strict=True)
-    }
+    from_sending = {name: each.pop("from_sending") for name, each in phases.items()}
     figure.product = summary(from_sending["outage"], unit="ms")
     figure.baseline = summary(from_sending["healthy"] + from_sending["healthy_after"], unit="ms")
     figure.value = ratio(figure.product.get("median", 0), figure.baseline.get("median", 0))
     figure.met = figure.value <= 1.2 and posts["exactly_once"] and not missing and not problems
     figure.extra = {
         "p99_ratio": ratio(figure.product.get("p99", 0), figure.baseline.get("p99", 0)),
-        "after_the_update_returned": {
-            name: each.pop("latency") for name, each in zip(PHASES, phases, strict=True)
-        },
+        "after_the_update_returned": {name: each.pop("latency") for name, each in phases.items()},
         "from_sending_by_phase": {
             name: summary(samples, unit="ms") for name, samples in from_sending.items()
         },
-        "healthy": healthy,
-        "outage": outage,
-        "healthy_after": after,
+        **phases,
         "page_posts": posts,
         "failed_deliveries": sum(s.failed_deliveries for s in states),
         "superseded_deliveries": sum(s.superseded_deliveries for s in states),
