@@ -30,7 +30,8 @@ from temporal_client.client import CommandError
 from temporal_client.codec import EncryptionCodec
 from temporal_client.settings import Settings
 from worker import run_worker
-from workflows.search_attributes import ALL_KEYS
+from workflows.model import OPEN_STATUSES, Status
+from workflows.search_attributes import ALL_KEYS, INCIDENT_STATUS
 
 log = logging.getLogger("incident.dev")  # logs are named after the command
 
@@ -51,10 +52,26 @@ def temporal_cli() -> str:
     return found
 
 
+def open_incidents_query() -> str:
+    """The Web UI's filter for the open incidents: every status but closed and declined (triage,
+    active, awaiting approval, resolved: ``OPEN_STATUSES``, as `incident` and Slack's Home tab
+    count them), of running workflows only. A declined incident waiting for its revisit date
+    still runs, yet is not open; a closed one runs on until its last messages are delivered; an
+    incident that continued as new leaves a finished run behind with the status it had.
+
+    The statuses are ORed, as the Web UI writes a choice of values itself: it shows `IN (…)` as
+    one filter too, but the query it writes back once any filter is changed is invalid.
+    """
+    statuses = " OR ".join(
+        f'{INCIDENT_STATUS.name}="{status.value}"' for status in Status if status in OPEN_STATUSES
+    )
+    return f'ExecutionStatus="Running" AND ({statuses})'
+
+
 def web_ui_links(settings: Settings, ui_port: int) -> tuple[str, str]:
+    """The Web UI's list of every incident, and of the open ones."""
     base = f"http://localhost:{ui_port}/namespaces/{settings.temporal_namespace}/workflows"
-    active_filter = quote('IncidentStatus="active"')
-    return base, f"{base}?query={active_filter}"
+    return base, f"{base}?query={quote(open_incidents_query())}"
 
 
 def server_command(settings: Settings, ui_port: int) -> list[str]:
@@ -193,10 +210,10 @@ async def run_dev(settings: Settings, *, ui_port: int, json_logs: bool = False) 
         ui_answers = await _wait_for_web_ui(settings, ui_port, stop, seconds=ui_wait)
         if stop.is_set():
             return
-        every, active = web_ui_links(settings, ui_port)
+        every, open_ones = web_ui_links(settings, ui_port)
         if ui_answers:
             print(f"Web UI:             {every}", flush=True)
-            print(f"Active incidents:   {active}", flush=True)
+            print(f"Open incidents:     {open_ones}", flush=True)
         else:
             print(
                 f"Web UI:             not answering on port {ui_port} after {ui_wait} s "

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -246,3 +247,55 @@ async def test_a_web_ui_that_never_answers_is_given_up_on_by_its_deadline(tmp_pa
     finally:
         await runner.cleanup()
     assert len(asked) >= 2  # it kept asking until the deadline, not once
+
+
+async def test_the_open_incidents_link_lists_every_open_status_and_no_ended_incident(dev_env):
+    """The query of the link `incident dev` prints, asked of Temporal's list API as the Web UI
+    asks it: awaiting approval is listed, closed and declined are not, even while their workflow
+    still runs (a closed incident delivering its last messages, a declined one waiting for its
+    revisit date), nor is a run that ended (one that continued as new, or failed)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from temporalio.client import WorkflowHandle
+    from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+    from operations import dev
+    from temporal_client.settings import Settings
+    from workflows.model import OPEN_STATUSES, Status
+    from workflows.search_attributes import INCIDENT_STATUS
+
+    _, link = dev.web_ui_links(Settings(_env_file=None), free_port())
+    [query] = parse_qs(urlsplit(link).query)["query"]
+    client = dev_env.client
+    prefix = f"open-link-{uuid.uuid4().hex[:8]}"
+    # Runs no worker picks up stay Running with the attributes they started with. Their type is
+    # not IncidentWorkflow, so the other tests' lists of open incidents never meet them.
+    queue_name = f"{prefix}-nobody-polls"
+
+    async def start(workflow_id: str, status: Status) -> WorkflowHandle[Any, Any]:
+        attributes = TypedSearchAttributes([SearchAttributePair(INCIDENT_STATUS, status.value)])
+        handle: WorkflowHandle[Any, Any] = await client.start_workflow(
+            "OpenIncidentsLinkProbe",
+            id=workflow_id,
+            task_queue=queue_name,
+            search_attributes=attributes,
+        )
+        return handle
+
+    handles = [await start(f"{prefix}-{status.value}", status) for status in Status]
+    ended = await start(f"{prefix}-ended-active", Status.ACTIVE)
+    await ended.terminate("stands for a run that ended")
+    mine = {handle.id for handle in [*handles, ended]}
+    expected = {f"{prefix}-{status.value}" for status in OPEN_STATUSES}
+    assert f"{prefix}-awaiting_approval" in expected and f"{prefix}-closed" not in expected
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # visibility is eventually consistent
+            listed = {execution.id async for execution in client.list_workflows(query)} & mine
+            if listed == expected or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.3)
+        assert listed == expected
+    finally:
+        for handle in handles:
+            await handle.terminate("test over")
