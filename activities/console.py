@@ -12,9 +12,11 @@ from messages.text import channel_line, notice_line, statuspage_line
 from workflows.model import (
     ChannelRef,
     ChannelRequest,
+    IncidentBrief,
     Notice,
     NoticeKind,
     PostedRef,
+    Standing,
     StatusPagePost,
     StatusPageRef,
 )
@@ -46,6 +48,9 @@ class ConsoleMessenger:
         self._platform_channel = platform_channel
         self._out = _Lines(stream or sys.stdout, json_lines=json_lines)
         self._once = _Once()
+        # What each standing message said of its incident when last written, so an edit's line
+        # says what happened since ("announcement edited: resolved"), not the kind it began as.
+        self._standing: OrderedDict[tuple[str, Standing], IncidentBrief] = OrderedDict()
 
     async def open_channel(self, request: ChannelRequest) -> ChannelRef:
         name = "#" + request.name.lstrip("#")
@@ -57,9 +62,21 @@ class ConsoleMessenger:
     async def deliver(self, notice: Notice) -> PostedRef | None:
         # The pinned summary is a Slack feature; on the console `incident show` is the summary.
         if notice.kind is not NoticeKind.SUMMARY and self._once.first_time(notice.key):
-            line = notice_line(notice, platform_channel=self._platform_channel)
+            before = self._remember(notice)
+            line = notice_line(notice, platform_channel=self._platform_channel, before=before)
             self._out.write(notice.incident.id, line)
         return PostedRef(channel_id="console", ts=notice.key) if notice.standing else None
+
+    def _remember(self, notice: Notice) -> IncidentBrief | None:
+        """The brief a standing message last carried (None if unknown); it now carries this."""
+        if notice.standing is None:
+            return None
+        key = (notice.incident.id, notice.standing)
+        before = self._standing.pop(key, None)
+        self._standing[key] = notice.incident
+        if len(self._standing) > _REMEMBERED_KEYS:
+            self._standing.popitem(last=False)
+        return before
 
 
 class _Lines:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from workflows.model import Audience, ChannelRequest, Notice, StatusPagePost
+from workflows.model import (
+    Audience,
+    ChannelRequest,
+    IncidentBrief,
+    Notice,
+    Standing,
+    Status,
+    StatusPagePost,
+)
+from workflows.rules import describe_status
 
 
 def capitalised(text: str) -> str:
@@ -47,11 +56,66 @@ def notice_text(
     return text
 
 
-def notice_line(notice: Notice, *, platform_channel: str) -> str:
+# A standing message edited because the incident moved from one status to another.
+_STATUS_CHANGES: dict[tuple[Status, Status], str] = {
+    (Status.AWAITING_APPROVAL, Status.ACTIVE): "resolution rejected",
+    (Status.RESOLVED, Status.ACTIVE): "reopened",
+    (Status.TRIAGE, Status.ACTIVE): "accepted",
+}
+_NOW: dict[Status, str] = {
+    Status.AWAITING_APPROVAL: "resolution requested",
+    Status.RESOLVED: "resolved",
+    Status.CLOSED: "closed",
+    Status.DECLINED: "declined",
+}
+
+
+def what_changed(before: IncidentBrief, after: IncidentBrief) -> list[str]:
+    """What differs between two briefs of one incident, in words: "resolved", "reopened",
+    "severity sev2 to sev1", "lead U0A to U0B"."""
+    changes = []
+    if before.status is not after.status:
+        changes.append(
+            _STATUS_CHANGES.get((before.status, after.status))
+            or _NOW.get(after.status)
+            or f"now {describe_status(after.status)}"
+        )
+    if before.severity != after.severity:
+        changes.append(f"severity {before.severity or 'unset'} to {after.severity or 'unset'}")
+    if before.lead != after.lead and before.lead and after.lead:
+        changes.append(f"lead {before.lead} to {after.lead}")
+    if before.title != after.title and before.title and after.title:
+        changes.append("retitled")
+    if after.security and not before.security:
+        changes.append("made confidential")
+    if after.channel_id and not before.channel_id and not after.security:
+        changes.append("channel linked")
+    return changes
+
+
+def notice_label(notice: Notice, before: IncidentBrief | None = None) -> str:
+    """What a notice is, as the console names it: its kind ("declared", "update"), or for an edit
+    of a standing message what happened to the incident since ``before``, the brief of the
+    message as last posted or edited ("announcement edited: resolved"). Without ``before`` (a
+    worker started since) an edit says the incident's status ("announcement edited (resolved)").
+    """
+    if notice.replaces is None or notice.standing is None:
+        return str(notice.kind)
+    edited = "announcement" if notice.standing is Standing.ANNOUNCEMENT else str(notice.standing)
+    changes = what_changed(before, notice.incident) if before is not None else []
+    if not changes:
+        return f"{edited} edited ({describe_status(notice.incident.status)})"
+    return f"{edited} edited: {', '.join(changes)}"
+
+
+def notice_line(
+    notice: Notice, *, platform_channel: str, before: IncidentBrief | None = None
+) -> str:
+    """The console's line for a notice; ``before`` as for :func:`notice_label`."""
     where = notice_destination(notice, platform_channel=platform_channel)
     who = f" from {notice.actor}" if notice.actor else ""
-    kind = f"{notice.kind} (edited)" if notice.replaces else str(notice.kind)
-    return f"[{notice.incident.id}] {kind} → {where}{who}: {notice_text(notice)}"
+    label = notice_label(notice, before)
+    return f"[{notice.incident.id}] {label} → {where}{who}: {notice_text(notice)}"
 
 
 def channel_line(request: ChannelRequest) -> str:
