@@ -1,4 +1,4 @@
-"""The `incident` commands that run the service: worker, relay, codec-server, dev.
+"""The `incident` commands that run the service: worker, relay, intake, codec-server, dev.
 
 A group merged into ``starter.app``; they run on a server or a laptop, never from Slack.
 """
@@ -54,6 +54,39 @@ def relay(
     _log_format(log_format)
     grammar = ctx.find_root().command  # the whole `incident` command: Slack's words use it
     asyncio.run(run_relay(load_settings(), grammar, host=host, port=port))
+
+
+@commands.command()
+def intake(
+    port: Annotated[int, typer.Option(help="HTTP port for monitoring alarms.")] = 3100,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    log_format: LogFormatOption = "text",
+) -> None:
+    """Run the alarm intake: CloudWatch (SNS), Alertmanager, Grafana, generic alarms, heartbeats.
+
+    Its forwarder is a placeholder for now (intake/forwarding.py): every alarm is answered 503
+    until the Temporal forwarder is wired in here."""
+    from frontends.commands import load_settings
+    from intake.config import IntakeConfig
+    from intake.forwarding import NotWiredForwarder
+    from intake.server import serve_intake
+    from temporal_client.client import CommandError
+    from temporal_client.settings import SettingsError
+
+    try:
+        config = IntakeConfig.from_settings(load_settings(holidays=False))
+    except SettingsError as error:
+        raise CommandError(str(error)) from None
+    if not config.accepts_anything():
+        raise CommandError(
+            "The intake would accept nothing: set INCIDENT_SNS_TOPICS, INCIDENT_ALERT_TOKENS "
+            "or INCIDENT_GRAFANA_SECRET."
+        )
+    _log_format(log_format)
+    try:
+        asyncio.run(serve_intake(config, NotWiredForwarder(), host=host, port=port))
+    except OSError as error:
+        raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
 
 
 @commands.command(name="codec-server")

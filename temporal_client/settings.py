@@ -151,6 +151,12 @@ class Settings(_WithPolicySettings):
     incident_metrics_port: int | None = None
     incident_codec_keys: SecretStr | None = None
     incident_codec_cors_origins: str = "http://localhost:8233,http://localhost:8080"
+    # The alarm intake, `incident intake` (read by intake/config.py, which says what each holds).
+    incident_sns_topics: str = ""
+    incident_sns_cert_url: str = r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/(SimpleNotificationService-[0-9a-f]+\.pem|\?Action=ConfirmSubscription&.+)$"
+    incident_alert_tokens: SecretStr | None = None
+    incident_grafana_secret: SecretStr | None = None
+    incident_heartbeats: str = ""
 
     def policy(self) -> Policy:
         """The process settings as recorded in a new incident's workflow input."""
