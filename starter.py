@@ -1,10 +1,12 @@
 """`incident`: the command line for incident leads, delivery managers and operators.
 
     incident --as U012ABC declare "Search API down" --lead U012ABC --severity sev1
-    incident --as U0DM accept inc-2026-11-22-search-api-down --lead U0DEV --severity sev2
+    incident accept inc-2026-11-22-search-api-down --lead U0DEV --severity sev2 --as U0DM
     incident show inc-2026-11-22-search-api-down --json
 
-Every command either succeeds (exit 0) or exits non-zero with one sentence on stderr.
+Every command either succeeds (exit 0) or exits non-zero with one sentence on stderr; bare
+`incident`, like `incident --help`, prints the help and exits 0. The global options (``--as``,
+``--json``) go before the command or after its name.
 Here: the app, its global options, the commands that open an incident, and `retro`. Every
 other command that changes an incident is made from the command table
 (``frontends/cli_commands.py``); those that read (``frontends/cli_reads.py``) and that run the
@@ -19,10 +21,24 @@ import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError  # typer vendors click
 from typer.exceptions import TyperException
 
 from frontends import cli_operations, cli_reads
-from frontends.cli import IncidentId, acting_person, do, send, state_json, words
+from frontends.cli import (
+    AS_HELP,
+    CLOSE,
+    JSON_HELP,
+    OPEN,
+    Commands,
+    IncidentId,
+    acting_person,
+    acting_user,
+    do,
+    send,
+    state_json,
+    words,
+)
 from frontends.cli_commands import IncidentCommands
 
 if TYPE_CHECKING:
@@ -30,32 +46,64 @@ if TYPE_CHECKING:
     from temporal_client.client import IncidentClient
     from temporal_client.settings import Settings
 
-app = typer.Typer(
+app = Commands(
     name="incident",
-    help="Run the incident process: report, declare, lead, update, resolve, retro.",
+    help="Run the incident process from a terminal: report or declare an incident, work on it "
+    "(updates, handovers, help from others), resolve it and close it with a retro. Each command "
+    "acts as the person --as names (default $INCIDENT_USER) and prints its answer, or the data "
+    "with --json; a refusal is one sentence on stderr and a non-zero exit. In Slack, /incident "
+    "takes the same words.",
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode=None,
     pretty_exceptions_enable=False,
     cls=IncidentCommands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 
 
 @app.callback()
 def options(
     ctx: typer.Context,
-    json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-    as_user: Annotated[
-        str | None,
-        typer.Option("--as", help="Who acts (Slack id or email); default $INCIDENT_USER."),
-    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    as_user: Annotated[list[str] | None, typer.Option("--as", metavar="USER", help=AS_HELP)] = None,
 ) -> None:
     from frontends.commands import Invocation
 
-    ctx.obj = Invocation(json=json_output, as_user=as_user)
+    ctx.obj = Invocation(json=json_output, as_user=acting_user(as_user or []))
 
 
 # --- Opening an incident -------------------------------------------------------------------------
+
+
+def _title(parts: list[str], *, declaring: bool) -> str:
+    """The title's words as one; a bare severity word at its end is refused, as it was surely
+    meant for --severity. A quoted title arrives as one word and keeps it ("Catalogue slow sev2")."""
+    from temporal_client.client import CommandError
+    from workflows.model import Severity
+
+    last = parts[-1].strip() if parts else ""
+    if last.lower() not in {severity.value for severity in Severity}:
+        return words(parts)
+    severity = last.lower()
+    if len(parts) == 1:
+        if declaring:
+            raise CommandError(
+                f'The title is only "{last}": say what is wrong, and set the severity with '
+                f"--severity {severity}."
+            )
+        raise CommandError(
+            f'The title is only "{last}": say what looks wrong (a report has no severity; the '
+            "delivery manager sets it when accepting)."
+        )
+    if declaring:
+        raise CommandError(
+            f'The title ends in "{last}": to set the severity, use --severity {severity} (or '
+            "quote the whole title to keep the word in it)."
+        )
+    raise CommandError(
+        f'The title ends in "{last}": a report has no severity (the delivery manager sets it '
+        "when accepting), so leave the word out (or quote the whole title to keep it)."
+    )
 
 
 def _open(ctx: typer.Context, **fields: Any) -> None:
@@ -74,18 +122,48 @@ def _open(ctx: typer.Context, **fields: Any) -> None:
     do(ctx, work)
 
 
-@app.command()
+TitleWords = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="TITLE",
+        help="What is wrong, in a few words (quote the title to end it in a word like sev2).",
+    ),
+]
+Description = Annotated[str | None, typer.Option(metavar="TEXT", help="What is known so far.")]
+Security = Annotated[
+    bool,
+    typer.Option(
+        "--security", help="A security incident (private channel; nothing public says what it is)."
+    ),
+]
+ChosenId = Annotated[
+    str | None,
+    typer.Option("--id", metavar="ID", help="Choose the incident id (default: from the title)."),
+]
+
+
+@app.command(
+    rich_help_panel=OPEN,
+    epilog="""
+    incident report Search results look stale --description "Since the 10:00 deploy"
+    incident report "Odd logins on the admin site" --security
+    """,
+)
 def report(
     ctx: typer.Context,
-    title: Annotated[list[str], typer.Argument(help="What looks wrong.")],
-    description: Annotated[str | None, typer.Option(help="What is known so far.")] = None,
-    security: Annotated[bool, typer.Option("--security", help="A security incident.")] = False,
-    incident_id: Annotated[str | None, typer.Option("--id", help="Choose the incident id.")] = None,
+    title: TitleWords,
+    description: Description = None,
+    security: Security = False,
+    incident_id: ChosenId = None,
 ) -> None:
-    """Report a possible incident; the delivery managers decide. Prints the id."""
+    """Report a possible incident; the delivery managers decide.
+
+    The delivery managers are told and decide whether it is an incident (accept, with a lead and
+    a severity) or not (decline). Prints the new incident's id; with --json, its whole state.
+    """
     _open(
         ctx,
-        title=words(title),
+        title=_title(title, declaring=False),
         description=description,
         security=security,
         incident_id=incident_id,
@@ -93,23 +171,32 @@ def report(
     )
 
 
-@app.command()
+@app.command(
+    rich_help_panel=OPEN,
+    epilog="""
+    incident declare "Search API down" --lead U012ABC --severity sev1
+    incident declare Checkout is slow --lead sue@example.org --as U0DEV
+    """,
+)
 def declare(
     ctx: typer.Context,
-    title: Annotated[list[str], typer.Argument(help="What is wrong.")],
-    lead: Annotated[str, typer.Option(help="The incident lead.")],
-    severity: Annotated[str, typer.Option(help="sev1, sev2 or sev3.")] = "sev2",
-    description: Annotated[str | None, typer.Option(help="What is known so far.")] = None,
-    security: Annotated[bool, typer.Option("--security", help="A security incident.")] = False,
-    incident_id: Annotated[str | None, typer.Option("--id", help="Choose the incident id.")] = None,
+    title: TitleWords,
+    lead: Annotated[str, typer.Option(metavar="USER", help="The incident lead.")],
+    severity: Annotated[str, typer.Option(metavar="SEV", help="sev1, sev2 or sev3.")] = "sev2",
+    description: Description = None,
+    security: Security = False,
+    incident_id: ChosenId = None,
 ) -> None:
-    """Declare an incident, active now; the delivery managers are told. Prints the id."""
+    """Declare an incident, active now; the delivery managers are told.
+
+    Prints the new incident's id; with --json, its whole state.
+    """
     from frontends.commands import person
     from frontends.commands import severity as parse_severity
 
     _open(
         ctx,
-        title=words(title),
+        title=_title(title, declaring=True),
         description=description,
         security=security,
         incident_id=incident_id,
@@ -123,26 +210,40 @@ def declare(
 # --- this one, whose words do more than fill its input ------------------------------------------
 
 
-@app.command()
+@app.command(
+    rich_help_panel=CLOSE,
+    epilog="""
+    incident retro $ID --notes "Add an alert on search 5xx" --action "Alert on 5xx" --owner sue
+    incident retro $ID --skip --reason "A config typo, fixed at once"
+    """,
+)
 def retro(
     ctx: typer.Context,
     incident_id: IncidentId,
-    notes: Annotated[str | None, typer.Option(help="What the retro found.")] = None,
+    notes: Annotated[str | None, typer.Option(metavar="TEXT", help="What the retro found.")] = None,
     skip: Annotated[bool, typer.Option("--skip", help="Close without a retro.")] = False,
-    reason: Annotated[str | None, typer.Option(help="Why the retro is skipped.")] = None,
+    reason: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Why the retro is skipped.")
+    ] = None,
     action: Annotated[
-        list[str] | None, typer.Option("--action", help="An action agreed (repeatable).")
+        list[str] | None,
+        typer.Option("--action", metavar="TEXT", help="An action agreed (repeatable)."),
     ] = None,
     owner: Annotated[
         list[str] | None,
         typer.Option(
             "--owner",
+            metavar="LOGIN",
             help="Who owns each action, in order: a GitHub login, or - for none (repeatable).",
         ),
     ] = None,
     schedule_at: Annotated[
         str | None,
-        typer.Option("--schedule", help="Schedule the retro instead (as `incident schedule`)."),
+        typer.Option(
+            "--schedule",
+            metavar="WHEN",
+            help="Schedule the retro instead (as `incident schedule`).",
+        ),
     ] = None,
 ) -> None:
     """Lead or DM: close a resolved incident with retro notes, or skip the retro with a reason."""
@@ -196,6 +297,9 @@ def run(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         command.main(args=argv, prog_name="incident", standalone_mode=False)
+    except NoArgsIsHelpError as bare:  # bare `incident`: the help, as `incident --help` prints it
+        print(bare.ctx.get_help())
+        return 0
     except CommandError as error:
         print(_sentence(str(error)), file=sys.stderr)
         return 1

@@ -6,7 +6,8 @@ its input). Its arguments and options come from its input model's fields, each m
 :class:`~workflows.model.Typed`; how typed text is read follows from the field's type. So a new
 command needs nothing in the front ends, and `/incident` takes it too (the same grammar).
 
-Commands are made when first asked for, so `incident show` never imports the table.
+Commands are made when first asked for, so `incident show` never imports the table. The app's own
+help (`incident`, `incident --help`) lists every command, grouped, with its whole summary.
 """
 
 from __future__ import annotations
@@ -18,9 +19,21 @@ from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 import typer
 from typer._click.core import Command, Context  # typer vendors click
+from typer._click.formatting import HelpFormatter
 from typer.core import TyperGroup
 
-from frontends.cli import IncidentId, send
+from frontends.cli import (
+    CLOSE,
+    GLOBAL_HEADING,
+    GLOBAL_OPTIONS,
+    TRIAGE,
+    WORK,
+    IncidentCommand,
+    IncidentId,
+    send,
+    summary,
+    write_sections,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,6 +44,32 @@ if TYPE_CHECKING:
     from workflows.model import Typed
 
 OPENING = ("report", "declare")  # listed first: they open an incident, the table's act on one
+SECTIONS = {  # where `incident --help` lists the table's commands (else under WORK)
+    **dict.fromkeys(["accept", "decline", "ack"], TRIAGE),
+    **dict.fromkeys(["resolve", "approve", "reject", "reopen", "schedule", "retro"], CLOSE),
+}
+EXAMPLES = {  # shown by `incident COMMAND --help`
+    "accept": "incident accept $ID --lead U0DEV --severity sev2 --as U0DM",
+    "decline": 'incident decline $ID --reason "A known issue" --revisit 2026-12-01 --as U0DM',
+    "ack": "incident ack $ID --as U0DM",
+    "handover": "incident handover $ID --to U0SUE\nincident handover $ID --to sue@example.org",
+    "ask": 'incident ask $ID --to U0SUE --note "You know the CDN rules"',
+    "busy": 'incident busy $ID --reason "On leave today"',
+    "update": "incident update $ID Restarted the pods, watching error rates\n"
+    'incident update $ID "Rolled back the 10:00 deploy; errors are falling"',
+    "severity": "incident severity $ID sev1",
+    "snooze": "incident snooze $ID 1h30m",
+    "security": "incident security $ID",
+    "criteria": "incident criteria $ID error rate under 1% for 15 minutes --as U0DM",
+    "statuspage": "incident statuspage $ID --status identified Search is degraded --as U0DM",
+    "resolve": 'incident resolve $ID --summary "Bad deploy rolled back"\n'
+    "incident resolve $ID --criteria-met",
+    "approve": "incident approve $ID --as U0DM",
+    "reject": 'incident reject $ID --reason "Errors are back" --as U0DM',
+    "reopen": 'incident reopen $ID --reason "The 500s are back"',
+    "schedule": "incident schedule $ID 2026-12-03T14:00",
+}
+DESCRIBED = 'Run "incident COMMAND --help" for its arguments, options and examples.'
 
 
 class IncidentCommands(TyperGroup):
@@ -61,6 +100,24 @@ class IncidentCommands(TyperGroup):
         self.add_command(made, cmd_name)
         return made
 
+    def collect_usage_pieces(self, ctx: Context) -> list[str]:
+        return ["[--as USER] [--json] COMMAND [ARGS]..."]
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        """Usage, what `incident` is for, its commands by section (each with its whole summary,
+        wrapped, never cut), and the global options."""
+        self.format_usage(ctx, formatter)
+        self.format_help_text(ctx, formatter)
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                section = getattr(command, "rich_help_panel", None) or "Other commands"
+                sections.setdefault(section, []).append((name, summary(command.help or "")))
+        write_sections(formatter, [*sections.items(), (GLOBAL_HEADING, GLOBAL_OPTIONS)])
+        formatter.write_paragraph()
+        formatter.write_text(DESCRIBED)
+
 
 def command_for(spec: CommandSpec) -> Command:
     """`incident <action> ID …`: its words from the input model's typed fields."""
@@ -90,7 +147,13 @@ def command_for(spec: CommandSpec) -> Command:
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in parameters}
     app = typer.Typer(rich_markup_mode=None)
-    app.command(name=spec.action.value, help=spec.help)(command)
+    app.command(
+        name=spec.action.value,
+        help=spec.help,
+        cls=IncidentCommand,
+        rich_help_panel=SECTIONS.get(spec.action.value, WORK),
+        epilog=EXAMPLES.get(spec.action.value),
+    )(command)
     return typer.main.get_group(app).commands[spec.action.value]
 
 
@@ -141,15 +204,36 @@ def _parameter(
     if _bare(field.annotation) is bool:
         return Annotated[bool, typer.Option(flag, help=said.help)], False
     if said.argument:
+        shown = name.upper()  # free text: TEXT...; else what it is: SEVERITY, DURATION, WHEN
         if reader is None:
-            return Annotated[list[str], typer.Argument(help=said.help, show_default=False)], (
+            return Annotated[list[str], typer.Argument(metavar=shown, help=said.help)], (
                 inspect.Parameter.empty
             )
-        return Annotated[str, typer.Argument(metavar=name.upper(), help=said.help)], (
+        return Annotated[str, typer.Argument(metavar=shown, help=said.help)], (
             inspect.Parameter.empty
         )
+    value = _placeholder(field)
     if said.default is not None:
-        return Annotated[str, typer.Option(flag, help=said.help)], said.default
+        return Annotated[str, typer.Option(flag, metavar=value, help=said.help)], said.default
     if field.is_required():
-        return Annotated[str, typer.Option(flag, help=said.help)], inspect.Parameter.empty
-    return Annotated[str | None, typer.Option(flag, help=said.help)], None
+        return Annotated[str, typer.Option(flag, metavar=value, help=said.help)], (
+            inspect.Parameter.empty
+        )
+    return Annotated[str | None, typer.Option(flag, metavar=value, help=said.help)], None
+
+
+def _placeholder(field: FieldInfo) -> str:
+    """What an option's value is, as its help shows it: --to USER, --severity SEV, --reason TEXT
+    (by the field's type, as :func:`_reader` reads it)."""
+    from workflows.model import Severity, StatusPageImpact, StatusPageStatus, parse_user
+
+    if any(getattr(m, "func", None) is parse_user for m in field.metadata):
+        return "USER"
+    names: dict[Any, str] = {
+        Severity: "SEV",
+        StatusPageStatus: "STATUS",
+        StatusPageImpact: "IMPACT",
+        timedelta: "DURATION",
+        datetime: "WHEN",
+    }
+    return names.get(_bare(field.annotation), "TEXT")

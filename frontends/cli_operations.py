@@ -10,9 +10,9 @@ from typing import Annotated
 
 import typer
 
-from frontends.cli import command_group
+from frontends.cli import SERVICE, command_group
 
-commands = command_group()
+commands = command_group(SERVICE)
 
 LogFormatOption = Annotated[
     str, typer.Option("--log-format", help="text, or json (one object a line, with incident_id).")

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from frontends.cli import IncidentId, command_group, do, output, run, state_json
+from frontends.cli import READ, IncidentId, command_group, do, output, run, state_json
 
 if TYPE_CHECKING:
     from frontends.commands import Answer
     from temporal_client.client import IncidentClient
     from temporal_client.settings import Settings
 
-commands = command_group()
+commands = command_group(READ)
 
 
 @commands.command()
@@ -39,7 +39,7 @@ def show(ctx: typer.Context, incident_id: IncidentId) -> None:
 def timeline(
     ctx: typer.Context,
     incident_id: IncidentId,
-    format: Annotated[str, typer.Option(help="markdown or json.")] = "markdown",
+    format: Annotated[str, typer.Option(help="markdown, or json for tools.")] = "markdown",
 ) -> None:
     """The incident's timeline: every transition and update, with who and when."""
     from frontends.commands import Answer
@@ -63,7 +63,13 @@ def timeline(
 @commands.command(name="list")
 def list_incidents(
     ctx: typer.Context,
-    status: Annotated[str | None, typer.Option(help="Only incidents in this status.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            help="Only incidents in this status: triage, declined, active, awaiting_approval, "
+            "resolved or closed."
+        ),
+    ] = None,
 ) -> None:
     """List incidents, newest first (from Temporal visibility)."""
     from frontends.commands import Answer
@@ -87,7 +93,9 @@ def list_incidents(
 def retro_doc(
     ctx: typer.Context,
     incident_id: IncidentId,
-    out: Annotated[str, typer.Option(help="Directory to write the draft into.")] = ".",
+    out: Annotated[
+        str, typer.Option(metavar="DIR", help="Directory to write the draft into.")
+    ] = ".",
 ) -> None:
     """Write the retro's first draft (YYYY-MM-DD_short-title.md) from the incident's timeline."""
     from pathlib import Path
@@ -123,7 +131,10 @@ def retro_doc(
 @commands.command()
 def stats(
     ctx: typer.Context,
-    since: Annotated[str | None, typer.Option(help="Only incidents since this date.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(metavar="WHEN", help="Only incidents since this date (2026-11-01)."),
+    ] = None,
 ) -> None:
     """Figures over ended incidents: counts, time to acknowledge, declare, update, resolve."""
     from frontends.commands import Answer, load_settings, moment

@@ -345,8 +345,8 @@ def test_acting_as_someone_else_is_refused(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "starts"),
     [
-        ("update", "Missing argument 'incident_id': usage is `/incident update "),
-        ("update inc-1", "Missing argument 'text': usage is `/incident update "),
+        ("update", "Missing argument 'ID': usage is `/incident update ID TEXT... [OPTIONS]`."),
+        ("update inc-1", "Missing argument 'TEXT': usage is `/incident update "),
         ("severity inc-1", "Missing argument 'SEVERITY': usage is `/incident severity "),
         ("handover inc-1 --to", "Option '--to' requires an argument: usage is `/incident handover "),
         ("handover inc-1 --bogus x", "No such option: --bogus: usage is `/incident handover "),
@@ -374,7 +374,7 @@ def test_help_lists_the_slack_commands_and_help_on_one_command_shows_its_options
         listed = re.findall(r"^• `([a-z-]+)`", reply, flags=re.MULTILINE)
         assert listed == SLACK_COMMANDS, text
     one = plan("help handover").reply
-    assert one is not None and one.startswith(f"`{SLASH} handover [OPTIONS] INCIDENT_ID`")
+    assert one is not None and one.startswith(f"`{SLASH} handover ID --to USER [OPTIONS]`")
     assert "--to" in one and "pass the lead" in one
     assert plan("handover --help").reply == one == plan("help HANDOVER").reply
     assert plan("help frobnicate").reply == plan("help").reply
