@@ -13,6 +13,7 @@ COPY messages ./messages
 COPY temporal_client ./temporal_client
 COPY frontends ./frontends
 COPY operations ./operations
+COPY intake ./intake
 RUN /opt/venv/bin/pip install --no-cache-dir .
 
 FROM python:3.11-slim AS run
