@@ -29,6 +29,7 @@ from temporalio.worker import PollerBehaviorSimpleMaximum, UnsandboxedWorkflowRu
 
 from activities.console import ConsoleMessenger, ConsoleStatusPage
 from activities.delivery import IncidentActivities, Messenger, StatusPage
+from activities.policy import PolicyActivities
 from activities.slack import SlackMessenger
 from activities.statuspage import AtlassianStatusPage
 from operations.logs import configure_logging
@@ -111,6 +112,7 @@ def build_worker(
         workflows=[IncidentWorkflow],
         activities=[
             *(activities or build_activities(settings)).all(),
+            PolicyActivities(settings).read_policy,
             *destination_activities(settings),
         ],
         graceful_shutdown_timeout=timedelta(seconds=10),
@@ -183,6 +185,11 @@ async def run_worker(
     """Poll until ``stop`` is set, or until SIGINT/SIGTERM when no event is given."""
     client = await connect(settings, runtime=metrics_runtime(settings))
     log_encryption(settings)
+    if not settings.delivery_managers():
+        log.warning(
+            "INCIDENT_DELIVERY_MANAGERS is not set: incidents opened now have no delivery "
+            "manager until it is (each takes them at its next command once the worker has them)"
+        )
     added = await ensure_search_attributes(client, settings.temporal_namespace)
     if added:
         log.info("registered search attributes %s", ", ".join(added))

@@ -100,11 +100,11 @@ def explain_validation(error: ValidationError) -> str:
 
 
 def load_settings(*, holidays: bool = True) -> Settings:
-    """The settings, each checked; a one-shot command leaves out the holiday calendar (see
-    ``Settings.check``), looked up if it opens an incident."""
+    """The settings, each checked; a one-shot command (``holidays=False``) leaves out the
+    organisation's process settings, which are the worker's (see ``Settings.check``)."""
     try:
         settings = Settings()
-        settings.check(holidays=holidays)
+        settings.check(policy=holidays)
     except (SettingsError, ValidationError) as error:
         message = explain_validation(error) if isinstance(error, ValidationError) else str(error)
         raise CommandError(message) from None
@@ -193,10 +193,7 @@ async def open_incident(
     front end that says ``arrived_via``; a repeated ``request_id`` returns the incident that
     request started instead of starting another."""
     today = datetime.now(ZoneInfo(settings.office_hours().timezone)).date()
-    try:
-        policy = settings.policy()
-    except SettingsError as error:  # the holiday calendar: looked up only now (load_settings)
-        raise CommandError(str(error)) from None
+    # No policy: the worker's settings are the organisation's, recorded when the incident opens.
     start = build(
         IncidentStart,
         id=check_incident_id(incident_id) if incident_id else "pending",
@@ -208,7 +205,6 @@ async def open_incident(
         lead=lead,
         severity=severity,
         declare=declare,
-        policy=policy,
     )
     if incident_id is None:
         generated = incident_id_for(start.title, today, security=start.security)

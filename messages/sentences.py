@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 # From the model's leaves, not the package: destinations that the model imports use these words.
-from workflows.model.basics import Arrival, Severity, StatusPageStatus
+from workflows.model.basics import Arrival, Severity, Status, StatusPageStatus
 
 if TYPE_CHECKING:
     from workflows.model.state import IncidentState
@@ -321,66 +321,26 @@ def arrivals(counts: Mapping[Arrival, int]) -> str | None:
     return f"Commands by how they arrived: {', '.join(parts)}." if parts else None
 
 
-# --- Refusals ------------------------------------------------------------------------------------------------
+# --- The organisation's policy ---------------------------------------------------------------------
 
 
-def nobody_can_now(s: IncidentState, status_words: str, doing: str) -> str:
-    return f"Incident {s.id} is {status_words}, so nobody can {doing} now."
-
-
-def no_delivery_manager_configured(doing: str) -> str:
+def delivery_managers_adopted(people: list[str]) -> str:
     return (
-        f"Only a delivery manager may {doing}, and none is configured "
-        "(set INCIDENT_DELIVERY_MANAGERS)."
+        f"Delivery managers now {', '.join(people)}, from the worker's settings "
+        "(the incident opened while they named none)."
     )
 
 
-def only(who: str, doing: str, s: IncidentState, person: str) -> str:
-    return f"Only {who} may {doing} on {s.id}; {person} is not."
-
-
-def signal_needs_an_object(name: str) -> str:
-    return f"The {name} signal needs a JSON object body with at least an actor."
-
-
-def signal_request_id_not_text(name: str) -> str:
-    return f"The {name} signal's request_id must be a string."
-
-
-def signal_body_invalid(name: str, problem: str) -> str:
-    return f"The {name} signal's body is not valid: {problem}."
-
-
-def already_acknowledged(s: IncidentState) -> str:
-    return f"{s.id} is already acknowledged by {s.delivery_manager}."
-
-
-def nothing_to_acknowledge(s: IncidentState) -> str:
-    return f"{s.id} was not self-initiated, so there is nothing to acknowledge."
-
-
-REVISIT_IN_THE_PAST = "The revisit date must be in the future."
-
-
-def already_the_lead(person: str, s: IncidentState) -> str:
-    return f"{person} is already the lead of {s.id}."
-
-
-def leads_already(person: str, s: IncidentState) -> str:
-    return f"{person} leads {s.id} already."
-
-
-def helping_already(person: str, s: IncidentState) -> str:
-    return f"{person} is already helping on {s.id}."
-
-
-def already_severity(s: IncidentState, severity: Severity) -> str:
-    return f"{s.id} is already {severity}."
-
-
-def already_security(s: IncidentState) -> str:
-    return f"{s.id} is already a security incident."
-
-
-def never_on_the_page(s: IncidentState) -> str:
-    return f"{s.id} is a security incident, so nothing about it goes on the status page."
+def delivery_managers_told(s: IncidentState) -> str:
+    waiting = {
+        Status.TRIAGE: "it waits for a delivery manager to accept or decline it",
+        Status.DECLINED: "it was declined",
+    }.get(s.status, f"it is {s.status.value.replace('_', ' ')}")
+    unacknowledged = (
+        s.self_initiated and s.acknowledged_at is None and s.status is not Status.TRIAGE
+    )
+    ack = f"; acknowledge it with `incident ack {s.id}`" if unacknowledged else ""
+    return (
+        f"You are now a delivery manager of {s.id} ({s.title}), which opened before any was "
+        f"configured: {waiting}{ack}."
+    )

@@ -41,6 +41,7 @@ WEB_UI_TIMEOUT_SECONDS = 60
 # A server that was already running may have no UI on --ui-port; the worker does not wait long.
 EXISTING_WEB_UI_TIMEOUT_SECONDS = 5
 CODEC_PORT = 8081
+DEV_DELIVERY_MANAGER = "U0DM"
 
 
 def temporal_cli() -> str:
@@ -170,9 +171,19 @@ async def _codec_server(settings: Settings, ui_port: int) -> web.AppRunner | Non
         ) from None
 
 
+def with_a_delivery_manager(settings: Settings) -> tuple[Settings, str]:
+    """The settings the dev stack's worker runs with: a delivery manager of its own when none is
+    set (the walkthrough's U0DM), so a first try needs no setting; and how to say which."""
+    if settings.delivery_managers():
+        return settings, ", ".join(settings.delivery_managers())
+    settings = settings.model_copy(update={"incident_delivery_managers": DEV_DELIVERY_MANAGER})
+    return settings, f"{DEV_DELIVERY_MANAGER} (set INCIDENT_DELIVERY_MANAGERS for your own)"
+
+
 async def run_dev(settings: Settings, *, ui_port: int, json_logs: bool = False) -> None:
     if not logging.getLogger().handlers:
         configure_logging("text")
+    settings, delivery_managers = with_a_delivery_manager(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -226,6 +237,7 @@ async def run_dev(settings: Settings, *, ui_port: int, json_logs: bool = False) 
             )
         else:
             print("Payloads:           not encrypted (INCIDENT_CODEC_KEYS is not set)", flush=True)
+        print(f"Delivery managers:  {delivery_managers}", flush=True)
         print("Worker running; Ctrl-C stops the worker and the server.", flush=True)
         await run_worker(settings, stop, json_logs=json_logs)
     finally:

@@ -71,6 +71,8 @@ OPEN_LISTED_MAX = 50  # open incidents read for one view (the Slack Home tab)
 WORKFLOW_TYPE = "IncidentWorkflow"
 STATE_QUERY = "state"
 TIMELINE_QUERY = "timeline"
+STILL_OPENING = "is still opening"  # the workflow's answer before its policy is read
+OPENING_POLL_SECONDS = 0.02
 
 
 class CommandError(Exception):
@@ -141,6 +143,19 @@ def opening(start: IncidentStart) -> tuple[IncidentStart, dict[str, Any]]:
     }
 
 
+async def query_incident(handle: WorkflowHandle[Any, Any], name: str, result_type: type[T]) -> T:
+    """Query the incident; asked in the moment it opens (its worker reading the organisation's
+    policy, milliseconds), ask again rather than fail."""
+    while True:
+        try:
+            answer: T = await handle.query(name, result_type=result_type)
+            return answer
+        except WorkflowQueryFailedError as error:
+            if STILL_OPENING not in str(error):
+                raise
+        await asyncio.sleep(OPENING_POLL_SECONDS)
+
+
 class IncidentClient:
     def __init__(self, client: Client, settings: Settings) -> None:
         self._client = client
@@ -186,7 +201,7 @@ class IncidentClient:
             except RPCError as error:
                 raise CommandError(await self._explain(error, candidate)) from None
             return await self._bounded(
-                handle.query(STATE_QUERY, result_type=IncidentState),
+                query_incident(handle, STATE_QUERY, IncidentState),
                 candidate,
                 unanswered=f"Incident {candidate} was created, but no worker answered within "
                 f"{self._timeout:g} s: is `incident worker` (or `incident dev`) running?",
@@ -221,14 +236,12 @@ class IncidentClient:
 
     async def state(self, incident_id: str) -> IncidentState:
         handle = self._handle(incident_id)
-        return await self._bounded(
-            handle.query(STATE_QUERY, result_type=IncidentState), incident_id
-        )
+        return await self._bounded(query_incident(handle, STATE_QUERY, IncidentState), incident_id)
 
     async def timeline(self, incident_id: str) -> list[TimelineEntry]:
         handle = self._handle(incident_id)
         return await self._bounded(
-            handle.query(TIMELINE_QUERY, result_type=list[TimelineEntry]), incident_id
+            query_incident(handle, TIMELINE_QUERY, list[TimelineEntry]), incident_id
         )
 
     async def ended(self, since: datetime | None = None) -> list[IncidentState]:

@@ -1,7 +1,9 @@
 """Every setting in one place, read from the environment or a `.env` file.
 
-The organisation's process settings become a :class:`workflows.model.Policy`, recorded in each
-incident's workflow input when it starts, so a running incident never reads the environment.
+The organisation's process settings are the worker's: they become a
+:class:`workflows.model.Policy`, read when an incident opens (``activities/policy.py``) and
+recorded in its history, so a running incident never reads the environment. Front ends need only
+where Temporal is and who acts.
 """
 
 from __future__ import annotations
@@ -162,11 +164,12 @@ class Settings(_WithPolicySettings):
         """The process settings as recorded in a new incident's workflow input."""
         return self._policy(parse_holidays(self.incident_holidays, date.today()))
 
-    def check(self, *, holidays: bool = True) -> None:
+    def check(self, *, policy: bool = True) -> None:
         """Check every setting, so that a bad one is one sentence before anything is sent.
-        Without ``holidays`` the calendar is looked up only when an incident is opened: loading
-        it costs a one-shot command about 0.1 s, and only a new incident's policy reads it."""
-        self._policy(parse_holidays(self.incident_holidays, date.today()) if holidays else [])
+        Without ``policy`` (a one-shot command: the process settings are the worker's, which
+        reads them when an incident opens) the organisation's settings are not read at all."""
+        if policy:
+            self.policy()
         self.codec_keys()
 
     def office_hours(self) -> OfficeHours:

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -29,6 +30,7 @@ from worker import ensure_search_attributes
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Accept,
+    ActivityName,
     Arrival,
     Ask,
     Busy,
@@ -387,6 +389,52 @@ async def due_timer_left_to_ring(
     return [handle]
 
 
+class WorkerPolicy:
+    """The recording worker's process settings (``activities/policy.py`` reads them from the
+    environment); a path changes them as an operator restarting the worker would."""
+
+    def __init__(self) -> None:
+        self.policy = POLICY
+
+    @activity.defn(name=ActivityName.READ_POLICY)
+    async def read_policy(self) -> Policy:
+        return self.policy
+
+
+WORKER_POLICY = WorkerPolicy()
+
+
+async def policy_from_the_worker(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """Started as every front end starts one, with no policy: the worker's is read when it opens
+    (a local activity's marker in the history)."""
+    handle = await _start(client, queue, "worker-policy", declare=True, lead=LEAD)
+    await _send(handle, "ack", Command(actor=DM))
+    await _send(handle, "update", ProgressUpdate(actor=LEAD, text="Restarted the pods"))
+    await _send(handle, "resolve", Resolve(actor=LEAD, summary="Pods restarted"))
+    await _send(handle, "approve", Command(actor=DM))
+    await _send(handle, "retro", Retro(actor=DM, skip_reason="Routine"))
+    await handle.result()
+    return [handle]
+
+
+async def delivery_managers_taken_later(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """Reported while the worker named no delivery manager; the worker then names one, and the
+    report takes them at the next command (read again, recorded) before it is judged."""
+    WORKER_POLICY.policy = Policy()
+    try:
+        handle = await _start(client, queue, "no-dm", description="Search 500s")
+        await settle(handle)
+    finally:
+        WORKER_POLICY.policy = POLICY
+    await _send(handle, "decline", Decline(actor=DM, reason="Known issue, fix scheduled"))
+    await handle.result()
+    return [handle]
+
+
 PATHS = [
     declined,
     accepted_and_resolved,
@@ -405,6 +453,8 @@ PATHS = [
     channel_with_its_summary,
     announced_after_channel,
     due_timer_left_to_ring,
+    policy_from_the_worker,
+    delivery_managers_taken_later,
 ]
 
 
@@ -422,7 +472,10 @@ async def main() -> None:
     )
     try:
         async with Worker(
-            env.client, task_queue=queue, workflows=[IncidentWorkflow], activities=activities.all()
+            env.client,
+            task_queue=queue,
+            workflows=[IncidentWorkflow],
+            activities=[*activities.all(), WORKER_POLICY.read_policy],
         ):
             wanted = set(sys.argv[1:])  # record only the named paths, keeping the others
             for path in [p for p in PATHS if not wanted or p.__name__ in wanted]:

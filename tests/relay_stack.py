@@ -246,15 +246,18 @@ async def stack(
         ),
         status_page=ConsoleStatusPage(stream=io.StringIO()),
     )
+    # The organisation's policy is the worker's; the relays' environment has none.
     settings = Settings(
-        _env_file=None, temporal_task_queue=task_queue, temporal_namespace=client.namespace
+        _env_file=None,
+        temporal_task_queue=task_queue,
+        temporal_namespace=client.namespace,
+        incident_delivery_managers=f"{DM1},{DM2}",
     )
     workdir = tmp_path_factory.mktemp("relay")
     env = clean_env(
         TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host,
         TEMPORAL_TASK_QUEUE=task_queue,
         TEMPORAL_NAMESPACE=client.namespace,
-        INCIDENT_DELIVERY_MANAGERS=f"{DM1},{DM2}",
     )
     relay_env = {**env, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.url}
     relay_env |= {"SLACK_APP_TOKEN": APP_TOKEN} if transport == "socket" else {}

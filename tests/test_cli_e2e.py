@@ -81,7 +81,13 @@ class ThreadWorker:
                 messenger=ConsoleMessenger(platform_channel=PLATFORM, stream=self.output),
                 status_page=ConsoleStatusPage(stream=self.output),
             )
-            settings = Settings(_env_file=None, temporal_task_queue=self.task_queue)
+            # The organisation's policy is the worker's; the CLI's shell has none (cli_env).
+            settings = Settings(
+                _env_file=None,
+                temporal_task_queue=self.task_queue,
+                incident_delivery_managers=f"{DM1},{DM2}",
+                incident_infosec_head=INFOSEC,
+            )
             async with build_worker(self._client, settings, activities=activities):
                 await wait_until_polled(self._client, self.task_queue)
                 self._started.set()
@@ -119,8 +125,6 @@ def cli_env(worker: ThreadWorker) -> dict[str, str]:
     env.update(
         TEMPORAL_ADDRESS=worker.target,
         TEMPORAL_TASK_QUEUE=worker.task_queue,
-        INCIDENT_DELIVERY_MANAGERS=f"{DM1},{DM2}",
-        INCIDENT_INFOSEC_HEAD=INFOSEC,
     )
     return env
 
@@ -464,7 +468,7 @@ def test_a_security_incident_is_never_described_in_public(cli, worker):
 
     cli.ok("resolve", incident_id, as_user=DM1)
     announced = wait_for_message(worker, incident_id, f"resolved → {PLATFORM}")
-    edited = wait_for_message(worker, incident_id, f"declared (edited) → {PLATFORM}")
+    edited = wait_for_message(worker, incident_id, f"announcement edited: resolved → {PLATFORM}")
     assert "A confidential incident has been resolved." in edited
     public = [m for m in worker.messages(incident_id) if f"→ {PLATFORM}" in m]
     assert len(public) == 3 and announced in public  # announcement, resolution, announcement edited

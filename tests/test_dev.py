@@ -299,3 +299,50 @@ async def test_the_open_incidents_link_lists_every_open_status_and_no_ended_inci
     finally:
         for handle in handles:
             await handle.terminate("test over")
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+WALKTHROUGH_HEADING = "## Walkthrough: one incident"
+
+
+def walkthrough_script() -> str:
+    """The README walkthrough's first shell block, exactly as a reader copies it."""
+    text = README.read_text()
+    section = text[text.index(WALKTHROUGH_HEADING) :]
+    block = section[section.index("```sh\n") + len("```sh\n") :]
+    return block[: block.index("```")]
+
+
+def test_the_readme_walkthrough_runs_as_written_against_incident_dev(tmp_path):
+    """Copied into a shell on a fresh machine, after `incident dev` (run as the README says,
+    with no settings: its own delivery manager), every line succeeds and the incident ends
+    closed. The shell holds only where Temporal is: no policy setting at all."""
+    ui_port = free_port()
+    env = clean_env(
+        TEMPORAL_ADDRESS=f"127.0.0.1:{free_port()}", INCIDENT_DATA_DIR=str(tmp_path / "data")
+    )
+    script = walkthrough_script()
+    assert "INCIDENT_DELIVERY_MANAGERS" not in script  # the policy is the worker's
+    repo = README.parent
+    venv = Path(sys.executable).parent
+    # The walkthrough activates the README's .venv; this run's own Python stands in for it when
+    # the tests run from another environment.
+    shell_env = {**env, "PATH": f"{venv}{os.pathsep}{env.get('PATH', '')}"}
+    with running(env, tmp_path, ui_port) as stack:
+        stack.wait_for_line("Worker running", STARTUP_SECONDS)
+        done = subprocess.run(
+            ["bash", "-eo", "pipefail", "-c", f'{script}\necho "ID=$ID"'],
+            cwd=repo,
+            env=shell_env,
+            capture_output=True,
+            text=True,
+            timeout=seconds(120),
+        )
+        assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+        incident_id = done.stdout.strip().splitlines()[-1].removeprefix("ID=")
+        shown = cli(env, tmp_path, "--json", "show", incident_id)
+        assert shown.returncode == 0, shown.stderr
+        state = json.loads(shown.stdout)
+        assert (state["status"], state["delivery_managers"]) == ("closed", ["U0DM"])
+        assert state["lead"] == "U0SUE"
+        assert stack.interrupt() == 0

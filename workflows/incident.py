@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -18,17 +17,21 @@ from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, RetryState
 
 with workflow.unsafe.imports_passed_through():
+    from messages import refusals
     from messages import reminder_sentences as say
+    from messages.activity_summary import activity_summary
     from messages.summary import current_details
-    from workflows.commands import COMMANDS, SIGNALS, CommandSpec
+    from workflows.handlers import with_commands
     from workflows.metrics import NOTHING_YET, Observed, measure
     from workflows.model import (
         Action,
+        ActivityName,
         Command,
         Effect,
         IncidentStart,
         IncidentState,
         Model,
+        Policy,
         Receipt,
         TimelineEntry,
     )
@@ -41,6 +44,8 @@ with workflow.unsafe.imports_passed_through():
     )
 
 REFUSED = "Refused"
+OPENING = "Opening"  # a query answered before the worker's policy is read (the first task)
+POLICY_READ_LIMIT = timedelta(seconds=10)  # the worker's settings: local, and quick
 # Continue-as-new waits this long for deliveries in flight before cancelling and carrying them.
 DRAIN_LIMIT = timedelta(seconds=30)
 # A delivery whose retries ended anyway (they are meant not to) is tried again after this.
@@ -56,51 +61,17 @@ DELIVERY_RETRY = RetryPolicy(
 )
 
 
-def _with_commands(cls: type[IncidentWorkflow]) -> type[IncidentWorkflow]:
-    """Give the workflow an Update (and its validator) for each command in the table, named as
-    the command, and a handler for each signal name: the Web UI and `temporal workflow update`
-    list them with their one-line help."""
-    for spec in COMMANDS.values():
-        setattr(cls, spec.action.value, _update_for(spec))
-    for name in SIGNALS:
-        setattr(cls, f"{name}_signal", _signal_for(name))
-    return cls
-
-
-def _update_for(spec: CommandSpec) -> Callable[..., object]:
-    action = spec.action
-
-    def handler(self: IncidentWorkflow, command: Command) -> Receipt:
-        return self._apply(action, command)
-
-    def validator(self: IncidentWorkflow, command: Command) -> None:
-        self._validate(action, command)
-
-    # The SDK reads the payload's type from the annotations: the command's own model.
-    handler.__annotations__ = {"command": spec.model, "return": Receipt}
-    validator.__annotations__ = {"command": spec.model, "return": None}
-    handler.__name__ = handler.__qualname__ = action.value
-    update = workflow.update(name=action.value, description=spec.help)(handler)
-    update.validator(validator)
-    return update
-
-
-def _signal_for(name: str) -> Callable[..., None]:
-    def handler(self: IncidentWorkflow, body: RawValue) -> None:
-        self._signal(name, body)
-
-    handler.__annotations__ = {"body": RawValue, "return": None}
-    handler.__name__ = handler.__qualname__ = f"{name}_signal"
-    return workflow.signal(name=name, description=SIGNALS[name].help)(handler)
-
-
 @workflow.defn
-@_with_commands
+@with_commands
 class IncidentWorkflow:
     @workflow.init
     def __init__(self, start: IncidentStart) -> None:
         self._start = start
-        self._incident = Incident.open(start, workflow.now(), patches_of_this_run())
+        self._patches = patches_of_this_run()
+        # A start without a policy (every front end's) opens once the worker's is read (`run`).
+        self._opened: Incident | None = None
+        if start.policy is not None:
+            self._opened = Incident.open(start, workflow.now(), self._patches)
         self._lanes: dict[str, asyncio.Task[None]] = {}  # effect key → its delivery
         self._lane_failure: Exception | None = None
         self._draining_since: datetime | None = None
@@ -114,14 +85,19 @@ class IncidentWorkflow:
         )
         self._changed = False
         # A continued run has counted its past already.
-        carried = start.carried is not None
+        carried = self._opened is not None and start.carried is not None
         self._observed = Observed.of(self._incident.state) if carried else NOTHING_YET
+
+    @property
+    def _incident(self) -> Incident:  # once open: handlers wait for it, queries say "opening"
+        assert self._opened is not None, "the incident is not open yet"
+        return self._opened
 
     # --- Queries ---------------------------------------------------------------------------
 
     @workflow.query
     def state(self) -> IncidentState:
-        incident = self._incident
+        incident = self._opening_or_open()
         return incident.state.model_copy(
             update={
                 "undelivered": len(incident.outbox.effects),
@@ -132,9 +108,14 @@ class IncidentWorkflow:
 
     @workflow.query
     def timeline(self) -> list[TimelineEntry]:
-        return self._incident.timeline
+        return self._opening_or_open().timeline
 
-    # --- Commands: an Update per command and a signal per signal name (see `_with_commands`) --
+    def _opening_or_open(self) -> Incident:
+        if self._opened is None:
+            raise ApplicationError(refusals.still_opening(self._start.id), type=OPENING)
+        return self._opened
+
+    # --- Commands: an Update per command and a signal per signal name (workflows/handlers.py) --
 
     def _signal(self, name: str, body: RawValue) -> None:
         """Read the body leniently: a malformed signal is recorded as refused, never a failure."""
@@ -146,10 +127,50 @@ class IncidentWorkflow:
         self._publish()
         self._changed = True
 
+    async def _command(self, action: Action, command: Command) -> Receipt:
+        """An Update's handler: the command was judged by its validator, or is judged here once
+        it can be (see `_prepare_to_judge`)."""
+        if self._opened is None or self._opened.awaits_delivery_managers(action):
+            await self._prepare_to_judge()
+            self._judge(action, command)
+        return self._apply(action, command)
+
+    async def _signal_when_open(self, name: str, body: RawValue) -> None:
+        if self._opened is None or not self._opened.policy.delivery_managers:
+            await self._prepare_to_judge()
+        self._signal(name, body)
+
     def _validate(self, action: Action, command: Command) -> None:
+        incident = self._opened
+        if incident is None or incident.awaits_delivery_managers(action):
+            return  # judged by the handler once it can be (see `_prepare_to_judge`)
+        self._judge(action, command)
+
+    def _judge(self, action: Action, command: Command) -> None:
         reason = self._incident.refusal(action, command, workflow.now())
         if reason:
             raise ApplicationError(reason, type=REFUSED, non_retryable=True)
+
+    async def _prepare_to_judge(self) -> None:
+        """Before a command the validator could not judge: wait for the incident to open, and
+        when it opened while the worker named no delivery managers, read the worker's people
+        again (recorded), so such an incident is never stuck without them."""
+        await workflow.wait_condition(lambda: self._opened is not None)
+        if self._incident.policy.delivery_managers:
+            return
+        policy = await self._read_policy()
+        if self._incident.adopt_delivery_managers(policy.delivery_managers, workflow.now()):
+            self._publish()
+            self._changed = True
+
+    async def _read_policy(self) -> Policy:
+        policy: Policy = await workflow.execute_local_activity(
+            ActivityName.READ_POLICY,
+            result_type=Policy,
+            start_to_close_timeout=POLICY_READ_LIMIT,
+            summary="the organisation's policy, from the worker's settings",
+        )
+        return policy
 
     def _apply(self, action: Action, command: Command) -> Receipt:
         text = self._incident.apply(action, command, workflow.now())
@@ -162,6 +183,10 @@ class IncidentWorkflow:
 
     @workflow.run
     async def run(self, start: IncidentStart) -> IncidentState:
+        if self._opened is None:
+            policy = await self._read_policy()
+            opening = start.model_copy(update={"policy": policy})
+            self._opened = Incident.open(opening, workflow.now(), self._patches)
         self._publish()
         if self._incident.patches.delivers_in_lanes:
             return await self._run_in_lanes(start)
@@ -188,9 +213,7 @@ class IncidentWorkflow:
                     await self._stop_lanes()
                 if not self._lanes:
                     await workflow.wait_condition(workflow.all_handlers_finished)
-                    workflow.continue_as_new(
-                        start.model_copy(update={"carried": self._incident.carried()})
-                    )
+                    workflow.continue_as_new(self._next_run(start))
             else:
                 for effect in self._incident.outbox.ready_to_deliver():
                     self._incident.outbox.delivery_started(effect)
@@ -296,9 +319,7 @@ class IncidentWorkflow:
                 break
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(
-                    start.model_copy(update={"carried": self._incident.carried()})
-                )
+                workflow.continue_as_new(self._next_run(start))
             if self._incident.outbox.effects:
                 await self._deliver_next_effect()
             else:
@@ -345,7 +366,7 @@ class IncidentWorkflow:
             # Cancelled only when superseded or before continue-as-new, which must know the
             # attempt has stopped.
             cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-            summary=f"{effect.kind_of_effect} {effect.key}",
+            summary=activity_summary(effect, self._incident.state, self._incident.policy),
         )
         assert result is None or isinstance(result, Model)
         return result
@@ -366,9 +387,14 @@ class IncidentWorkflow:
         workflow.set_current_details(current_details(state, self._incident.outbox.backlog()))
         self._observed = measure(state, self._observed)
 
+    def _next_run(self, start: IncidentStart) -> IncidentStart:
+        """The next run's input: the state and the policy this incident opened with."""
+        incident = self._incident
+        return start.model_copy(update={"carried": incident.carried(), "policy": incident.policy})
+
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
-        limit = self._start.policy.history_events_limit
+        limit = self._incident.policy.history_events_limit
         if limit is not None and info.get_current_history_length() >= limit:
             return True
         return info.is_continue_as_new_suggested()

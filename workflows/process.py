@@ -49,7 +49,8 @@ from workflows.model import (
 )
 from workflows.notices import Notices
 from workflows.outbox import Outbox
-from workflows.reminders import Reminders, Timer
+from workflows.reminders import BOT, Reminders, Timer
+from workflows.rules import Role
 from workflows.signals import REQUEST_IDS_KEPT, SignalRefused, read_signal, sender_of
 
 
@@ -152,8 +153,11 @@ class Incident:
     @classmethod
     def open(cls, start: IncidentStart, now: datetime, patches: Patches | None = None) -> Incident:
         patches = patches or Patches()
+        # The workflow always opens with the policy recorded; a starter previewing the opening
+        # (its search attributes, temporal_client/client.py) opens under the defaults.
+        policy = start.policy if start.policy is not None else Policy()
         if start.carried is not None:
-            incident = cls(start.carried, start.policy, patches)
+            incident = cls(start.carried, policy, patches)
             incident.state.runs += 1
             return incident
         state = IncidentState(
@@ -163,13 +167,11 @@ class Incident:
             status=Status.TRIAGE,
             reporter=start.actor,
             security=start.security,
-            delivery_managers=list(start.policy.delivery_managers),
+            delivery_managers=list(policy.delivery_managers),
             created_at=now,
         )
         incident = cls(
-            CarriedState(state=state, timeline=[], outbox=[], effects_issued=0),
-            start.policy,
-            patches,
+            CarriedState(state=state, timeline=[], outbox=[], effects_issued=0), policy, patches
         )
         with incident._arriving(start.arrived_via):
             if start.declare:
@@ -238,6 +240,27 @@ class Incident:
                 say.infosec_told(self.state),
                 actor=actor,
             )
+
+    def awaits_delivery_managers(self, action: Action) -> bool:
+        """True when ``action`` is a delivery manager's and none is known: the worker's people are
+        read again before the command is judged (:meth:`adopt_delivery_managers`)."""
+        return not self.policy.delivery_managers and Role.DELIVERY_MANAGER in (
+            COMMANDS[action].rule.roles
+        )
+
+    def adopt_delivery_managers(self, people: list[str], now: datetime) -> bool:
+        """An incident opened while the worker named no delivery managers takes the ones it names
+        now: recorded, and they are told what waits for them. False when there are none yet."""
+        if self.policy.delivery_managers or not people:
+            return False
+        self.policy.delivery_managers = list(people)
+        self.state.delivery_managers = list(people)
+        self.record(now, BOT, EntryKind.DELIVERY_MANAGERS, say.delivery_managers_adopted(people))
+        self.notices.direct(
+            NoticeKind.TRANSITION, people, say.delivery_managers_told(self.state), actor=BOT
+        )
+        self.follow_timeline()
+        return True
 
     # --- Commands --------------------------------------------------------------------------
 
@@ -334,7 +357,7 @@ class Incident:
             s.channel_thread_ts = result.thread_ts
             if result.summary is not None and isinstance(effect, ChannelRequest):
                 self.notices.summary_posted(effect, result.summary)
-            self.record(now, "incident-bot", EntryKind.CHANNEL, say.channel_opened(result.name))
+            self.record(now, BOT, EntryKind.CHANNEL, say.channel_opened(result.name))
             if isinstance(effect, ChannelRequest) and not effect.private and s.security:
                 # Marked confidential while its public channel was being opened: move on.
                 self.notices.move_to_private_channel()
@@ -350,7 +373,7 @@ class Incident:
         if link is not None:
             s.links[link.label] = link.url
             text = say.linked(link.label, link.url)
-            self.record(now, "incident-bot", EntryKind.LINKED, text)
+            self.record(now, BOT, EntryKind.LINKED, text)
             if s.status is not Status.CLOSED:  # a closed incident's channel may be archived
                 self.notices.to_channel(NoticeKind.TRANSITION, text)
         self.follow_timeline()
@@ -360,7 +383,7 @@ class Incident:
         self.state.failed_deliveries += 1
         self.record(
             now,
-            "incident-bot",
+            BOT,
             EntryKind.DELIVERY_FAILED,
             say.delivery_failed(effect.kind_of_effect, effect.key, reason),
         )

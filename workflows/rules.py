@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from messages import sentences as say
+from messages import refusals
 from workflows.model import IncidentState, Policy, Status
 
 
@@ -68,9 +68,9 @@ def _who(roles: frozenset[Role]) -> str:
 def refusal(rule: Rule, person: str, state: IncidentState, policy: Policy) -> str | None:
     """Why ``person`` may not act under ``rule`` on the incident now, or None when they may."""
     if state.status not in rule.statuses:
-        return say.nobody_can_now(state, describe_status(state.status), rule.doing)
+        return refusals.nobody_can_now(state, describe_status(state.status), rule.doing)
     if rule.roles & roles_of(person, state, policy):
         return None
     if Role.DELIVERY_MANAGER in rule.roles and not policy.delivery_managers:
-        return say.no_delivery_manager_configured(rule.doing)
-    return say.only(_who(rule.roles), rule.doing, state, person)
+        return refusals.no_delivery_manager_configured(rule.doing)
+    return refusals.only(_who(rule.roles), rule.doing, state, person)

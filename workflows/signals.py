@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from messages import sentences as say
+from messages import refusals
 from workflows.commands import SIGNALS
 from workflows.model import Action, Arrival, Command
 
@@ -36,10 +36,10 @@ def sender_of(body: object) -> str | None:
 def read_signal(name: str, body: object) -> tuple[Action, Command, str | None]:
     """The command a signal carries and its request id, or SignalRefused with one sentence."""
     if not isinstance(body, dict):
-        raise SignalRefused(say.signal_needs_an_object(name))
+        raise SignalRefused(refusals.signal_needs_an_object(name))
     request_id = body.get("request_id")
     if request_id is not None and not isinstance(request_id, str):
-        raise SignalRefused(say.signal_request_id_not_text(name))
+        raise SignalRefused(refusals.signal_request_id_not_text(name))
     # A signal is recorded as a signal, whatever its body says.
     fields = {k: v for k, v in body.items() if k != "request_id"} | {"arrived_via": Arrival.SIGNAL}
     try:
@@ -49,7 +49,7 @@ def read_signal(name: str, body: object) -> tuple[Action, Command, str | None]:
         else:
             action, command = spec.action, spec.model.model_validate(fields)
     except ValidationError as error:
-        raise SignalRefused(say.signal_body_invalid(name, _first_problem(error))) from None
+        raise SignalRefused(refusals.signal_body_invalid(name, _first_problem(error))) from None
     return action, command, request_id
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from messages import refusals
 from messages import sentences as say
 from workflows.commands.spec import LEAD_OR_DM, WORKING, CommandSpec, rule
 from workflows.model import Action, Ask, Busy, Command, EntryKind, Handover, NoticeKind, Status
@@ -35,7 +36,7 @@ def handover(incident: Incident, cmd: Handover, now: datetime) -> str:
 
 def check_handover(incident: Incident, cmd: Handover, now: datetime) -> str | None:
     if cmd.to == incident.state.lead:
-        return say.already_the_lead(cmd.to, incident.state)
+        return refusals.already_the_lead(cmd.to, incident.state)
     return None
 
 
@@ -53,9 +54,9 @@ def join(incident: Incident, cmd: Command, now: datetime) -> str:
 def check_join(incident: Incident, cmd: Command, now: datetime) -> str | None:
     s = incident.state
     if cmd.actor == s.lead:
-        return say.leads_already(cmd.actor, s)
+        return refusals.leads_already(cmd.actor, s)
     if cmd.actor in s.supporters:
-        return say.helping_already(cmd.actor, s)
+        return refusals.helping_already(cmd.actor, s)
     return None
 
 
@@ -83,9 +84,9 @@ def ask(incident: Incident, cmd: Ask, now: datetime) -> str:
 def check_ask(incident: Incident, cmd: Ask, now: datetime) -> str | None:
     s = incident.state
     if cmd.to == s.lead:
-        return say.leads_already(cmd.to, s)
+        return refusals.leads_already(cmd.to, s)
     if cmd.to in s.supporters:
-        return say.helping_already(cmd.to, s)
+        return refusals.helping_already(cmd.to, s)
     if cmd.to in s.asked:
         return say.asked_already(cmd.to, s)
     return None

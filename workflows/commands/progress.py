@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from messages import refusals
 from messages import sentences as say
 from workflows.commands.spec import DM, LEAD_OR_DM, OPEN, WORKING, CommandSpec, rule
 from workflows.model import (
@@ -53,7 +54,7 @@ def severity(incident: Incident, cmd: ChangeSeverity, now: datetime) -> str:
 
 def check_severity(incident: Incident, cmd: ChangeSeverity, now: datetime) -> str | None:
     if cmd.severity == incident.state.severity:
-        return say.already_severity(incident.state, cmd.severity)
+        return refusals.already_severity(incident.state, cmd.severity)
     return None
 
 
@@ -82,7 +83,7 @@ def security(incident: Incident, cmd: Command, now: datetime) -> str:
 
 def check_security(incident: Incident, cmd: Command, now: datetime) -> str | None:
     if incident.state.security:
-        return say.already_security(incident.state)
+        return refusals.already_security(incident.state)
     return None
 
 
@@ -104,7 +105,7 @@ def statuspage(incident: Incident, cmd: PostStatusPage, now: datetime) -> str:
 
 def check_statuspage(incident: Incident, cmd: PostStatusPage, now: datetime) -> str | None:
     if incident.state.security:
-        return say.never_on_the_page(incident.state)
+        return refusals.never_on_the_page(incident.state)
     return None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from messages import refusals
 from messages import sentences as say
 from workflows.commands.spec import DM, OPEN, CommandSpec, rule
 from workflows.model import Accept, Action, Command, Decline, EntryKind, NoticeKind, Status
@@ -45,7 +46,7 @@ def decline(incident: Incident, cmd: Decline, now: datetime) -> str:
 
 def check_decline(incident: Incident, cmd: Decline, now: datetime) -> str | None:
     if cmd.revisit_at and cmd.revisit_at <= now:
-        return say.REVISIT_IN_THE_PAST
+        return refusals.REVISIT_IN_THE_PAST
     return None
 
 
@@ -62,9 +63,9 @@ def ack(incident: Incident, cmd: Command, now: datetime) -> str:
 def check_ack(incident: Incident, cmd: Command, now: datetime) -> str | None:
     s = incident.state
     if s.acknowledged_at:
-        return say.already_acknowledged(s)
+        return refusals.already_acknowledged(s)
     if not s.self_initiated:
-        return say.nothing_to_acknowledge(s)
+        return refusals.nothing_to_acknowledge(s)
     return None
 
 

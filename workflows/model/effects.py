@@ -30,6 +30,7 @@ class ActivityName(StrEnum):
     OPEN_CHANNEL = "open_incident_channel"
     DELIVER = "deliver_notice"
     STATUSPAGE = "post_status_page"
+    READ_POLICY = "read_policy"  # a local activity: the worker's settings, when an incident opens
 
 
 # --- Messages the workflow asks the activities to deliver ---------------------------------------

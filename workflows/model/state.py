@@ -179,7 +179,11 @@ class IncidentStart(Model):
     lead: User | None = None
     severity: Severity | None = None
     declare: bool = False
-    policy: Policy
+    policy: Policy | None = Field(
+        default=None,
+        description="the organisation's settings; None (every front end's start): the worker's, "
+        "read when the incident opens and recorded in its history",
+    )
     carried: CarriedState | None = None
     # The starter set the incident's search attributes with the start (temporal_client/client.py does),
     # so the first workflow task need not upsert them: one visibility write less per incident.

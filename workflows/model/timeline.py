@@ -45,6 +45,7 @@ class EntryKind(StrEnum):
     DELIVERY_FAILED = "delivery_failed"
     LINKED = "linked"
     REFUSED = "refused"
+    DELIVERY_MANAGERS = "delivery_managers"  # taken from the worker (opened while it had none)
 
 
 class TimelineEntry(Model):
