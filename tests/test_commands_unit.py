@@ -28,6 +28,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.delivery import IncidentActivities
+from activities.policy import PolicyActivities
 from frontends.commands import (
     act,
     build,
@@ -474,14 +475,15 @@ async def incidents(dev_env: WorkflowEnvironment) -> AsyncIterator[IncidentClien
     activities = IncidentActivities(
         messenger=RecordingMessenger(), status_page=RecordingStatusPage()
     )
+    worker_settings = settings(temporal_task_queue=queue)
     async with Worker(
         dev_env.client,
         task_queue=queue,
         workflows=[IncidentWorkflow],
-        activities=activities.all(),
+        activities=[*activities.all(), PolicyActivities(worker_settings).read_policy],
     ):
         await wait_until_polled(dev_env.client, queue)
-        yield IncidentClient(dev_env.client, settings(temporal_task_queue=queue))
+        yield IncidentClient(dev_env.client, worker_settings)
 
 
 async def eventually(check: Callable[[], Awaitable[T]], seconds: float = 15) -> T:
