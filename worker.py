@@ -27,14 +27,17 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import PollerBehaviorSimpleMaximum, UnsandboxedWorkflowRunner, Worker
 
+from activities.alarms import AlarmActivities
 from activities.console import ConsoleMessenger, ConsoleStatusPage
 from activities.delivery import IncidentActivities, Messenger, StatusPage
 from activities.policy import PolicyActivities
 from activities.slack import SlackMessenger
 from activities.statuspage import AtlassianStatusPage
 from operations.logs import configure_logging
+from temporal_client.client import IncidentClient
 from temporal_client.connection import connect
 from temporal_client.settings import Settings
+from workflows.alarm import AlarmWorkflow
 from workflows.incident import IncidentWorkflow
 from workflows.model import EFFECT_TYPES
 from workflows.search_attributes import ALL_KEYS
@@ -102,6 +105,12 @@ def destination_activities(settings: Settings) -> list[Callable[..., Any]]:
     return found
 
 
+def alarm_activities(client: IncidentClient) -> list[Callable[..., Any]]:
+    """An alarm's workflow opens reports and tells them of changes through the client."""
+    alarms = AlarmActivities(client)
+    return [alarms.open_alarm_report, alarms.forward_alarm]
+
+
 def build_worker(
     client: Client, settings: Settings, *, activities: IncidentActivities | None = None
 ) -> Worker:
@@ -109,10 +118,11 @@ def build_worker(
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
-        workflows=[IncidentWorkflow],
+        workflows=[IncidentWorkflow, AlarmWorkflow],
         activities=[
             *(activities or build_activities(settings)).all(),
             PolicyActivities(settings).read_policy,
+            *alarm_activities(IncidentClient(client, settings)),
             *destination_activities(settings),
         ],
         graceful_shutdown_timeout=timedelta(seconds=10),

@@ -64,13 +64,14 @@ def intake(
 ) -> None:
     """Run the alarm intake: CloudWatch (SNS), Alertmanager, Grafana, generic alarms, heartbeats.
 
-    Its forwarder is a placeholder for now (intake/forwarding.py): every alarm is answered 503
-    until the Temporal forwarder is wired in here."""
+    Each alarm goes to its own workflow, which opens a report (or tells the open one); a sender
+    is answered 2xx only once the alarm is in Temporal, 503 while it cannot be."""
     from frontends.commands import load_settings
     from intake.config import IntakeConfig
-    from intake.forwarding import NotWiredForwarder
     from intake.server import serve_intake
+    from intake.temporal_forwarder import TemporalForwarder
     from temporal_client.client import CommandError
+    from temporal_client.connection import connect
     from temporal_client.settings import SettingsError
 
     try:
@@ -83,8 +84,15 @@ def intake(
             "or INCIDENT_GRAFANA_SECRET."
         )
     _log_format(log_format)
+    settings = load_settings(holidays=False)
+
+    async def main() -> None:
+        client = await connect(settings, lazy=True)  # serves (503) while Temporal is down
+        forwarder = TemporalForwarder(client, task_queue=settings.temporal_task_queue)
+        await serve_intake(config, forwarder, host=host, port=port)
+
     try:
-        asyncio.run(serve_intake(config, NotWiredForwarder(), host=host, port=port))
+        asyncio.run(main())
     except OSError as error:
         raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
 

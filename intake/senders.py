@@ -22,7 +22,8 @@ from urllib.parse import quote
 
 from pydantic import TypeAdapter, ValidationError
 
-from intake.alarms import (
+from intake.refusals import malformed, shown
+from workflows.model.alarms import (
     ALARM_TITLE_MAX,
     ALERT_LINE_MAX,
     ALERT_LINES_MAX,
@@ -30,7 +31,6 @@ from intake.alarms import (
     AlarmNotice,
     AlarmSource,
 )
-from intake.refusals import malformed, shown
 from workflows.model.basics import TEXT_MAX
 
 _MOMENT = TypeAdapter(datetime)

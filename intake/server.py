@@ -9,7 +9,7 @@
     POST /heartbeats/{name}      a monitor's "I am alive" (INCIDENT_HEARTBEATS): bearer
     GET  /healthz
 
-Each accepted notification becomes an :class:`intake.alarms.AlarmNotice` (``intake/senders.py``),
+Each accepted notification becomes an :class:`workflows.model.alarms.AlarmNotice` (``intake/senders.py``),
 and the sender is answered 2xx only once the forwarder has returned: the alarm is in Temporal.
 Everything else is refused with one sentence (``intake/refusals.py``), logged in one line without
 any secret, and nothing is forwarded; a forwarder that fails is a 503, so the sender retries.
@@ -34,13 +34,7 @@ import httpx
 from aiohttp import hdrs, web
 from pydantic import ValidationError
 
-from intake.alarms import (
-    AlarmForwarder,
-    AlarmNotice,
-    AlarmSource,
-    HeartbeatNotice,
-    IntakeUnavailable,
-)
+from intake.alarms import AlarmForwarder, IntakeUnavailable
 from intake.config import IntakeConfig
 from intake.refusals import Refused, forbidden, shown
 from intake.senders import (
@@ -51,6 +45,7 @@ from intake.senders import (
     json_object,
 )
 from intake.sns import SUBSCRIPTION_CONFIRMATION, UNSUBSCRIBE_CONFIRMATION, SnsGate, read_message
+from workflows.model.alarms import AlarmNotice, AlarmSource, HeartbeatNotice
 
 log = logging.getLogger("incident.intake")  # logs are named after the command
 

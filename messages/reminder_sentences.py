@@ -41,6 +41,7 @@ TIMER_LABELS = {
     "status_page": "Status page due",
     "ask": "Next ask nudge",
     "retro_meeting": "Retro reminder",
+    "alert": "Next alarm nudge",
 }
 
 
@@ -55,6 +56,7 @@ TIMER_DUE = {
     "status_page": "status page update due",
     "ask": "unanswered ask nudge due",
     "retro_meeting": "the retro starts",
+    "alert": "alarm report nudge due",
 }
 TIMER_DRAIN_LIMIT = "deliveries in flight stop before continue-as-new"
 

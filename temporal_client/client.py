@@ -168,13 +168,20 @@ class IncidentClient:
         return self._settings
 
     async def start(
-        self, start: IncidentStart, *, explicit_id: bool, request_id: str | None = None
+        self,
+        start: IncidentStart,
+        *,
+        explicit_id: bool,
+        request_id: str | None = None,
+        from_a_worker: bool = False,
     ) -> IncidentState:
         """Start an incident; a generated id that is taken gets a ``-2``, ``-3``… suffix.
 
         ``request_id`` (kept in the memo) makes a repeated request find the incident it started.
+        ``from_a_worker`` (an alarm's activity) knows a worker is there: it is one.
         """
-        await self._require_worker()
+        if not from_a_worker:
+            await self._require_worker()
         start, options = opening(start)
         if request_id is not None:
             options["memo"][_REQUEST_MEMO] = request_id
@@ -233,6 +240,11 @@ class IncidentClient:
             if isinstance(cause, ApplicationError):
                 raise CommandError(cause.message) from None
             raise CommandError(f"The {action.value} on {incident_id} failed: {cause}.") from None
+
+    @property
+    def temporal(self) -> Client:
+        """The Temporal client itself, for what only a worker's activities send."""
+        return self._client
 
     async def state(self, incident_id: str) -> IncidentState:
         handle = self._handle(incident_id)

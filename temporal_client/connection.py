@@ -13,11 +13,14 @@ from temporal_client.codec import data_converter
 from temporal_client.settings import Settings, SettingsError
 
 
-async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Client:
+async def connect(
+    settings: Settings, *, runtime: Runtime | None = None, lazy: bool = False
+) -> Client:
     """Connect as the settings say: local, mTLS (TEMPORAL_TLS_*) or Temporal Cloud API key.
 
     The one place a client is made, so the CLI, the relay and the worker share one data
     converter: payloads encrypted with INCIDENT_CODEC_KEYS (see temporal_client/codec.py).
+    ``lazy``: connect at the first call (a long-running front end starts while Temporal is down).
     """
     try:
         tls = settings.tls()
@@ -34,6 +37,7 @@ async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Clie
                 tls=tls,
                 api_key=api_key,
                 runtime=runtime,
+                lazy=lazy,
             ),
             timeout=settings.incident_cli_timeout_seconds,
         )

@@ -32,11 +32,12 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
-from intake.alarms import AlarmForwarder, AlarmNotice, HeartbeatNotice, IntakeUnavailable
+from intake.alarms import AlarmForwarder, IntakeUnavailable
 from intake.config import IntakeConfig
 from intake.server import Intake, start_intake
 from temporal_client.settings import Settings
 from tests.support import free_port
+from workflows.model.alarms import AlarmNotice, HeartbeatNotice
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alarms"
 TOPIC = "arn:aws:sns:us-west-2:123456789012:MyTopic"  # the topic of AWS's examples

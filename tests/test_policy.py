@@ -67,8 +67,10 @@ async def start(client: Client, queue: str, **fields: Any) -> WorkflowHandle[Any
 
 
 async def state(handle: WorkflowHandle[Any, IncidentState]) -> IncidentState:
-    """As the front ends read it: asked again in the moment the incident opens."""
-    return await asyncio.wait_for(query(handle, STATE_QUERY, IncidentState), timeout=10)
+    """As the front ends read it: asked again in the moment the incident opens. Up to 30 s: the
+    first query after a worker stops goes to its sticky queue, which the server gives up on
+    after the SDK's 10 s."""
+    return await asyncio.wait_for(query(handle, STATE_QUERY, IncidentState), timeout=30)
 
 
 async def send(handle: WorkflowHandle[Any, Any], name: str, command: Command) -> Receipt:

@@ -420,9 +420,24 @@ def test_status_page_post_on_a_security_incident_is_refused() -> None:
     assert "status page" in refusal
 
 
-def test_ack_of_an_incident_that_was_not_self_initiated_is_refused() -> None:
-    refusal = _refused(reported(), Action.ACK, Command(actor=DM))
+def test_ack_of_an_accepted_incident_is_refused() -> None:
+    incident = reported()
+    _do(incident, Action.ACCEPT, Accept(actor=DM, lead=LEAD, severity=Severity.SEV2))
+    incident.state.acknowledged_at = None  # as if nobody had: still nothing to acknowledge
+    refusal = _refused(incident, Action.ACK, Command(actor=DM))
     assert refusal == "inc-test was not self-initiated, so there is nothing to acknowledge."
+
+
+def test_ack_of_a_report_says_a_dm_is_looking_and_stops_its_nudges() -> None:
+    incident = reported()
+    assert Timer.TRIAGE in incident.state.timers
+    text = _do(incident, Action.ACK, Command(actor=DM))
+    assert text == "U0DM has seen inc-test and is looking."
+    s = incident.state
+    assert (s.status, s.delivery_manager, Timer.TRIAGE in s.timers) == ("triage", DM, False)
+    assert _refused(incident, Action.ACK, Command(actor=DM)) == (
+        "inc-test is already acknowledged by U0DM."
+    )
 
 
 def test_ack_twice_is_refused_and_names_who_acknowledged() -> None:

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from messages import reminder_sentences as say
     from messages.activity_summary import activity_summary
     from messages.summary import current_details
+    from workflows.alarm_events import alarm_changed
     from workflows.handlers import with_commands
     from workflows.metrics import NOTHING_YET, Observed, measure
     from workflows.model import (
@@ -35,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         Receipt,
         TimelineEntry,
     )
+    from workflows.model.alarms import AlarmChange, AlarmForwarded
     from workflows.patches import patches_of_this_run
     from workflows.process import Incident
     from workflows.search_attributes import (
@@ -42,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         search_attribute_updates,
         search_attribute_values,
     )
+    from workflows.serial_delivery import run_serially
 
 REFUSED = "Refused"
 OPENING = "Opening"  # a query answered before the worker's policy is read (the first task)
@@ -117,6 +120,14 @@ class IncidentWorkflow:
 
     # --- Commands: an Update per command and a signal per signal name (workflows/handlers.py) --
 
+    @workflow.update(name="alarm", description="From the alarm's workflow: it fired or cleared.")
+    async def alarm(self, change: AlarmChange) -> AlarmForwarded:
+        await workflow.wait_condition(lambda: self._opened is not None)
+        forwarded = alarm_changed(self._incident, change.notice, workflow.now())
+        self._publish()
+        self._changed = True
+        return forwarded
+
     def _signal(self, name: str, body: RawValue) -> None:
         """Read the body leniently: a malformed signal is recorded as refused, never a failure."""
         try:
@@ -190,7 +201,7 @@ class IncidentWorkflow:
         self._publish()
         if self._incident.patches.delivers_in_lanes:
             return await self._run_in_lanes(start)
-        return await self._run_serially(start)
+        return await run_serially(self, start)
 
     async def _run_in_lanes(self, start: IncidentStart) -> IncidentState:
         """Timers fire at their due time whatever is being delivered; each lane delivers its
@@ -255,9 +266,8 @@ class IncidentWorkflow:
             self._changed = True
 
     async def _deliver_again_later(self, effect: Effect, error: ActivityError) -> None:
-        """Deliveries retry without end, yet one ended once in a burst of 200 incidents (the
-        cause was not recorded). Failing the workflow task would fail it again on every replay,
-        leaving the incident stuck; so the lane pauses, then delivers it again, looking first."""
+        """Deliveries retry without end, yet one ended once in a burst (cause unknown). Failing the
+        task would fail every replay too; so the lane pauses, then delivers again, looking first."""
         workflow.logger.warning(
             "Delivery of %s ended unexpectedly (%s: %r); delivering it again in %s.",
             effect.key,
@@ -302,43 +312,12 @@ class IncidentWorkflow:
         self._changed = True
 
     async def _stop_lanes(self) -> None:
-        """Before continuing as new: cancel the deliveries still in flight (retrying through an
-        outage) and wait until each activity has stopped, so none can deliver after the next
-        run takes its effect over."""
+        """Before continuing as new: cancel the deliveries in flight and wait until each activity
+        has stopped, so none delivers after the next run takes its effect over."""
         running = list(self._lanes.values())
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
-
-    async def _run_serially(self, start: IncidentStart) -> IncidentState:
-        """Incidents started before delivery lanes: one effect at a time, timers between."""
-        while True:
-            if self._incident.reminders.fire_due_timers(workflow.now()):
-                self._publish()
-            if self._incident.finished and not self._incident.outbox.effects:
-                break
-            if self._should_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(self._next_run(start))
-            if self._incident.outbox.effects:
-                await self._deliver_next_effect()
-            else:
-                await self._sleep_until_next_change()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._incident.state
-
-    async def _sleep_until_next_change(self, also_at: datetime | None = None) -> None:
-        """Wait for a command, a delivery's end or the next due timer, whichever comes first."""
-        self._changed = False
-        deadline = min(
-            (d for d in (self._incident.reminders.next_deadline(), also_at) if d is not None),
-            default=None,
-        )
-        timeout = None if deadline is None else deadline - workflow.now()
-        if timeout is not None and timeout <= timedelta(0):
-            return
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(lambda: self._changed, timeout=timeout)
 
     async def _deliver_next_effect(self) -> None:
         """Deliver the oldest effect; it leaves the outbox once its activity succeeded, or once

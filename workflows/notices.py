@@ -29,6 +29,7 @@ from workflows.model import (
     StatusPagePost,
     StatusPageStatus,
 )
+from workflows.model.basics import is_a_person
 from workflows.outbox import Outbox
 
 CHANNEL_NAME_MAX = 80
@@ -90,7 +91,7 @@ class Notices:
     def direct(
         self, kind: NoticeKind, recipients: list[str], text: str, *, actor: str | None = None
     ) -> None:
-        people = list(dict.fromkeys(p for p in recipients if p))
+        people = list(dict.fromkeys(p for p in recipients if p and is_a_person(p)))
         if people:
             self._notice(kind, Audience.DIRECT, text, public=False, recipients=people, actor=actor)
 

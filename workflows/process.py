@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from messages import sentences as say
 from messages.retro import retro_draft, retro_file_name
 from messages.timeline import timeline_markdown
-from workflows import rules
+from workflows import alarm_events, rules
 from workflows.commands import COMMANDS
 from workflows.model import (
     FOLLOWING_THE_TIMELINE,
@@ -184,6 +184,9 @@ class Incident:
         return incident
 
     def _report(self, start: IncidentStart, now: datetime) -> None:
+        if start.alarm is not None:
+            alarm_events.open_report(self, start, now)
+            return
         self.record(
             now, start.actor, EntryKind.REPORTED, say.reported(start.title, start.description)
         )

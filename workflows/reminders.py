@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from messages import alarm_sentences as alarm_say
 from messages import reminder_sentences as say
 from workflows import clock
 from workflows.model import (
@@ -46,6 +47,7 @@ class Timer(StrEnum):
     STATUS_PAGE = "status_page"
     ASK = "ask"
     RETRO_MEETING = "retro_meeting"
+    ALERT = "alert"  # an alarm's report waits for a delivery manager (any hour)
 
 
 class Reminders:
@@ -280,6 +282,32 @@ class Reminders:
         people = involved(s, self._policy)
         self._notices.direct(NoticeKind.RETRO_DUE, people, say.retro_starts(s))
 
+    # --- An alarm's report, until a delivery manager answers it --------------------------
+
+    def _follow_alert(self, entry: TimelineEntry) -> None:
+        if entry.kind in _ALERT_ANSWERS:
+            self._state.timers.pop(Timer.ALERT, None)
+
+    def _alert_reminder(self, now: datetime) -> None:
+        """Nudge the delivery managers at any hour; after ``escalate_after_reminders`` unanswered
+        nudges the platform channel is told, naming them."""
+        s = self._state
+        s.reminders_unanswered += 1
+        s.reminders_sent += 1
+        waiting = now - s.created_at
+        text = alarm_say.alarm_unanswered(s, waiting)
+        self._record(now, BOT, EntryKind.REMINDER, text)
+        self._notices.direct(NoticeKind.REMINDER, self._policy.delivery_managers, text)
+        if s.reminders_unanswered % self._policy.escalate_after_reminders == 0:
+            s.escalations_sent += 1
+            esc = alarm_say.alarm_escalated(s, waiting, self._policy.delivery_managers)
+            self._record(now, BOT, EntryKind.ESCALATION, esc)
+            self._notices.announce(NoticeKind.ESCALATION, esc)
+        s.timers[Timer.ALERT] = now + self._policy.alert_reminder
+
+
+# What answers an alarm's report: a delivery manager deciding, or saying they are looking.
+_ALERT_ANSWERS = frozenset({EntryKind.ACCEPTED, EntryKind.DECLINED, EntryKind.ACKNOWLEDGED})
 
 # What may change when an ask is due: an ask, its answer, the severity (its cadence), a handover.
 _ASK_ENTRIES = frozenset(
@@ -314,4 +342,5 @@ RULES: dict[Timer, ReminderRule] = {
     Timer.RETRO_MEETING: ReminderRule(
         Reminders._retro_starts, follows=Reminders._follow_retro_schedule
     ),
+    Timer.ALERT: ReminderRule(Reminders._alert_reminder, follows=Reminders._follow_alert),
 }

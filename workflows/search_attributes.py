@@ -15,12 +15,14 @@ INCIDENT_STATUS = SearchAttributeKey.for_keyword("IncidentStatus")
 INCIDENT_SEVERITY = SearchAttributeKey.for_keyword("IncidentSeverity")
 INCIDENT_LEAD = SearchAttributeKey.for_keyword("IncidentLead")
 INCIDENT_SECURITY = SearchAttributeKey.for_bool("IncidentSecurity")
+INCIDENT_ALARM = SearchAttributeKey.for_keyword("IncidentAlarm")  # the source of the alarm
 
 ALL_KEYS: tuple[SearchAttributeKey, ...] = (  # type: ignore[type-arg]
     INCIDENT_STATUS,
     INCIDENT_SEVERITY,
     INCIDENT_LEAD,
     INCIDENT_SECURITY,
+    INCIDENT_ALARM,
 )
 
 
@@ -31,6 +33,7 @@ def search_attribute_values(state: IncidentState) -> dict[str, str | bool | None
         INCIDENT_SEVERITY.name: state.severity.value if state.severity else None,
         INCIDENT_LEAD.name: state.lead,
         INCIDENT_SECURITY.name: state.security,
+        INCIDENT_ALARM.name: state.alarm.source.value if state.alarm else None,
     }
 
 
@@ -43,6 +46,8 @@ def search_attribute_updates(
         value = current[key.name]
         if key.name in previous and previous[key.name] == value:
             continue
+        if value is None and previous.get(key.name) is None:
+            continue  # never set: nothing to unset
         updates.append(key.value_unset() if value is None else key.value_set(value))
     return updates
 

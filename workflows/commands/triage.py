@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from messages import alarm_sentences as alarm_say
 from messages import refusals
 from messages import sentences as say
 from workflows.commands.spec import DM, OPEN, CommandSpec, rule
@@ -54,6 +55,12 @@ def ack(incident: Incident, cmd: Command, now: datetime) -> str:
     s = incident.state
     s.delivery_manager, s.acknowledged_at = cmd.actor, now
     s.timers.pop(Timer.ACK, None)
+    if s.status is Status.TRIAGE:  # a report: "seen, looking"; the nudges stop
+        s.timers.pop(Timer.TRIAGE, None)
+        text = alarm_say.seen(cmd.actor, s)
+        incident.record(now, cmd.actor, EntryKind.ACKNOWLEDGED, text)
+        incident.notices.direct(NoticeKind.TRANSITION, [s.reporter], text + ".", actor=cmd.actor)
+        return text + "."
     text = say.acknowledged(cmd.actor, s)
     incident.record(now, cmd.actor, EntryKind.ACKNOWLEDGED, text)
     incident.notices.to_channel(NoticeKind.TRANSITION, text + ".", actor=cmd.actor)
@@ -64,7 +71,7 @@ def check_ack(incident: Incident, cmd: Command, now: datetime) -> str | None:
     s = incident.state
     if s.acknowledged_at:
         return refusals.already_acknowledged(s)
-    if not s.self_initiated:
+    if not s.self_initiated and s.status is not Status.TRIAGE:
         return refusals.nothing_to_acknowledge(s)
     return None
 
@@ -91,7 +98,8 @@ COMMANDS = [
         Action.ACK,
         Command,
         rule(DM, OPEN, "acknowledge an incident"),
-        "Delivery manager: acknowledge a self-initiated incident.",
+        "Delivery manager: acknowledge a self-initiated incident, or say you are looking at a "
+        "report (its nudges stop).",
         ack,
         check=check_ack,
         signal="acknowledge",

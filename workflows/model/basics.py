@@ -42,6 +42,7 @@ class Arrival(StrEnum):
     SLACK = "slack"  # the Slack relay: `/incident` and the buttons, as the verified Slack user
     SIGNAL = "signal"  # `temporal workflow signal`, the Web UI's "Send a Signal", a script
     TEMPORAL_API = "temporal_api"  # an Update that did not say: Web UI, `temporal workflow update`
+    ALARM = "alarm"  # monitoring, through `incident intake` (a signature or a token checked)
 
 
 class StatusPageImpact(StrEnum):
@@ -91,7 +92,23 @@ def _one_line(text: str) -> str:
     return stripped
 
 
+ALARM_REPORTER = "alarm:"  # an alarm's report names its source as its reporter: alarm:cloudwatch
+
+
+def parse_reporter(text: str) -> str:
+    """Who opened an incident: a person (:func:`parse_user`), or an alarm's source."""
+    if text.startswith(ALARM_REPORTER) and text[len(ALARM_REPORTER) :].isalpha():
+        return text
+    return parse_user(text)
+
+
+def is_a_person(who: str) -> bool:
+    """False for an alarm's source, which nobody can message."""
+    return not who.startswith(ALARM_REPORTER)
+
+
 User = Annotated[str, AfterValidator(parse_user)]
+Reporter = Annotated[str, AfterValidator(parse_reporter)]
 Title = Annotated[str, Field(max_length=TITLE_MAX), AfterValidator(_one_line)]
 Text = Annotated[str, Field(max_length=TEXT_MAX), AfterValidator(_one_line)]
 Reason = Annotated[str, Field(max_length=REASON_MAX), AfterValidator(_one_line)]

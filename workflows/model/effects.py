@@ -30,6 +30,8 @@ class ActivityName(StrEnum):
     OPEN_CHANNEL = "open_incident_channel"
     DELIVER = "deliver_notice"
     STATUSPAGE = "post_status_page"
+    OPEN_ALARM_REPORT = "open_alarm_report"  # an alarm's workflow: a report for the alarm
+    FORWARD_ALARM = "forward_alarm"  # an alarm's workflow: a change to its open incident
     READ_POLICY = "read_policy"  # a local activity: the worker's settings, when an incident opens
 
 

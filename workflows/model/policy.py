@@ -84,6 +84,12 @@ class Policy(Model):
         "long, by severity",
         json_schema_extra=setting("INCIDENT_ASK_REMINDER", default="sev1=15m,sev2=1h,sev3=1h"),
     )
+    alert_reminder: timedelta = Field(
+        default=timedelta(minutes=15),
+        description="nudge the delivery managers this often, at any hour, while an alarm's "
+        "report waits for one of them to accept, decline or acknowledge it",
+        json_schema_extra=setting("INCIDENT_ALERT_REMINDER", default="15m"),
+    )
     destinations: dict[str, dict[str, JsonValue]] = Field(
         default={},
         description="the options of destinations that have them (`Delivery.options`), by their "

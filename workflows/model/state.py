@@ -9,9 +9,11 @@ from typing import Any
 
 from pydantic import Field, TypeAdapter
 
+from workflows.model.alarms import AlarmFacts, AlarmOrigin
 from workflows.model.basics import (
     Arrival,
     Model,
+    Reporter,
     Severity,
     Status,
     StatusPageStatus,
@@ -78,6 +80,7 @@ class IncidentState(Model):
     first_update_at: datetime | None = None
     last_update_at: datetime | None = None
     last_update: str | None = None
+    alarm: AlarmFacts | None = Field(default=None, description="the alarm that reported it")
     stale_since: datetime | None = None
     resolution_requested_at: datetime | None = None
     resolved_at: datetime | None = None
@@ -172,7 +175,7 @@ class IncidentStart(Model):
     title: Title
     description: Text | None = None
     security: bool = False
-    actor: User
+    actor: Reporter
     arrived_via: Arrival = Field(
         default=Arrival.TEMPORAL_API, description="how the report or declaration arrived"
     )
@@ -185,6 +188,7 @@ class IncidentStart(Model):
         "read when the incident opens and recorded in its history",
     )
     carried: CarriedState | None = None
+    alarm: AlarmOrigin | None = Field(default=None, description="the alarm that reported it")
     # The starter set the incident's search attributes with the start (temporal_client/client.py does),
     # so the first workflow task need not upsert them: one visibility write less per incident.
     search_attributes_given: bool = False

@@ -45,6 +45,8 @@ class EntryKind(StrEnum):
     DELIVERY_FAILED = "delivery_failed"
     LINKED = "linked"
     REFUSED = "refused"
+    ALARM_FIRED = "alarm_fired"  # an alarm fired again (a report it opened says it first)
+    ALARM_CLEARED = "alarm_cleared"
     DELIVERY_MANAGERS = "delivery_managers"  # taken from the worker (opened while it had none)
 
 
