@@ -24,9 +24,11 @@ from temporalio.worker import Worker
 
 from activities.console import ConsoleMessenger, ConsoleStatusPage
 from activities.delivery import IncidentActivities
-from temporal_client.client import opening_search_attributes
+from temporal_client.client import IncidentClient, opening_search_attributes
+from temporal_client.settings import Settings
 from tests.people import ALL_HOURS, DM, HELPER, LEAD
-from worker import ensure_search_attributes
+from worker import alarm_activities, ensure_search_attributes
+from workflows.alarm import NOTIFY, AlarmWorkflow, alarm_workflow_id
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Accept,
@@ -53,8 +55,11 @@ from workflows.model import (
     Severity,
     StatusPageStatus,
 )
+from workflows.model.alarms import AlarmNotice, AlarmSource, AlarmStart
 
 HISTORIES = Path(__file__).parent / "histories"
+ALARM_HISTORIES = HISTORIES / "alarms"
+ALARM_ID_PREFIX = alarm_workflow_id("")
 POLICY = Policy(delivery_managers=[DM], infosec_head="U0SEC")
 
 
@@ -435,6 +440,50 @@ async def delivery_managers_taken_later(
     return [handle]
 
 
+async def reported_by_an_alarm(
+    client: Client, queue: str, env: WorkflowEnvironment
+) -> list[WorkflowHandle[Any, Any]]:
+    """An alarm's workflow: its first firing opens a report (unanswered: nudged at any hour and
+    escalated), it clears and fires again (recorded, then counted while it flaps), the report is
+    declined, and the next firing opens a new report that names it. Returns the alarm's workflow
+    (recorded under alarms/) and its first report."""
+    key = "cloudwatch:arn:aws:cloudwatch:eu-west-2:123456789012:alarm:search-5xx"
+    alarm = await client.start_workflow(
+        AlarmWorkflow.run,
+        AlarmStart(key=key, source=AlarmSource.CLOUDWATCH),
+        id=alarm_workflow_id(key),
+        task_queue=queue,
+    )
+
+    async def notify(n: int, *, firing: bool) -> None:
+        notice = AlarmNotice(
+            source=AlarmSource.CLOUDWATCH,
+            key=key,
+            delivery_id=f"sns:recorded-{n}",
+            firing=firing,
+            title="search-5xx",
+            description="Threshold Crossed: 1 datapoint [12.0] was greater than 5.0.",
+            at=await env.get_current_time(),
+        )
+        await alarm.execute_update(NOTIFY, notice, id=notice.delivery_id)
+        for _ in range(500):
+            state = await alarm.query(AlarmWorkflow.state)
+            if state.pending == 0 and state.incident_id is not None:
+                return
+            await asyncio.sleep(0.01)
+
+    await notify(1, firing=True)
+    report = client.get_workflow_handle((await alarm.query(AlarmWorkflow.state)).incident_id or "")
+    await env.sleep(timedelta(minutes=31))  # two nudges, one escalation
+    await notify(2, firing=False)  # recorded: 31 minutes since the last entry
+    await notify(3, firing=True)  # counted: flapping
+    await _send(report, "ack", Command(actor=DM))
+    await _send(report, "decline", Decline(actor=DM, reason="Known: a load test"))
+    await report.result()
+    await notify(4, firing=True)  # a new report, naming the declined one
+    return [alarm, report]
+
+
 PATHS = [
     declined,
     accepted_and_resolved,
@@ -455,11 +504,12 @@ PATHS = [
     due_timer_left_to_ring,
     policy_from_the_worker,
     delivery_managers_taken_later,
+    reported_by_an_alarm,
 ]
 
 
 async def main() -> None:
-    HISTORIES.mkdir(exist_ok=True)
+    ALARM_HISTORIES.mkdir(parents=True, exist_ok=True)
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=shutil.which("temporal-test-server")
@@ -474,12 +524,24 @@ async def main() -> None:
         async with Worker(
             env.client,
             task_queue=queue,
-            workflows=[IncidentWorkflow],
-            activities=[*activities.all(), WORKER_POLICY.read_policy],
+            workflows=[IncidentWorkflow, AlarmWorkflow],
+            activities=[
+                *activities.all(),
+                WORKER_POLICY.read_policy,
+                *alarm_activities(
+                    IncidentClient(env.client, Settings(_env_file=None, temporal_task_queue=queue))
+                ),
+            ],
         ):
             wanted = set(sys.argv[1:])  # record only the named paths, keeping the others
             for path in [p for p in PATHS if not wanted or p.__name__ in wanted]:
                 handles = await path(env.client, queue, env)
+                alarms = [h for h in handles if h.id.startswith(ALARM_ID_PREFIX)]
+                for handle in alarms:  # an alarm's workflow: under alarms/, by the path's name
+                    history = await handle.fetch_history()
+                    (ALARM_HISTORIES / f"{path.__name__}.json").write_text(history.to_json())
+                    print(f"recorded alarms/{path.__name__}: {len(history.events)} events")
+                handles = [h for h in handles if h not in alarms]
                 for n, handle in enumerate(handles, start=1):
                     history = await handle.fetch_history()
                     name = path.__name__ if len(handles) == 1 else f"{path.__name__}_run{n}"

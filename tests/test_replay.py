@@ -33,6 +33,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from temporalio.workflow import NondeterminismError
 
 from tests.intercept import OnEachActivity
+from workflows.alarm import AlarmWorkflow
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Effect,
@@ -43,6 +44,7 @@ from workflows.model import (
 )
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+ALARM_HISTORIES = sorted((Path(__file__).parent / "histories" / "alarms").glob("*.json"))
 
 # What identifies a delivery: which activity, under which idempotency key, what and to whom.
 DELIVERY_FIELDS = ("kind_of_effect", "key", "kind", "audience", "recipients", "status")
@@ -131,6 +133,23 @@ async def test_recorded_history_replays_with_the_same_deliveries(path: Path) -> 
     history = _history(path)
     assert recorded_deliveries(history), "a history with no delivery checks nothing"
     await replay_checking_deliveries(history)
+
+
+@pytest.mark.parametrize("path", ALARM_HISTORIES, ids=lambda p: p.stem)
+async def test_recorded_alarm_history_replays(path: Path) -> None:
+    """An alarm's workflow (workflows/alarm.py), under the same sandbox."""
+    history = _history(path)
+    replayer = Replayer(
+        workflows=[AlarmWorkflow],
+        data_converter=pydantic_data_converter,
+        workflow_runner=SandboxedWorkflowRunner(),
+    )
+    await replayer.replay_workflow(history)
+
+
+def test_an_alarms_path_is_recorded() -> None:
+    assert {path.stem for path in ALARM_HISTORIES} >= {"reported_by_an_alarm"}
+    assert "reported_by_an_alarm" in {path.stem for path in HISTORIES}  # its first report
 
 
 # --- Incompatible changes the replay must catch ---------------------------------------------
