@@ -78,6 +78,12 @@ class Sizes:
     overload_bursts: tuple[Burst, ...]
     outage_incidents: int
     outage_updates: int
+    # An alarm storm through the intake: notifications from flapping alarms, spread evenly over
+    # the seconds given, at most storm_senders in flight.
+    storm_alarms: int
+    storm_notifications: int
+    storm_seconds: float
+    storm_senders: int
     settle_seconds: float = 3.0
     concurrency: int = 32
 
@@ -104,6 +110,10 @@ FULL = Sizes(
     overload_bursts=(Burst(200, 3.0),),
     outage_incidents=20,
     outage_updates=5,
+    storm_alarms=50,
+    storm_notifications=1000,
+    storm_seconds=60,
+    storm_senders=10,
 )
 QUICK = Sizes(
     update_reps=5,
@@ -127,6 +137,10 @@ QUICK = Sizes(
     overload_bursts=(Burst(4, 3.0),),
     outage_incidents=2,
     outage_updates=2,
+    storm_alarms=4,
+    storm_notifications=40,
+    storm_seconds=4,
+    storm_senders=4,
     settle_seconds=0.3,
 )
 

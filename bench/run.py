@@ -31,6 +31,7 @@ from typing import Any
 
 from bench import harness
 from bench.figure import FULL, QUICK, Bench, Burst, Figure, Sizes
+from bench.figures.alarm_storm import alarm_storm
 from bench.figures.burst_reminders import burst_reminders
 from bench.figures.long_incident import long_incident
 from bench.figures.reminder_lateness import reminder_lateness
@@ -54,6 +55,7 @@ ORDER = [
     "slack_fanout",
     "burst_reminders",
     "slack_during_page_outage",
+    "alarm_storm",
 ]
 
 
@@ -119,6 +121,7 @@ async def measure(sizes: Sizes, only: set[str]) -> tuple[list[Figure], dict[str,
         await run("slack_fanout", lambda: slack_fanout(bench))
         await run("burst_reminders", lambda: burst_reminders(bench))
         await run("slack_during_page_outage", lambda: slack_during_page_outage(bench))
+        await run("alarm_storm", lambda: alarm_storm(bench))
         about = machine(server)
     return [results[key] for key in ORDER if key in results], about
 

@@ -7,8 +7,10 @@ the console: every channel and message it is asked to deliver becomes one JSON l
 the wall-clock time it arrived, and so does every run of the baseline's no-op activity. With
 ``--slack-url`` it delivers through ``SlackMessenger`` instead, reporting each delivery once Slack
 took it (the fan-out and lanes figures); with ``--statuspage-url`` it posts to the status page
-through ``AtlassianStatusPage``. The first line is ``{"event": "ready", ...}``. It stops on SIGTERM
-or when stdin closes.
+through ``AtlassianStatusPage``. ``--delivery-managers`` names the organisation's delivery managers
+in the worker's settings (INCIDENT_DELIVERY_MANAGERS), which an incident started without a policy
+(an alarm's report) reads when it opens. The first line is ``{"event": "ready", ...}``. It stops on
+SIGTERM or when stdin closes.
 """
 
 from __future__ import annotations
@@ -34,10 +36,19 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.console import ConsoleStatusPage
 from activities.delivery import IncidentActivities, Messenger, StatusPage
+from activities.policy import PolicyActivities
 from bench.baseline import BareFired, BareWorkflow, bare_activity
 from bench.harness import RUNNERS
+from temporal_client.client import IncidentClient
 from temporal_client.settings import Settings
-from worker import ACTIVITY_TASK_POLLERS, WORKFLOW_RUNNER, WORKFLOW_TASK_POLLERS, build_worker
+from worker import (
+    ACTIVITY_TASK_POLLERS,
+    WORKFLOW_RUNNER,
+    WORKFLOW_TASK_POLLERS,
+    alarm_activities,
+    build_worker,
+)
+from workflows.alarm import AlarmWorkflow
 from workflows.incident import IncidentWorkflow
 from workflows.model import ChannelRef, ChannelRequest, Notice, PostedRef
 
@@ -109,7 +120,9 @@ def what_if_worker(
     ``passthrough``: Temporal's sandbox with the incident's own modules passed through (shipped
     until the worker went without a sandbox); ``sandboxed``: the SDK's default sandbox, which
     re-imports them for every workflow run; ``local-deliveries``: the shipped runner, with the
-    incident delivering through local activities (``bench/local_deliveries.py``)."""
+    incident delivering through local activities (``bench/local_deliveries.py``). Alarms' workflows
+    and the activities reading the policy and opening reports are registered as the shipped
+    worker registers them."""
     workflow_runner: WorkflowRunner = WORKFLOW_RUNNER
     if runner == "passthrough":
         restrictions = SandboxRestrictions.default.with_passthrough_modules(
@@ -126,8 +139,12 @@ def what_if_worker(
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
-        workflows=[workflow],
-        activities=activities.all(),
+        workflows=[workflow, AlarmWorkflow],
+        activities=[
+            *activities.all(),
+            PolicyActivities(settings).read_policy,
+            *alarm_activities(IncidentClient(client, settings)),
+        ],
         graceful_shutdown_timeout=timedelta(seconds=10),
         workflow_runner=workflow_runner,
         workflow_task_poller_behavior=WORKFLOW_TASK_POLLERS,
@@ -159,6 +176,10 @@ async def serve(args: argparse.Namespace) -> None:
             )
         activities = IncidentActivities(messenger=messenger, status_page=status_page)
         settings = Settings(temporal_address=args.address, temporal_task_queue=args.incident_queue)
+        if args.delivery_managers is not None:
+            settings = settings.model_copy(
+                update={"incident_delivery_managers": args.delivery_managers}
+            )
         if args.runner == "shipped":
             workers.append(build_worker(client, settings, activities=activities))
         else:
@@ -204,6 +225,10 @@ def main() -> None:
     parser.add_argument("--statuspage-url", help="post through AtlassianStatusPage at this base")
     parser.add_argument("--statuspage-key", default="bench-statuspage-key")
     parser.add_argument("--statuspage-page", default="bench-page")
+    parser.add_argument(
+        "--delivery-managers",
+        help="INCIDENT_DELIVERY_MANAGERS of the worker's settings (comma-separated Slack ids)",
+    )
     parser.add_argument(
         "--quiet-retries",
         action="store_true",

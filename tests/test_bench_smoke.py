@@ -2,7 +2,8 @@
 
 It checks that every figure of issue 6 is measured (or says why not) and written to results.json,
 and that the poller probe times what it says; it asserts nothing about the numbers: benchmarks are
-never timed assertions.
+never timed assertions. What it does check of the alarm storm are counts, not times: every
+notification answered 2xx, one report per alarm, each report's direct message heard once.
 """
 
 from __future__ import annotations
@@ -93,6 +94,31 @@ def test_the_local_deliveries_what_if_delivers_every_start(tmp_path: Path) -> No
     assert not [note for note in figure["notes"] if note.startswith("Failed:")], figure["notes"]
     assert figure["value"] is not None
     assert figure["extra"]["incident_starts_delivered_per_second"]["median"] > 0
+
+
+def test_the_alarm_storm_goes_through_the_intake_and_opens_one_report_per_alarm(
+    tmp_path: Path,
+) -> None:
+    """The storm's notifications go through the real intake to the product's worker, whose
+    settings name the delivery manager: each alarm opens exactly one report, and the delivery
+    manager's direct message about each reaches the Slack stand-in."""
+    document, printed = run_quick_bench(tmp_path / "results.json", "--only", "alarm_storm")
+
+    assert list(document["figures"]) == ["alarm_storm"]
+    figure = document["figures"]["alarm_storm"]
+    assert not [note for note in figure["notes"] if note.startswith("Failed:")], figure["notes"]
+    assert figure["value"] is not None
+    product, extra = figure["product"], figure["extra"]
+    alarms = figure["sizes"]["alarms"]
+    assert product["reports"] == product["alarms"] == alarms
+    assert product["non_2xx"] == 0
+    assert product["n"] == alarms  # every alarm's report was heard of
+    assert extra["reports"]["opened_per_alarm"] == [1, 1]
+    assert extra["reports"]["delivery_managers"] == ["U0BENCHDM"]
+    assert extra["intake_answer_ms"]["n"] == figure["sizes"]["notifications"]
+    assert extra["messages"]["by_kind"]["reported (direct)"] == alarms
+    assert extra["messages"]["duplicates"] == 0
+    assert "alarm_storm" in printed
 
 
 def test_the_poller_probe_times_every_timer_in_every_mode() -> None:
