@@ -1,7 +1,7 @@
-"""The `incident` commands that read: show, timeline, list, retro-doc, stats.
+"""The `incident` commands that read: show, timeline, list, alerts, retro-doc, stats.
 
 A group merged into ``starter.app``; `/incident` offers the same words in Slack (but retro-doc,
-which writes a local file).
+which writes a local file, and alerts, which ``frontends/slash.py`` does not list yet).
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ import typer
 from frontends.cli import READ, IncidentId, command_group, do, output, run, state_json
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from frontends.commands import Answer
     from temporal_client.client import IncidentClient
     from temporal_client.settings import Settings
+    from workflows.model import IncidentState
 
 commands = command_group(READ)
 
@@ -89,6 +92,25 @@ def list_incidents(
     do(ctx, work)
 
 
+@commands.command()
+def alerts(ctx: typer.Context) -> None:
+    """List the open alarms: state, counts, and the report or incident each opened.
+
+    One line per alarm (its workflow, alarm-KEY), firing ones first: firing, cleared, silent (a
+    heartbeat overdue) or ok (never fired); how often it fired and cleared; when it last changed;
+    the report or incident it opened and that one's status; its key. --json prints each alarm's
+    state and its incident's facts, for scripts."""
+    from frontends.commands import Answer
+    from messages.terminal import alerts_json, alerts_table
+    from temporal_client.alarms import open_alarms
+
+    async def work(client: IncidentClient, settings: Settings) -> Answer:
+        alarms = await open_alarms(client)
+        return Answer(alerts_json(alarms), alerts_table(alarms))
+
+    do(ctx, work)
+
+
 @commands.command(name="retro-doc")
 def retro_doc(
     ctx: typer.Context,
@@ -136,7 +158,10 @@ def stats(
         typer.Option(metavar="WHEN", help="Only incidents since this date (2026-11-01)."),
     ] = None,
 ) -> None:
-    """Figures over ended incidents: counts, time to acknowledge, declare, update, resolve."""
+    """Figures over ended incidents: counts, time to acknowledge, declare, update, resolve.
+
+    Reports opened by alarms are counted by source, with the time from the alarm to a delivery
+    manager's first ack, accept or decline."""
     from frontends.commands import Answer, load_settings, moment
     from frontends.stats import incident_stats
     from messages.terminal import stats_json, stats_text
@@ -144,7 +169,32 @@ def stats(
     start = moment(since, load_settings(holidays=False)) if since else None
 
     async def work(client: IncidentClient, settings: Settings) -> Answer:
-        figures = incident_stats(await client.ended(start))
+        states = await client.ended(start)
+        figures = incident_stats(states, await _alarm_reports_answered(client, states))
         return Answer(stats_json(figures), stats_text(figures))
 
     do(ctx, work)
+
+
+async def _alarm_reports_answered(
+    client: IncidentClient, states: list[IncidentState]
+) -> dict[str, datetime]:
+    """When a DM first answered each alarm's report, from its timeline (its final state does not
+    say: see frontends/stats.py); one whose timeline cannot be read is left out."""
+    import asyncio
+
+    from frontends.stats import first_answer
+    from temporal_client.client import CommandError
+
+    at_once = asyncio.Semaphore(10)  # each is a replay on a worker
+
+    async def answered(incident_id: str) -> datetime | None:
+        async with at_once:
+            try:
+                return first_answer(await client.timeline(incident_id))
+            except CommandError:
+                return None
+
+    reports = [state.id for state in states if state.alarm is not None]
+    found = await asyncio.gather(*map(answered, reports))
+    return {incident_id: at for incident_id, at in zip(reports, found, strict=True) if at}

@@ -1,14 +1,21 @@
-"""Incident figures over time, from the recorded state of ended incidents. Pure arithmetic."""
+"""Incident figures over time, from the recorded state of ended incidents. Pure arithmetic.
+
+An alarm's report is timed from the alarm (when it first fired, per its sender) to a delivery
+manager's first answer: ack, accept or decline. Its final state cannot say when that was
+(``acknowledged_at`` is the last ack or accept, so an accept after an ack moves it, and a decline
+is not dated), so the caller reads each report's timeline for :func:`first_answer` and passes
+the answers as ``answered_at``.
+"""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from workflows.model import Arrival, IncidentState, Status
+from workflows.model import Arrival, EntryKind, IncidentState, Status, TimelineEntry
 
 _FIGURES: dict[str, Callable[[IncidentState], tuple[datetime | None, datetime | None]]] = {
     "time_to_acknowledge": lambda s: (s.created_at, s.acknowledged_at),
@@ -46,6 +53,13 @@ class IncidentStats:
     security: GroupStats
     declined: int
     arrivals: dict[Arrival, int] = field(default_factory=dict)
+    # Every report an alarm opened (declined and security ones too), by the alarm's source.
+    alarm_reports: dict[str, int] = field(default_factory=dict)
+    alarm_to_first_answer: dict[str, Spread] = field(default_factory=dict)
+
+
+# What answers an alarm's report (as workflows/reminders.py's nudges stop for).
+DM_ANSWERS = frozenset({EntryKind.ACKNOWLEDGED, EntryKind.ACCEPTED, EntryKind.DECLINED})
 
 
 def percentile(values: Sequence[timedelta], fraction: float) -> timedelta:
@@ -90,15 +104,47 @@ def _group(states: Sequence[IncidentState]) -> GroupStats:
     return group
 
 
-def incident_stats(states: Sequence[IncidentState]) -> IncidentStats:
+def first_answer(timeline: Sequence[TimelineEntry]) -> datetime | None:
+    """When a delivery manager first acknowledged, accepted or declined the report."""
+    return next((entry.at for entry in timeline if entry.kind in DM_ANSWERS), None)
+
+
+def _alarm_figures(
+    states: Sequence[IncidentState], answered_at: Mapping[str, datetime]
+) -> tuple[dict[str, int], dict[str, Spread]]:
+    reports: Counter[str] = Counter()
+    waits: dict[str, list[timedelta]] = {}
+    for state in states:
+        if state.alarm is None:
+            continue
+        source = state.alarm.source.value
+        reports[source] += 1
+        answered = answered_at.get(state.id)  # None: its timeline could not be read
+        if answered is not None:  # a sender's clock ahead of ours is no negative wait
+            waits.setdefault(source, []).append(max(answered - state.alarm.fired_at, timedelta()))
+    spreads = {
+        source: Spread(len(values), median(values), percentile(values, 0.9))
+        for source, values in sorted(waits.items())
+    }
+    return dict(sorted(reports.items())), spreads
+
+
+def incident_stats(
+    states: Sequence[IncidentState], answered_at: Mapping[str, datetime] | None = None
+) -> IncidentStats:
+    """``answered_at``: when a DM first answered each alarm's report (:func:`first_answer`), by
+    its id."""
     declined = [s for s in states if s.status is Status.DECLINED]
     rest = [s for s in states if s.status is not Status.DECLINED]
     arrivals: Counter[Arrival] = Counter()
     for state in states:
         arrivals.update(state.arrivals)
+    alarm_reports, alarm_waits = _alarm_figures(states, answered_at or {})
     return IncidentStats(
         incidents=_group([s for s in rest if not s.security]),
         security=_group([s for s in rest if s.security]),
         declined=len(declined),
         arrivals={via: arrivals[via] for via in Arrival if arrivals[via]},
+        alarm_reports=alarm_reports,
+        alarm_to_first_answer=alarm_waits,
     )

@@ -21,6 +21,7 @@ from messages import sentences as say
 from messages.text import capitalised
 from messages.timeline import as_a_timeline_line
 from workflows.model import EntryKind, IncidentState, TimelineEntry
+from workflows.model.basics import is_a_person
 
 BOT = "incident-bot"
 SHORT_TITLE_MAX = 40
@@ -112,7 +113,10 @@ def retro_draft(
         if heading != day:
             day = heading
             lines += ["", heading, ""]
-        who = "" if entry.actor == BOT else f" {name_of(entry.actor)}"
+        # Neither the bot nor an alarm is a person to name (an alarm's entries name their source:
+        # "Reported by CloudWatch: …").
+        named = entry.actor != BOT and is_a_person(entry.actor)
+        who = f" {name_of(entry.actor)}" if named else ""
         lines.append(f"{entry.at.astimezone(zone):%H.%M}{who} {_what_happened(entry, state.id)}")
     causes = [*([state.retro_notes] if state.retro_notes else []), *_marked(timeline, "cause")]
     actions = [*state.retro_actions, *_marked(timeline, "action")]

@@ -1,21 +1,25 @@
-"""What `incident show` and `incident list` print for people (``--json`` prints the models)."""
+"""What `incident show`, `list`, `alerts` and `stats` print for people (``--json`` prints the
+models)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from messages import sentences as say
+from messages.alarm_sentences import source_name
 from messages.reminder_sentences import TIMER_LABELS
-from messages.summary import durations_line
+from messages.summary import durations_line, static_summary
 from workflows.clock import format_duration
 from workflows.lanes import describe_lane
 from workflows.model import IncidentState, LaneBacklog
+from workflows.model.alarms import AlarmFacts, AlarmSource, AlarmState
 from workflows.rules import describe_status
 
 if TYPE_CHECKING:
-    from frontends.stats import GroupStats, IncidentStats
+    from frontends.stats import GroupStats, IncidentStats, Spread
+    from temporal_client.alarms import OpenAlarm
     from temporal_client.client import IncidentListing
 
 
@@ -44,6 +48,8 @@ def show_text(state: IncidentState, now: datetime | None = None) -> str:
         ("Channel", state.channel_name),
         ("Resolved when", state.resolution_criteria),
         ("Reported by", state.reporter),
+        ("Alarm", alarm_line(state.alarm) if state.alarm else None),
+        ("Earlier report", state.alarm.previous_incident if state.alarm else None),
         ("Created", f"{state.created_at:%Y-%m-%d %H:%M:%S} UTC"),
         ("Last update", state.last_update),
         ("Declined because", state.decline_reason),
@@ -71,6 +77,24 @@ def _at(moment: datetime | None) -> str | None:
     return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else None
 
 
+_SOURCE_LABELS = {AlarmSource.GENERIC: "Generic alarm", AlarmSource.HEARTBEAT: "Heartbeat"}
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
+def alarm_line(facts: AlarmFacts) -> str:
+    """`show`'s line for the alarm that reported the incident: which, firing or cleared since
+    when, and how often it fired and cleared since it first did."""
+    source = _SOURCE_LABELS.get(facts.source) or source_name(facts.source)
+    state = "firing" if facts.firing else "cleared"
+    return (
+        f"{source} {facts.key}, {state} since {_at(facts.changed_at)} (fired "
+        f"{_times(facts.fired)}, cleared {_times(facts.cleared)}, first at {_at(facts.fired_at)})"
+    )
+
+
 def listing_table(listings: Sequence[IncidentListing]) -> str:
     if not listings:
         return "No incidents."
@@ -84,6 +108,95 @@ def listing_table(listings: Sequence[IncidentListing]) -> str:
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
         for row in [header, *rows]
     )
+
+
+def alarm_state(alarm: AlarmState | None) -> str:
+    """One word: firing, silent (a heartbeat overdue), cleared, ok (never fired), unknown."""
+    if alarm is None:
+        return "unknown"
+    if alarm.silent_since is not None:
+        return "silent"
+    if alarm.firing:
+        return "firing"
+    return "cleared" if alarm.fired else "ok"
+
+
+def _alarm_notes(item: OpenAlarm) -> str:
+    alarm, notes = item.alarm, []
+    if alarm and alarm.heartbeat_interval is not None:
+        last = f", last {alarm.heartbeat_at:%Y-%m-%d %H:%M}" if alarm.heartbeat_at else ""
+        notes.append(f"checks in every {format_duration(alarm.heartbeat_interval)}{last}")
+    if alarm and alarm.ended_incidents:
+        earlier = len(alarm.ended_incidents)
+        notes.append(f"{earlier} earlier report{'s' if earlier > 1 else ''}")
+    if item.problem:
+        notes.append(item.problem.rstrip("."))
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def alerts_table(alarms: Sequence[OpenAlarm]) -> str:
+    """`incident alerts`: one line per alarm, as `list` prints incidents; its key last, whole."""
+    if not alarms:
+        return "No open alarms."
+    header = ("STATE", "FIRED", "CLEARED", "SINCE (UTC)", "REPORT", "STATUS", "ALARM")
+    rows = [header]
+    for item in alarms:
+        alarm, incident = item.alarm, item.incident
+        report = (alarm.incident_id if alarm else None) or "-"
+        status = incident.status.value if incident else ("?" if report != "-" else "-")
+        rows.append(
+            (
+                alarm_state(alarm),
+                str(alarm.fired) if alarm else "-",
+                str(alarm.cleared) if alarm else "-",
+                f"{alarm.last_at:%Y-%m-%d %H:%M}" if alarm and alarm.last_at else "-",
+                report,
+                status,
+                item.key + _alarm_notes(item),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
+    counts = {1, 2}  # right-aligned, as numbers are
+    return "\n".join(
+        "  ".join(
+            cell.rjust(widths[i]) if i in counts else cell.ljust(widths[i])
+            for i, cell in enumerate(row[:6])
+        )
+        + "  "
+        + row[6]
+        for row in rows
+    )
+
+
+def alerts_json(alarms: Sequence[OpenAlarm]) -> list[dict[str, Any]]:
+    """`incident alerts --json`: each alarm's state (without the notifications' ids it keeps to
+    apply each once) and its report or incident's facts."""
+    listed = []
+    for item in alarms:
+        incident = item.incident
+        listed.append(
+            {
+                "key": item.key,
+                "source": item.source,
+                "state": alarm_state(item.alarm),
+                "workflow_id": item.workflow_id,
+                "alarm": item.alarm.model_dump(mode="json", exclude={"recent_deliveries"})
+                if item.alarm
+                else None,
+                "incident": {
+                    "id": incident.id,
+                    "title": static_summary(incident.title, security=incident.security),
+                    "status": incident.status.value,
+                    "severity": incident.severity.value if incident.severity else None,
+                    "lead": incident.lead,
+                    "security": incident.security,
+                }
+                if incident
+                else None,
+                "problem": item.problem,
+            }
+        )
+    return listed
 
 
 _FIGURE_LABELS = {
@@ -123,10 +236,33 @@ def stats_text(stats: IncidentStats) -> str:
     lines = _group_lines("Incidents", stats.incidents)
     lines += _group_lines("Security incidents", stats.security)
     lines.append(f"Declined reports: {stats.declined}")
+    lines += _alarm_lines(stats)
     arrived = say.arrivals(stats.arrivals)
     if arrived:
         lines.append(arrived)
     return "\n".join(lines)
+
+
+def _alarm_lines(stats: IncidentStats) -> list[str]:
+    """Reports alarms opened, by source, and how long each source's waited for a DM."""
+    if not stats.alarm_reports:
+        return []
+    lines = [f"Alarm reports: {_tally(stats.alarm_reports)}"]
+    for source, spread in stats.alarm_to_first_answer.items():
+        lines.append(
+            f"  {source}, alarm to first DM action (ack, accept or decline): "
+            f"median {format_duration(spread.median)}, p90 {format_duration(spread.p90)} "
+            f"(over {spread.count})"
+        )
+    return lines
+
+
+def _seconds(spread: Spread) -> dict[str, object]:
+    return {
+        "count": spread.count,
+        "median": spread.median.total_seconds(),
+        "p90": spread.p90.total_seconds(),
+    }
 
 
 def stats_json(stats: IncidentStats) -> dict[str, object]:
@@ -135,14 +271,7 @@ def stats_json(stats: IncidentStats) -> dict[str, object]:
             "incidents": g.incidents,
             "by_severity": g.by_severity,
             "by_outcome": g.by_outcome,
-            "durations_seconds": {
-                name: {
-                    "count": s.count,
-                    "median": s.median.total_seconds(),
-                    "p90": s.p90.total_seconds(),
-                }
-                for name, s in g.durations.items()
-            },
+            "durations_seconds": {name: _seconds(s) for name, s in g.durations.items()},
             "reminders_per_incident": g.reminders_per_incident,
             "escalations_per_incident": g.escalations_per_incident,
             "reopened": g.reopened,
@@ -154,4 +283,8 @@ def stats_json(stats: IncidentStats) -> dict[str, object]:
         "security": group(stats.security),
         "declined": stats.declined,
         "commands_by_arrival": {via.value: count for via, count in stats.arrivals.items()},
+        "alarm_reports": stats.alarm_reports,
+        "alarm_to_first_dm_action_seconds": {
+            source: _seconds(spread) for source, spread in stats.alarm_to_first_answer.items()
+        },
     }
