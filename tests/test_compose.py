@@ -105,7 +105,7 @@ def test_dependencies_name_existing_services() -> None:
 
 def test_incident_services_use_only_known_settings() -> None:
     services = _services()
-    for name in ("worker", "relay", "codec"):
+    for name in ("worker", "relay", "codec", "intake"):
         assert set(services[name]["environment"]) <= SETTING_NAMES, name
         assert services[name]["env_file"] == ".env", name
 
@@ -230,7 +230,7 @@ def test_the_setup_registers_the_workflows_search_attributes_before_anything_sta
     assert services["temporal-setup"]["depends_on"] == {
         "temporal": {"condition": "service_healthy"}
     }
-    for name in ("temporal-ui", "worker", "relay", "codec"):
+    for name in ("temporal-ui", "worker", "relay", "codec", "intake"):
         assert services[name]["depends_on"] == {
             "temporal-setup": {"condition": "service_completed_successfully"}
         }, name
