@@ -70,7 +70,7 @@ def alarm_escalated(s: IncidentState, waiting: timedelta, delivery_managers: lis
 
 
 def seen(actor: str, s: IncidentState) -> str:
-    return f"{actor} has seen {s.id} and is looking"
+    return f"{actor} has seen the report and is looking"
 
 
 def _since(facts: AlarmFacts, local: datetime) -> str:

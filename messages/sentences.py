@@ -303,6 +303,7 @@ _ARRIVALS = {
     Arrival.SLACK: "Slack relay (verified by Slack)",
     Arrival.SIGNAL: "signal",
     Arrival.TEMPORAL_API: "Temporal API (unverified)",
+    Arrival.ALARM: "alarm (signed by its sender or its token checked)",
 }
 ONLY_SLACK_VERIFIES = (
     "Only the Slack relay verifies who sent a command; the others act as whoever the sender named."

@@ -432,7 +432,7 @@ def test_ack_of_a_report_says_a_dm_is_looking_and_stops_its_nudges() -> None:
     incident = reported()
     assert Timer.TRIAGE in incident.state.timers
     text = _do(incident, Action.ACK, Command(actor=DM))
-    assert text == "U0DM has seen inc-test and is looking."
+    assert text == "U0DM has seen the report and is looking."
     s = incident.state
     assert (s.status, s.delivery_manager, Timer.TRIAGE in s.timers) == ("triage", DM, False)
     assert _refused(incident, Action.ACK, Command(actor=DM)) == (
