@@ -55,6 +55,19 @@ class TemporalForwarder:
             static_summary=summary,
         )
         try:
+            await self._send(operation, update, arg, update_id)
+        except BaseException:
+            _settle(operation)
+            raise
+
+    async def _send(
+        self,
+        operation: WithStartWorkflowOperation[AlarmStart, None],
+        update: str,
+        arg: object,
+        update_id: str | None,
+    ) -> None:
+        try:
             await asyncio.wait_for(
                 self._client.start_update_with_start_workflow(
                     update,
@@ -75,6 +88,14 @@ class TemporalForwarder:
             raise IntakeUnavailable(f"Temporal refused it: {_first_line(error)}") from None
         except WorkflowUpdateFailedError as error:
             raise IntakeUnavailable(f"the alarm's workflow refused it: {error.cause}") from None
+
+
+def _settle(operation: WithStartWorkflowOperation[AlarmStart, None]) -> None:
+    """A failed Update-with-Start leaves its start's outcome (the same failure) in the operation;
+    retrieved here, it is not logged later as "Future exception was never retrieved"."""
+    outcome = operation._workflow_handle  # the SDK offers only an await, which may not be done
+    if outcome.done() and not outcome.cancelled():
+        outcome.exception()
 
 
 def _first_line(error: Exception) -> str:
