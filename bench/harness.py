@@ -96,10 +96,16 @@ def policy(**changes: Any) -> Policy:
 
 
 def declaration(
-    incident_id: str, *, severity: Severity = Severity.SEV1, **policy_changes: Any
+    incident_id: str,
+    *,
+    severity: Severity = Severity.SEV1,
+    policy_from_the_worker: bool = False,
+    **policy_changes: Any,
 ) -> IncidentStart:
     """A sev1 incident declared by the delivery manager: active at once, one pending timer (the
-    stale-progress reminder), a channel and an announcement to deliver."""
+    stale-progress reminder), a channel and an announcement to deliver. With
+    ``policy_from_the_worker`` it starts as every front end starts one, with no policy: the
+    worker's (``--delivery-managers``) is read when it opens, a local activity more."""
     return IncidentStart(
         id=incident_id,
         title=f"Bench {incident_id}",
@@ -107,7 +113,7 @@ def declaration(
         lead=LEAD,
         severity=severity,
         declare=True,
-        policy=policy(**policy_changes),
+        policy=None if policy_from_the_worker else policy(**policy_changes),
     )
 
 

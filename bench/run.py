@@ -41,7 +41,7 @@ from bench.figures.slack_fanout import slack_fanout
 from bench.figures.start_throughput import start_throughput
 from bench.figures.update_latency import update_latency
 from bench.figures.worker_memory import worker_memory
-from bench.harness import ROOT, RUNNERS, WorkerProcess
+from bench.harness import DM, ROOT, RUNNERS, WorkerProcess
 from bench.server import DevServer
 
 RESULTS = ROOT / "bench" / "results.json"
@@ -110,7 +110,10 @@ async def measure(sizes: Sizes, only: set[str]) -> tuple[list[Figure], dict[str,
             log(f"{key}: {figure.value} ({figure.seconds} s)")
 
         async with WorkerProcess(
-            server.address, incident_queue=queues[0], bare_queue=queues[1]
+            server.address,
+            incident_queue=queues[0],
+            bare_queue=queues[1],
+            extra=["--delivery-managers", DM],  # the policy of incidents started without one
         ) as worker:
             await run("update_latency", lambda: update_latency(bench, worker, queues))
             await run("show_wall_time", lambda: show_wall_time(bench, worker, queues[0]))

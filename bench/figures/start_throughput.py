@@ -53,7 +53,9 @@ async def start_throughput(bench: Bench, worker: WorkerProcess, queues: tuple[st
         declared = announced(worker)
 
         async def one(incident_id: str) -> None:
-            await front_end.start(declaration(incident_id), explicit_id=True)
+            # As the CLI, the relay and an alarm start one: the policy is the worker's.
+            start = declaration(incident_id, policy_from_the_worker=True)
+            await front_end.start(start, explicit_id=True)
 
         meter = bench.cpu(worker)
         began = time.perf_counter()
