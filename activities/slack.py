@@ -106,11 +106,20 @@ class SlackMessenger(SlackPoster):
             text, blocks = document.text, document.blocks
         else:
             document, text, blocks = None, sb.notice_text(notice), sb.notice_blocks(notice)
+        # A plain post may share a message with others waiting for the same channel: not one
+        # edited later by its ts (standing), followed by a file, archiving its channel, nor with
+        # buttons (sb.mergeable: the relay edits the message whose button was clicked).
+        merge = document is None and notice.standing is None and not notice.archive_channel
         if notice.audience is Audience.DIRECT:
             for person in notice.recipients:
                 channel_id = await self._directory.direct_channel(person)
                 await self.post_once(
-                    channel_id, notice.key, text=text, blocks=blocks, look_first=notice.maybe_done
+                    channel_id,
+                    notice.key,
+                    text=text,
+                    blocks=blocks,
+                    look_first=notice.maybe_done,
+                    merge=merge,
                 )
             return None
         if notice.replaces is not None:  # a standing message: edit in place (idempotent)
@@ -136,6 +145,7 @@ class SlackMessenger(SlackPoster):
             blocks=blocks,
             thread_ts=thread_ts,
             look_first=notice.maybe_done,
+            merge=merge,
         )
         if document is not None:
             await self.share_once(

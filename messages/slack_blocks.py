@@ -35,6 +35,8 @@ View = dict[str, Any]  # a modal or a Home tab
 SECTION_MAX = 3000  # Slack's limit on one section's text
 TOPIC_MAX = 250  # Slack's limit on a channel topic
 MESSAGE_BLOCKS_MAX = 50
+MESSAGE_TEXT_MAX = 40_000  # chat.postMessage's text, beyond which Slack truncates it
+MERGED_TEXT_SEPARATOR = "\n\n"
 METADATA_EVENT = "incident_notice"
 
 _BROADCAST_WORD = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
@@ -102,18 +104,61 @@ def mention(person: str) -> str:
     return f"<@{person}>" if _SLACK_ID.match(person) else neutralise(person)
 
 
-def message_metadata(key: str) -> dict[str, Any]:
-    """The metadata every post carries, so a retry can find what an earlier attempt posted."""
-    return {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+def message_metadata(key: str, *more: str) -> dict[str, Any]:
+    """The metadata every post carries, so a retry can find what an earlier attempt posted; a
+    merged message (:func:`merged_message`) names every member's key in ``keys``, its first
+    also in ``key``."""
+    payload: dict[str, Any] = {"key": key}
+    if more:
+        payload["keys"] = [key, *more]
+    return {"event_type": METADATA_EVENT, "event_payload": payload}
 
 
 def posted_key(message: dict[str, Any]) -> str | None:
-    """The delivery key a message carries in its metadata, if the incident bot posted it."""
+    """The delivery key a message carries in its metadata, if the incident bot posted it (a
+    merged message's first: :func:`posted_keys` has them all)."""
     metadata = message.get("metadata") or {}
     if metadata.get("event_type") != METADATA_EVENT:
         return None
     key = (metadata.get("event_payload") or {}).get("key")
     return key if isinstance(key, str) else None
+
+
+def posted_keys(message: dict[str, Any]) -> list[str]:
+    """Every delivery key a message carries: one for a post, each member's for a merged one."""
+    first = posted_key(message)
+    if first is None:
+        return []
+    keys = message["metadata"]["event_payload"].get("keys")
+    if isinstance(keys, list) and keys and all(isinstance(k, str) for k in keys):
+        return list(keys)
+    return [first]
+
+
+def mergeable(blocks: list[Block]) -> bool:
+    """Whether a post's blocks may share a message with others': no buttons (the relay edits the
+    clicked message, which would change the other members too) and no block ids (unique per
+    message)."""
+    return all(b.get("type") != "actions" and "block_id" not in b for b in blocks)
+
+
+def merged_message(
+    members: list[tuple[str, str, list[Block]]],
+) -> tuple[str, list[Block], dict[str, Any]] | None:
+    """One message carrying several posts, each ``(key, text, blocks)`` in order: the blocks
+    with a divider between members, the texts (the notification and fallback) joined, the
+    metadata naming every key. None when Slack would refuse it (over MESSAGE_BLOCKS_MAX blocks
+    or MESSAGE_TEXT_MAX characters). One member is its own post, unchanged."""
+    if not members:
+        return None
+    text = MERGED_TEXT_SEPARATOR.join(member_text for _, member_text, _ in members)
+    blocks: list[Block] = []
+    for _, _, part in members:
+        blocks += [{"type": "divider"}, *part] if blocks else part
+    if len(blocks) > MESSAGE_BLOCKS_MAX or len(text) > MESSAGE_TEXT_MAX:
+        return None
+    first, *more = (key for key, _, _ in members)
+    return text, blocks, message_metadata(first, *more)
 
 
 def notice_text(notice: Notice) -> str:

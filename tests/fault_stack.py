@@ -337,8 +337,7 @@ def tally(
             expected[key] = len(set(effect["recipients"])) if direct else 1
     posted: Counter[tuple[str, str]] = Counter()
     for channel, message in slack.all_messages():
-        posted_key = sb.posted_key(message)
-        if posted_key is not None:
+        for posted_key in sb.posted_keys(message):  # a merged message carries several
             posted[channel.id, posted_key] += 1
     channels_per_key: Counter[str] = Counter(key for _, key in posted)
     posts_per_key: Counter[str] = Counter()

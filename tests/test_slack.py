@@ -710,7 +710,8 @@ async def test_posts_waiting_together_through_a_stalled_event_loop_still_go_an_i
     slack: SlackStandIn,
 ) -> None:
     """Two posts sleeping until their slots wake together when the worker's event loop stalls
-    past both (a busy worker): the second still goes an interval after the first was sent."""
+    past both (a busy worker): the second still goes an interval after the first was sent.
+    Requests with buttons, never merged (merged posts: tests/test_slack_coalescing.py)."""
     interval = 0.3
     channel = slack.add_channel(INCIDENT, members={BOT_USER})
     messenger = SlackMessenger.connect(
@@ -735,7 +736,8 @@ async def test_posts_waiting_together_through_a_stalled_event_loop_still_go_an_i
     await asyncio.gather(
         *(
             attempt_of(f"post-{n}").run(
-                messenger.deliver, notice(key=f"{INCIDENT}/3{n}", incident=here)
+                messenger.deliver,
+                notice(NoticeKind.ACK_REQUEST, key=f"{INCIDENT}/3{n}", incident=here),
             )
             for n in range(3)
         ),
