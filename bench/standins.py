@@ -1,7 +1,7 @@
 """The HTTP stand-ins of ``tests/standins`` as the lanes' figures use them: timed, and breakable.
 
     slack = TimedSlack(token="xoxb-bench"); url = await slack.start()
-    slack.posts                          # every applied chat.postMessage, with when it arrived
+    slack.posts                          # every post applied (a merged message's each), and when
     page = FailingStatusPage(); await page.start(); page.down = True   # 500 to every call
     page.applied()                       # each applied create/patch: (incident id, delivery key)
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from activities.statuspage import METADATA_NAMESPACE
-from messages.slack_blocks import posted_key
+from messages.slack_blocks import posted_key, posted_keys
 from tests.standins.common import Fault, Recorded
 from tests.standins.slack import BOT_USER, SlackStandIn
 from tests.standins.statuspage import StatusPageStandIn
@@ -28,12 +28,14 @@ TAG = re.compile(r"\[(bench-[a-z0-9-]+)\]")
 
 @dataclass(frozen=True)
 class Post:
-    """One message the Slack stand-in accepted: when (epoch seconds), where, what, its key."""
+    """One post the Slack stand-in accepted: when (epoch seconds), where, what, its key, and the
+    message it is in (``ts``): the posts merged into one message are each a Post, with its ts."""
 
     at: float
     channel: str
     text: str
     key: str | None
+    ts: str = ""
 
     @property
     def incident(self) -> str | None:
@@ -78,9 +80,25 @@ class TimedSlack(SlackStandIn):
     def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         answer = super()._chat_postMessage(params)
         if answer.get("ok"):
-            text = str(params.get("text", ""))
-            self.posts.append(Post(time.time(), str(answer["channel"]), text, posted_key(params)))
+            at, channel, ts = time.time(), str(answer["channel"]), str(answer["ts"])
+            for key, text in members(params):
+                self.posts.append(Post(at, channel, text, key, ts))
         return answer
+
+
+def members(params: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """The key and text of each post a message carries: its own, or for a merged message (a key
+    per member, a divider between members' blocks) each member's, its sections' text."""
+    keys = posted_keys(params)
+    if len(keys) < 2:
+        return [(posted_key(params), str(params.get("text", "")))]
+    parts: list[list[str]] = [[]]
+    for block in params.get("blocks") or []:
+        if block.get("type") == "divider":
+            parts.append([])
+        elif block.get("type") == "section":
+            parts[-1].append(str((block.get("text") or {}).get("text", "")))
+    return [(key, "\n".join(part)) for key, part in zip(keys, parts, strict=False)]
 
 
 @dataclass
