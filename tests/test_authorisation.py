@@ -1,4 +1,7 @@
-"""The README's "Who may do what" table is the process's rules: read it, check it row by row.
+"""The manual's "Who may do what" table is the process's rules: read it, check it row by row.
+
+The page (docs/reference/permissions.md) is generated from the command table by
+`python -m operations.reference`; this test reads the checked-in page as people read it.
 
 Each row names commands, roles and statuses; every command, role and status is tried against
 :func:`workflows.rules.refusal`, the one function the workflow's validators (Updates and signals)
@@ -18,7 +21,7 @@ from workflows.commands import COMMANDS
 from workflows.model import Action, IncidentState, Policy, Status
 from workflows.rules import Role, refusal
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "reference" / "permissions.md"
 OPENING = {"report", "declare"}  # they start an incident: no rule, anyone may
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 PERSON = {Role.ANYONE: "U0OUT", Role.LEAD: "U0LEAD", Role.SUPPORTER: "U0HELP"}
@@ -45,10 +48,10 @@ def _words(cell: str) -> list[str]:
 
 
 def readme_rows() -> list[Row]:
-    text = README.read_text()
-    section = text.split("## Who may do what", 1)[1].split("\n## ", 1)[0]
+    text = PAGE.read_text()
+    section = text.split("## Commands, roles and statuses", 1)[1].split("\n## ", 1)[0]
     table = [line for line in section.splitlines() if line.startswith("| `")]
-    assert table, "README has no authorisation table"
+    assert table, "the manual has no authorisation table"
     rows = []
     for line in table:
         commands, who, when = (cell.strip() for cell in line.strip("|").split("|"))

@@ -4,8 +4,9 @@ The words a person types in Slack are untrusted. Whatever they are, ``split_word
 ``plan_words`` give either a plan (work for the command layer, or a reply such as help) or
 :class:`CommandError` with one sentence, never a traceback. A plan's work runs here against a
 recording client (no Temporal): every command sent acts as the Slack user who typed it, and a
-refused one sends nothing. The README's words (the "Commands" list, the relay's mentions and
-quotes) are read from README.md, so the grammar and the documentation cannot drift apart.
+refused one sends nothing. The manual's words (the commands reference, generated from the CLI, and
+what "Working from Slack" keeps on the command line) are read from docs/, so the grammar and the
+documentation cannot drift apart.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from workflows.model import (
     TimelineEntry,
 )
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 GRAMMAR = typer.main.get_command(starter.app)
 assert isinstance(GRAMMAR, TyperGroup)
 USER, DM = "U0SLACK", "U0DM"  # who typed the command; the delivery manager in the settings
@@ -81,21 +82,17 @@ EXAMPLES = {
 READS = {"show": "state", "timeline": "timeline", "list": "list", "stats": "ended"}
 
 
-def readme_section(title: str) -> str:
-    return README.read_text().split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
-
-
 def readme_command_words() -> set[str]:
-    """Every command the README's "Commands" section names (`word ARGS…`)."""
-    found = re.findall(r"`([a-z][a-z-]*)(?=[ `])(?: [A-Z\[-][^`]*)?`", readme_section("Commands"))
-    return set(found) - {"incident"}  # the program itself: `incident [--json] [--as USER] …`
+    """Every command the manual's commands reference names (`### `word``)."""
+    page = (DOCS / "reference" / "cli.md").read_text()
+    return set(re.findall(r"^### `([a-z][a-z-]*)`$", page, re.MULTILINE))
 
 
 def readme_command_line_only() -> set[str]:
-    """The commands the README's relay section keeps on the command line."""
-    section = readme_section("The Slack relay: `/incident` and the buttons")
+    """The commands the manual's "Working from Slack" keeps on the command line."""
+    section = (DOCS / "incident" / "slack.md").read_text()
     listed = re.search(r"((?:`[a-z-]+`(?:, | and )?)+) stay on the command line", section)
-    assert listed, "README no longer says which commands stay on the command line"
+    assert listed, "the manual no longer says which commands stay on the command line"
     return set(re.findall(r"`([a-z-]+)`", listed.group(1)))
 
 
