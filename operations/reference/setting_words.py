@@ -27,7 +27,11 @@ class Group(Enum):
         "Read from the worker's environment when an incident opens and recorded in its policy: "
         "a running incident keeps the values it opened with.",
     )
-    SLACK = ("Slack", "Unset `SLACK_BOT_TOKEN`: no Slack, messages go to the worker's console.")
+    SLACK = (
+        "Slack",
+        "The Slack app (docs/admin/slack-app.md): the worker posts with the bot token, the relay "
+        "receives `/incident`, the buttons and the forms.",
+    )
     STATUSPAGE = (
         "Statuspage",
         "Both `STATUSPAGE_API_KEY` and `STATUSPAGE_PAGE_ID`, or the page posts go to the console.",
@@ -265,7 +269,7 @@ SETTINGS: dict[str, About] = {
 # docker-compose.yml's own knobs (read by compose alone, never by the incident services).
 COMPOSE_KNOBS: dict[str, str] = {
     "TEMPORAL_BIND": "The interface Temporal's frontend (7233) is published on. Publish it "
-    "further only with Temporal's authorisation on (see Trust and security).",
+    "further only with Temporal's authorisation on (docs/operators/security.md).",
     "TEMPORAL_UI_BIND": "The interface the Web UI (8080) is published on; behind sign-in only.",
     "TEMPORAL_DISABLE_WRITE_ACTIONS": "Keep the Web UI read-only: with write actions, anyone who "
     "reaches it can send any command as anyone.",

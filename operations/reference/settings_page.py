@@ -193,7 +193,7 @@ def render_env_example(compose: str) -> str:
         "# --- docker-compose.yml's own knobs (not settings) ".ljust(100, "-"),
         *_comment(
             "Closed by default: Temporal and the Web UI listen on 127.0.0.1 only and the Web UI "
-            "is read-only; read Trust and security before changing these."
+            "is read-only; read docs/operators/security.md before changing these."
         ),
     ]
     for name, default in compose_knobs(compose).items():
