@@ -22,7 +22,7 @@ from workflows.model.alarms import (
     AlarmSource,
     ForwardAlarm,
 )
-from workflows.model.basics import ALARM_REPORTER
+from workflows.vocabulary.basics import ALARM_REPORTER
 
 ALARM_UPDATE = "alarm"  # IncidentWorkflow.alarm
 

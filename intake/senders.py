@@ -31,7 +31,7 @@ from workflows.model.alarms import (
     AlarmNotice,
     AlarmSource,
 )
-from workflows.model.basics import TEXT_MAX
+from workflows.vocabulary.basics import TEXT_MAX
 
 _MOMENT = TypeAdapter(datetime)
 _STATUSES = {"firing": True, "resolved": False}

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from workflows.model.basics import Severity
     from workflows.model.state import IncidentState
+    from workflows.vocabulary.basics import Severity
 
 
 def nobody_can_now(s: IncidentState, status_words: str, doing: str) -> str:

@@ -21,7 +21,7 @@ from messages import sentences as say
 from messages.text import capitalised
 from messages.timeline import as_a_timeline_line
 from workflows.model import EntryKind, IncidentState, TimelineEntry
-from workflows.model.basics import is_a_person
+from workflows.vocabulary.basics import is_a_person
 
 BOT = "incident-bot"
 SHORT_TITLE_MAX = 40

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-# From the model's leaves, not the package: destinations that the model imports use these words.
-from workflows.model.basics import Arrival, Severity, Status, StatusPageStatus
+# From the vocabulary, not the model: destinations, which the model imports, use these words.
+from workflows.vocabulary.basics import Arrival, Severity, Status, StatusPageStatus
 
 if TYPE_CHECKING:
     from workflows.model.state import IncidentState

@@ -202,7 +202,7 @@ MUTANTS: list[Mutant] = [
         "the lead resolves at once though no delivery manager set criteria",
     ),
     Mutant(
-        "sev1_retro_in_working_days", "workflows/model/policy.py",
+        "sev1_retro_in_working_days", "workflows/vocabulary/policy.py",
         "        Severity.SEV1: RetroDue(days=3),\n",
         "        Severity.SEV1: RetroDue(days=3, working_days=True),\n",
         "a sev1 resolved on a Thursday has its retro due on Tuesday, not 3 days later on Sunday",

@@ -40,9 +40,8 @@ from tests.intake_stack import CERT_PATH, TOKEN, LocalAws, SnsSigner, fixture, i
 from tests.support import free_port, seconds
 from worker import build_worker
 from workflows.alarm import AlarmWorkflow, alarm_workflow_id
-from workflows.model import EntryKind, IncidentState, Status
+from workflows.model import EntryKind, IncidentState, Status, TimelineEntry
 from workflows.model.alarms import AlarmState
-from workflows.model.timeline import TimelineEntry
 
 DMS = ("U0DM1", "U0DM2")
 PLATFORM = "#wc-platform"

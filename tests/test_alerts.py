@@ -50,9 +50,9 @@ from workflows.model import (
     Retro,
     Severity,
     Status,
+    TimelineEntry,
 )
 from workflows.model.alarms import AlarmNotice, AlarmOrigin, AlarmSource, AlarmStart, AlarmState
-from workflows.model.timeline import TimelineEntry
 from workflows.process import Incident, Patches
 
 LONDON = ZoneInfo("Europe/London")

@@ -29,8 +29,8 @@ from workflows.model import (
     StatusPagePost,
     StatusPageStatus,
 )
-from workflows.model.basics import is_a_person
 from workflows.outbox import Outbox
+from workflows.vocabulary.basics import is_a_person
 
 CHANNEL_NAME_MAX = 80
 

@@ -1,7 +1,10 @@
-"""Destinations beyond the built-in three (Slack's channels and messages, the status page), one
-module each: its effects (``Delivery`` subclasses, ``workflows/model/delivery.py``), their
-options and when they are issued. Pure: these run in the workflow sandbox."""
+"""Where the incident's effects go, one module each: the base every destination declares itself
+on (``base``: ``Delivery``, its ``Lane``, what a destination may read) and the destinations
+beyond the built-in three (Slack's channels and messages, the status page, which are in
+``workflows/model/effects.py``): its effects (``Delivery`` subclasses), their options and when
+they are issued.
 
-# The model imports each destination (its effects are members of ``Effect``): load it first, so
-# that importing a destination module on its own finds the model complete.
-import workflows.model  # noqa: F401
+A destination imports the vocabulary (``workflows/vocabulary/``) and its words (``messages/``),
+never the model, which imports it: ``Effect`` names every destination's effects. Pure: these run
+in the workflow sandbox.
+"""

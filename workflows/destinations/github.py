@@ -26,10 +26,10 @@ from typing import Any, ClassVar, Final, Literal, Self
 from pydantic import Field
 
 from messages import sentences as say
-from workflows.model.basics import Model
-from workflows.model.delivery import Delivery, IncidentView, Link
-from workflows.model.policy import setting
-from workflows.model.timeline import EntryKind, TimelineEntry
+from workflows.destinations.base import Delivery, IncidentView, Link
+from workflows.vocabulary.basics import Model
+from workflows.vocabulary.policy import setting
+from workflows.vocabulary.timeline import EntryKind, TimelineEntry
 
 PUBLISH_RETRO_ACTIVITY: Final = "publish_retro_pull_request"
 OPEN_ACTION_ACTIVITY: Final = "open_action_issue"

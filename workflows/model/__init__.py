@@ -1,32 +1,19 @@
-"""The incident's vocabulary: statuses, people, policy, effects, commands and recorded state.
+"""The incident's model: what the workflow decides, delivers and records, in one vocabulary.
 
 Every input and output of the workflow, its Updates and its activities is one pydantic model
-defined in this package, so the CLI, the worker and the tests share one definition of each:
-``basics`` (statuses, severities, people, text limits), ``policy`` (the organisation's settings
-recorded at the start), ``effects`` (what activities deliver), ``state`` (the recorded state,
-timeline and start), ``commands`` (the Updates' inputs). Import from here.
+defined here or in what this package builds on, so the CLI, the worker and the tests share one
+definition of each: ``effects`` (what activities deliver, and ``Effect``: every destination's
+kinds), ``state`` (the recorded state, its timers, its start and what continue-as-new carries),
+``commands`` (the Updates' inputs), ``alarms`` (an alarm's workflow). It builds on
+``workflows/vocabulary/`` (statuses, severities, people and text limits; the organisation's
+policy; the timeline) and ``workflows/destinations/`` (the base every effect declares its
+destination on, and the destinations beyond the built-in three), which never import it. Import
+from here.
 """
 
 from __future__ import annotations
 
-from workflows.model.basics import (
-    OPEN_STATUSES,
-    REASON_MAX,
-    TEXT_MAX,
-    TITLE_MAX,
-    WORKING_STATUSES,
-    Arrival,
-    Model,
-    Reason,
-    Severity,
-    Status,
-    StatusPageImpact,
-    StatusPageStatus,
-    Text,
-    Title,
-    User,
-    parse_user,
-)
+from workflows.destinations.base import Delivery, IncidentView, Link
 from workflows.model.commands import (
     Accept,
     Action,
@@ -47,7 +34,6 @@ from workflows.model.commands import (
     Snooze,
     Typed,
 )
-from workflows.model.delivery import Delivery, IncidentView, Link
 from workflows.model.effects import (
     EFFECT_TYPES,
     FOLLOWING_THE_TIMELINE,
@@ -68,7 +54,6 @@ from workflows.model.effects import (
     StatusPagePost,
     StatusPageRef,
 )
-from workflows.model.policy import OfficeHours, Policy, RetroDue
 from workflows.model.state import (
     CarriedState,
     IncidentStart,
@@ -76,7 +61,26 @@ from workflows.model.state import (
     LaneBacklog,
     Receipt,
 )
-from workflows.model.timeline import EntryKind, TimelineEntry
+from workflows.vocabulary.basics import (
+    OPEN_STATUSES,
+    REASON_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    WORKING_STATUSES,
+    Arrival,
+    Model,
+    Reason,
+    Severity,
+    Status,
+    StatusPageImpact,
+    StatusPageStatus,
+    Text,
+    Title,
+    User,
+    parse_user,
+)
+from workflows.vocabulary.policy import OfficeHours, Policy, RetroDue
+from workflows.vocabulary.timeline import EntryKind, TimelineEntry
 
 __all__ = [
     "EFFECT_TYPES",

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from workflows.model.basics import TEXT_MAX, Model
+from workflows.vocabulary.basics import TEXT_MAX, Model
 
 ALARM_TITLE_MAX = 150
 KEY_PART_MAX = 500

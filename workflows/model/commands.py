@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from workflows.model.basics import (
+from workflows.vocabulary.basics import (
     Arrival,
     GitHubLogin,
     Model,

@@ -1,7 +1,7 @@
 """What the workflow asks the activities to deliver: messages, channels, status page posts,
 and the destinations of ``workflows/destinations/``; ``Effect`` is every kind of them.
 
-Each kind declares its own destination (``workflows/model/delivery.py``). A new destination is
+Each kind declares its own destination (``workflows/destinations/base.py``). A new destination is
 its module in ``workflows/destinations/``, its member in ``Effect`` below, and its activities in
 ``activities/``.
 """
@@ -13,9 +13,9 @@ from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import Field
 
+from workflows.destinations.base import Delivery
 from workflows.destinations.github import ActionIssue, RetroPullRequest
-from workflows.model.basics import Model, Severity, Status, StatusPageImpact, StatusPageStatus
-from workflows.model.delivery import Delivery
+from workflows.vocabulary.basics import Model, Severity, Status, StatusPageImpact, StatusPageStatus
 
 # The lanes of the built-in destinations (a lane per destination: workflows/lanes.py).
 INCIDENT_CHANNEL = "incident-channel"

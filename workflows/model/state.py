@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import Field, TypeAdapter
 
 from workflows.model.alarms import AlarmFacts, AlarmOrigin
-from workflows.model.basics import (
+from workflows.model.effects import Effect, PostedRef, Standing
+from workflows.vocabulary.basics import (
     Arrival,
     Model,
     Reporter,
@@ -21,9 +22,8 @@ from workflows.model.basics import (
     Title,
     User,
 )
-from workflows.model.effects import Effect, PostedRef, Standing
-from workflows.model.policy import Policy
-from workflows.model.timeline import TimelineEntry
+from workflows.vocabulary.policy import Policy
+from workflows.vocabulary.timeline import TimelineEntry
 
 
 class LaneBacklog(Model):

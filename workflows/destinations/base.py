@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar, Protocol, Self
 
-from workflows.model.basics import Model
+from workflows.vocabulary.basics import Model
 
 if TYPE_CHECKING:
-    from workflows.model.policy import Policy
     from workflows.model.state import IncidentState
-    from workflows.model.timeline import TimelineEntry
+    from workflows.vocabulary.policy import Policy
+    from workflows.vocabulary.timeline import TimelineEntry
 
 
 class Link(Model):

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, JsonValue
 from pydantic.config import JsonDict
 
-from workflows.model.basics import Model, Severity
+from workflows.vocabulary.basics import Model, Severity
 
 # --- Policy: the organisation's settings in force when the incident started ---------------------
 
@@ -61,7 +61,7 @@ def setting(name: str, *, default: str) -> JsonDict:
 class Policy(Model):
     """Settings recorded in the workflow input, so a running incident never reads the environment."""
 
-    delivery_managers: list[str] = []
+    delivery_managers: list[str] = []  # noqa: RUF012 - a pydantic field: pydantic copies it
     infosec_head: str | None = None
     reminder_intervals: dict[Severity, timedelta] = Field(default_factory=_default_intervals)
     dm_reminder_interval: timedelta = timedelta(minutes=30)

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from workflows.model.basics import Arrival, Model
+from workflows.vocabulary.basics import Arrival, Model
 
 
 class EntryKind(StrEnum):
