@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from workflows.model import Timer
+
 if TYPE_CHECKING:
     from workflows.model.state import IncidentState
 
@@ -30,33 +32,33 @@ def status_page_quiet(s: IncidentState, quiet: str) -> str:
     )
 
 
-# What `show` calls each timer (workflows/reminders.py), by its name.
-TIMER_LABELS = {
-    "stale_progress": "Next reminder",
-    "triage": "Next triage nudge",
-    "ack": "Next ack nudge",
-    "approval": "Next approval nudge",
-    "retro_due": "Retro due",
-    "revisit": "Revisit",
-    "status_page": "Status page due",
-    "ask": "Next ask nudge",
-    "retro_meeting": "Retro reminder",
-    "alert": "Next alarm nudge",
+# What `show` calls each timer (workflows/reminders.py).
+TIMER_LABELS: dict[Timer, str] = {
+    Timer.STALE_PROGRESS: "Next reminder",
+    Timer.TRIAGE: "Next triage nudge",
+    Timer.ACK: "Next ack nudge",
+    Timer.APPROVAL: "Next approval nudge",
+    Timer.RETRO_DUE: "Retro due",
+    Timer.REVISIT: "Revisit",
+    Timer.STATUS_PAGE: "Status page due",
+    Timer.ASK: "Next ask nudge",
+    Timer.RETRO_MEETING: "Retro reminder",
+    Timer.ALERT: "Next alarm nudge",
 }
 
 
 # What each timer is called in the Web UI's event history when it is started.
-TIMER_DUE = {
-    "stale_progress": "stale-progress reminder due",
-    "triage": "triage nudge due",
-    "ack": "ack nudge due",
-    "approval": "approval nudge due",
-    "retro_due": "retro due",
-    "revisit": "revisit due",
-    "status_page": "status page update due",
-    "ask": "unanswered ask nudge due",
-    "retro_meeting": "the retro starts",
-    "alert": "alarm report nudge due",
+TIMER_DUE: dict[Timer, str] = {
+    Timer.STALE_PROGRESS: "stale-progress reminder due",
+    Timer.TRIAGE: "triage nudge due",
+    Timer.ACK: "ack nudge due",
+    Timer.APPROVAL: "approval nudge due",
+    Timer.RETRO_DUE: "retro due",
+    Timer.REVISIT: "revisit due",
+    Timer.STATUS_PAGE: "status page update due",
+    Timer.ASK: "unanswered ask nudge due",
+    Timer.RETRO_MEETING: "the retro starts",
+    Timer.ALERT: "alarm report nudge due",
 }
 TIMER_DRAIN_LIMIT = "deliveries in flight stop before continue-as-new"
 

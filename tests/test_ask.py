@@ -22,9 +22,9 @@ from workflows.model import (
     Notice,
     NoticeKind,
     Severity,
+    Timer,
 )
 from workflows.process import Incident
-from workflows.reminders import Timer
 
 __all__ = ["desk"]  # the fixture, imported for pytest
 

@@ -59,8 +59,8 @@ from workflows.model import (
     Severity,
     Status,
     StatusPageStatus,
+    Timer,
 )
-from workflows.reminders import Timer
 
 pytestmark = pytest.mark.faults
 

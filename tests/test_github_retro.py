@@ -35,7 +35,7 @@ from tests.test_workflow import (
     timeline_of,
 )
 from worker import build_worker
-from workflows.destinations.github import GitHubOptions, RetroPullRequest
+from workflows.destinations.github import GITHUB, GitHubOptions, RetroPullRequest
 from workflows.model import (
     Action,
     Audience,
@@ -203,7 +203,7 @@ async def test_github_down_for_two_hours_holds_back_no_slack_message_and_then_la
     closing = desk.slack.received(incident_id, NoticeKind.CLOSED)
     assert closing and all(closed_at <= d.arrived < closed_at + LATENESS for d in closing)
     waiting = {lane.lane: lane for lane in (await state_of(handle)).waiting}
-    assert [lane for lane in waiting if lane.startswith("github")], waiting
+    assert [lane for lane in waiting if lane.kind == GITHUB], waiting
     await desk.sleep(timedelta(hours=1))
     assert github.repos[DOCS].pulls == [] and github.faults_met()
 

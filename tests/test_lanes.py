@@ -43,15 +43,22 @@ from tests.test_workflow import (
     state_of,
     timeline_of,
 )
+from workflows.destinations.github import ActionIssue, RetroPullRequest
 from workflows.incident import DELIVER_AGAIN_AFTER, IncidentWorkflow
-from workflows.lanes import lane_of
+from workflows.lanes import describe_lane, lane_of
 from workflows.model import (
+    FOLLOWING_THE_TIMELINE,
+    INCIDENT_CHANNEL,
+    PLATFORM_CHANNEL,
+    STATUS_PAGE,
     Action,
     ChannelRef,
     ChannelRequest,
     Command,
+    Delivery,
     Effect,
     EntryKind,
+    Lane,
     LaneBacklog,
     Notice,
     NoticeKind,
@@ -64,9 +71,9 @@ from workflows.model import (
     StatusPagePost,
     StatusPageRef,
     StatusPageStatus,
+    Timer,
 )
 from workflows.process import Incident, Patches
-from workflows.reminders import Timer
 
 __all__ = ["desk"]  # the fixture, imported for pytest
 
@@ -82,7 +89,8 @@ def in_lanes(*, security: bool = False) -> Incident:
 
 
 def lanes_of(effects: list[Effect]) -> list[str]:
-    return [lane_of(effect) for effect in effects]
+    """Their lanes as recorded (``LaneBacklog.lane``, and so the histories, hold the text)."""
+    return [str(lane_of(effect)) for effect in effects]
 
 
 def deliver(incident: Incident, effect: Effect, result: object = None) -> None:
@@ -114,7 +122,7 @@ def test_a_message_for_the_channel_waits_for_the_channel_and_nothing_else() -> N
     deliver(incident, channel, ChannelRef(channel_id="CINC", name="#inc-test"))
     ready = incident.outbox.ready_to_deliver()
     assert [(lane_of(e), getattr(e, "kind", None)) for e in ready] == [
-        ("incident-channel", NoticeKind.UPDATE),
+        (INCIDENT_CHANNEL, NoticeKind.UPDATE),
     ]
     sent = incident.notices.prepared(ready[0])
     assert isinstance(sent, Notice) and sent.incident.channel_id == "CINC"
@@ -128,7 +136,7 @@ def test_order_is_kept_within_a_lane() -> None:
         _do(incident, Action.UPDATE, ProgressUpdate(actor=PROCESS_LEAD, text=text))
     sent = []
     while ready := [
-        e for e in incident.outbox.ready_to_deliver() if lane_of(e) == "incident-channel"
+        e for e in incident.outbox.ready_to_deliver() if lane_of(e) == INCIDENT_CHANNEL
     ]:
         [effect] = ready
         sent.append(getattr(effect, "text", ""))
@@ -144,14 +152,14 @@ def test_a_newer_reminder_supersedes_a_queued_one_and_cancels_one_in_flight() ->
     first_due = incident.reminders.next_deadline()
     assert first_due is not None
     incident.reminders.fire_due_timers(first_due)
-    [reminder] = [e for e in incident.outbox.ready_to_deliver() if lane_of(e) == "incident-channel"]
+    [reminder] = [e for e in incident.outbox.ready_to_deliver() if lane_of(e) == INCIDENT_CHANNEL]
     incident.outbox.delivery_started(reminder)  # Slack is down: it retries
     second_due = incident.reminders.next_deadline()
     assert second_due is not None
     incident.reminders.fire_due_timers(second_due)
     assert incident.outbox.to_cancel == {reminder.key}  # the workflow cancels the stale one
     incident.outbox.delivery_cancelled(reminder)
-    queued = [e for e in incident.outbox.effects if lane_of(e) == "incident-channel"]
+    queued = [e for e in incident.outbox.effects if lane_of(e) == INCIDENT_CHANNEL]
     assert [getattr(e, "kind", None) for e in queued] == [NoticeKind.REMINDER]
     assert "for 1h" in getattr(queued[0], "text", "")
     assert incident.state.superseded_deliveries == 1
@@ -183,7 +191,7 @@ def test_a_queued_status_page_post_is_superseded_by_a_newer_one_keeping_its_impa
             impact=StatusPageImpact.MAJOR,
         ),
     )
-    [first] = [e for e in incident.outbox.ready_to_deliver() if lane_of(e) == "status-page"]
+    [first] = [e for e in incident.outbox.ready_to_deliver() if lane_of(e) == STATUS_PAGE]
     incident.outbox.delivery_started(
         first
     )  # in flight: never dropped, it may create the page incident
@@ -245,10 +253,38 @@ def test_show_says_what_waits_in_each_lane_and_since_when() -> None:
     incident.outbox.delivery_started(channel)
     _do(incident, Action.JOIN, Command(actor=PROCESS_HELPER), NOW + timedelta(minutes=5))
     incident.outbox.note_queued(NOW + timedelta(minutes=5))
-    backlog = {lane.lane: lane for lane in incident.outbox.backlog()}
+    backlog = {str(lane.lane): lane for lane in incident.outbox.backlog()}
     assert backlog["incident-channel"].waiting == 2
     assert backlog["incident-channel"].in_flight
     assert backlog["incident-channel"].oldest_since == NOW
+
+
+def test_a_lane_is_recorded_as_the_text_it_always_was_and_read_back_whole() -> None:
+    lanes = {
+        INCIDENT_CHANNEL: "incident-channel",
+        PLATFORM_CHANNEL: "platform-channel",
+        STATUS_PAGE: "status-page",
+        Lane("direct", "U0DM,U0DM2"): "direct:U0DM,U0DM2",
+        Lane("github", "wellcomecollection/docs"): "github:wellcomecollection/docs",
+    }
+    for lane, text in lanes.items():
+        backlog = LaneBacklog(lane=lane, waiting=1, oldest_since=NOW, in_flight=False)
+        recorded = backlog.model_dump(mode="json")
+        assert recorded["lane"] == text
+        assert LaneBacklog.model_validate(recorded).lane == lane
+        assert LaneBacklog.model_validate_json(backlog.model_dump_json()).lane == lane
+    assert describe_lane(Lane("direct", "U0DM,U0DM2")) == "U0DM, U0DM2 directly"
+    assert describe_lane(INCIDENT_CHANNEL) == "the incident channel"
+
+
+def test_the_destinations_that_follow_the_timeline_are_those_that_define_follows() -> None:
+    assert (RetroPullRequest, ActionIssue) == FOLLOWING_THE_TIMELINE
+
+    class Inherited(RetroPullRequest):  # defines nothing itself: follows as its base does
+        pass
+
+    assert Inherited.follows_the_timeline()
+    assert not Notice.follows_the_timeline() and not Delivery.follows_the_timeline()
 
 
 def _result_for(effect: Effect) -> object:
@@ -325,7 +361,7 @@ async def test_the_status_page_down_for_two_hours_holds_back_no_slack_message_or
     )
 
     # Both page posts wait in their own lane, the oldest still being retried.
-    lanes = {lane.lane: lane for lane in (await state_of(handle)).waiting}
+    lanes = {str(lane.lane): lane for lane in (await state_of(handle)).waiting}
     page = lanes["status-page"]
     assert (page.waiting, page.in_flight) == (2, True)
     await desk.sleep(OUTAGE - timedelta(minutes=10))
@@ -385,7 +421,7 @@ async def test_slack_down_for_two_hours_holds_back_no_page_post_and_no_timer(des
     # The page has it; the workflow learns so when the activity's completion reaches it.
     waiting: dict[str, LaneBacklog] = {}
     for _ in range(100):
-        waiting = {lane.lane: lane for lane in (await state_of(handle)).waiting}
+        waiting = {str(lane.lane): lane for lane in (await state_of(handle)).waiting}
         if "status-page" not in waiting:
             break
         await asyncio.sleep(0.05)
@@ -546,7 +582,7 @@ def test_the_announcement_waits_for_the_channel_it_links_then_goes_linked_once()
     deliver(incident, channel, ChannelRef(channel_id="CINC", name="#inc-test"))
     incident.notices.keep_standing_messages_current()
     [announcement] = [
-        e for e in incident.outbox.ready_to_deliver() if lane_of(e) == "platform-channel"
+        e for e in incident.outbox.ready_to_deliver() if lane_of(e) == PLATFORM_CHANNEL
     ]
     sent = incident.notices.prepared(announcement)
     assert isinstance(sent, Notice) and sent.standing is Standing.ANNOUNCEMENT
@@ -569,7 +605,7 @@ def test_an_announcement_goes_at_once_when_its_channel_could_not_be_opened() -> 
     incident.outbox.delivery_started(channel)
     incident.effect_failed(channel, "restricted_action", NOW)
     [announcement] = [
-        e for e in incident.outbox.ready_to_deliver() if lane_of(e) == "platform-channel"
+        e for e in incident.outbox.ready_to_deliver() if lane_of(e) == PLATFORM_CHANNEL
     ]
     assert isinstance(announcement, Notice) and announcement.standing is Standing.ANNOUNCEMENT
 

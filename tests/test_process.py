@@ -54,9 +54,9 @@ from workflows.model import (
     StatusPageRef,
     StatusPageStatus,
     TimelineEntry,
+    Timer,
 )
 from workflows.process import Incident, Patches
-from workflows.reminders import Timer
 from workflows.rules import Role
 
 # 10:00 on Monday 23 November 2026, London (GMT): inside office hours.

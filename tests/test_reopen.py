@@ -28,9 +28,9 @@ from workflows.model import (
     Status,
     StatusPagePost,
     StatusPageStatus,
+    Timer,
 )
 from workflows.process import Incident
-from workflows.reminders import Timer
 
 __all__ = ["desk"]  # the fixture, imported for pytest
 

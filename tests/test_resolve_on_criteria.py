@@ -16,8 +16,8 @@ from workflows.model import (
     Resolve,
     SetCriteria,
     Status,
+    Timer,
 )
-from workflows.reminders import Timer
 
 CRITERIA = "error rate under 1% for 15 minutes"
 

@@ -19,9 +19,9 @@ from workflows.model import (
     NoticeKind,
     Resolve,
     ScheduleRetro,
+    Timer,
 )
 from workflows.process import Incident
-from workflows.reminders import Timer
 
 __all__ = ["desk"]  # the fixture, imported for pytest
 

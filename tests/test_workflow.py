@@ -69,8 +69,8 @@ from workflows.model import (
     StatusPageRef,
     StatusPageStatus,
     TimelineEntry,
+    Timer,
 )
-from workflows.reminders import Timer
 from workflows.search_attributes import (
     INCIDENT_LEAD,
     INCIDENT_SECURITY,

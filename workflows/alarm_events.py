@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from messages import alarm_sentences as say
-from workflows.model import EntryKind, IncidentStart, NoticeKind, Status
+from workflows.model import EntryKind, IncidentStart, NoticeKind, Status, Timer
 from workflows.model.alarms import AlarmFacts, AlarmForwarded, AlarmNotice
-from workflows.reminders import BOT, Timer
+from workflows.reminders import BOT
 
 if TYPE_CHECKING:
     from workflows.process import Incident

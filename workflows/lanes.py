@@ -6,25 +6,26 @@ Lanes run concurrently; within a lane order is kept, so a message for the incide
 for the channel to exist and for nothing else. A lane that retries (429, 500, an outage) holds
 back no other lane, no command and no timer.
 
-Each kind of effect declares its own lane and what it makes stale (``Delivery`` in
-``workflows/model/effects.py``); this module only compares them. Pure.
+Each kind of effect declares its own lane (a ``Lane``) and what it makes stale (``Delivery`` in
+``workflows/destinations/base.py``); this module only compares them. Pure.
 """
 
 from __future__ import annotations
 
-from workflows.model import INCIDENT_CHANNEL, PLATFORM_CHANNEL, STATUS_PAGE, Effect
+from workflows.model import INCIDENT_CHANNEL, PLATFORM_CHANNEL, STATUS_PAGE, Effect, Lane
+from workflows.model.effects import DIRECT
 
 __all__ = ["INCIDENT_CHANNEL", "PLATFORM_CHANNEL", "STATUS_PAGE", "describe_lane", "lane_of"]
 
 
-def describe_lane(lane: str) -> str:
+def describe_lane(lane: Lane) -> str:
     """A lane as people call it: "the incident channel", "U0DM, U0DM2 directly"."""
-    if lane.startswith("direct:"):
-        return ", ".join(lane.removeprefix("direct:").split(",")) + " directly"
-    return "the " + lane.replace("-", " ")
+    if lane.kind == DIRECT:
+        return lane.name.replace(",", ", ") + " directly"
+    return "the " + str(lane).replace("-", " ")
 
 
-def lane_of(effect: Effect) -> str:
+def lane_of(effect: Effect) -> Lane:
     return effect.lane()
 
 

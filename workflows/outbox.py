@@ -15,6 +15,7 @@ from workflows.model import (
     ChannelRequest,
     Effect,
     IncidentState,
+    Lane,
     LaneBacklog,
     Notice,
     StatusPagePost,
@@ -43,7 +44,7 @@ class Outbox:
         self.links_wait_for_channel = links_wait_for_channel
         # Effects whose activity runs now, key → lane. Kept apart from the queue: sealing a
         # security incident drops queued effects, and their lane stays busy until they end.
-        self.in_flight: dict[str, str] = {}
+        self.in_flight: dict[str, Lane] = {}
         # In-flight effects made stale by a newer one (a reminder retrying through an outage):
         # the workflow cancels their activities; `to_cancel` holds those not yet cancelled.
         self.superseded_in_flight: set[str] = set()
@@ -146,7 +147,7 @@ class Outbox:
 
     def backlog(self) -> list[LaneBacklog]:
         """Per lane, what waits and since when: `show` and the Web UI say it."""
-        lanes: dict[str, LaneBacklog] = {}
+        lanes: dict[Lane, LaneBacklog] = {}
         for effect in self.effects:
             lane = lane_of(effect)
             since = self.queued_at.get(effect.key, self._state.created_at)

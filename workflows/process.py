@@ -45,11 +45,12 @@ from workflows.model import (
     StatusPageRef,
     StatusPageStatus,
     TimelineEntry,
+    Timer,
     parse_user,
 )
 from workflows.notices import Notices
 from workflows.outbox import Outbox
-from workflows.reminders import BOT, Reminders, Timer
+from workflows.reminders import BOT, Reminders
 from workflows.rules import Role
 from workflows.signals import REQUEST_IDS_KEPT, SignalRefused, read_signal, sender_of
 

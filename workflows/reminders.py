@@ -1,10 +1,11 @@
 """The reminders and nudges of the process: when they fall due, and what they do.
 
 Every timer of an incident is one entry of ``RULES``: its name, what it does when it fires, and,
-for a rule that follows the timeline, what (re)starts or stops it. A new reminder rule is one
-entry here, its words in ``messages/sentences.py`` and, when it is configurable, its field in
-``Policy`` (which names its setting). Sev1 reminds around the clock; everything else waits for
-office hours. Pure: ``now`` is given.
+for a rule that follows the timeline, what (re)starts or stops it. A new reminder rule is its
+name in ``Timer`` (``workflows/model/state.py``), one entry here, its words and its names in
+``messages/reminder_sentences.py`` and, when it is configurable, its field in ``Policy`` (which
+names its setting). Sev1 reminds around the clock; everything else waits for office hours.
+Pure: ``now`` is given.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from messages import alarm_sentences as alarm_say
 from messages import reminder_sentences as say
@@ -27,27 +27,13 @@ from workflows.model import (
     Status,
     StatusPageStatus,
     TimelineEntry,
+    Timer,
 )
 from workflows.notices import Notices
 from workflows.rules import involved
 
 Record = Callable[[datetime, str, EntryKind, str], None]
 BOT = "incident-bot"
-
-
-class Timer(StrEnum):
-    """The timers' names, as kept in ``IncidentState.timers`` (and so in recorded histories)."""
-
-    STALE_PROGRESS = "stale_progress"
-    TRIAGE = "triage"
-    ACK = "ack"
-    APPROVAL = "approval"
-    RETRO_DUE = "retro_due"
-    REVISIT = "revisit"
-    STATUS_PAGE = "status_page"
-    ASK = "ask"
-    RETRO_MEETING = "retro_meeting"
-    ALERT = "alert"  # an alarm's report waits for a delivery manager (any hour)
 
 
 class Reminders:
@@ -92,7 +78,7 @@ class Reminders:
         for due, timer in due_timers:
             if timers.get(timer) == due:  # an earlier one may have replaced it
                 del timers[timer]
-                RULES[Timer(timer)].fire(self, now)
+                RULES[timer].fire(self, now)
         self._follow_timeline()
         return bool(due_timers)
 

@@ -20,8 +20,8 @@ from workflows.model import (
     SetCriteria,
     Snooze,
     Status,
+    Timer,
 )
-from workflows.reminders import Timer
 from workflows.rules import Role
 
 if TYPE_CHECKING:

@@ -21,8 +21,8 @@ from workflows.model import (
     ScheduleRetro,
     Status,
     StatusPageStatus,
+    Timer,
 )
-from workflows.reminders import Timer
 from workflows.rules import involved
 
 if TYPE_CHECKING:

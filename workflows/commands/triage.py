@@ -10,8 +10,7 @@ from messages import alarm_sentences as alarm_say
 from messages import refusals
 from messages import sentences as say
 from workflows.commands.spec import DM, OPEN, CommandSpec, rule
-from workflows.model import Accept, Action, Command, Decline, EntryKind, NoticeKind, Status
-from workflows.reminders import Timer
+from workflows.model import Accept, Action, Command, Decline, EntryKind, NoticeKind, Status, Timer
 
 if TYPE_CHECKING:
     from workflows.process import Incident

@@ -8,8 +8,13 @@ destination that acts on its own, which timeline entries call for it. The built-
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar, Protocol, Self
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
+
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 from workflows.vocabulary.basics import Model
 
@@ -17,6 +22,45 @@ if TYPE_CHECKING:
     from workflows.model.state import IncidentState
     from workflows.vocabulary.policy import Policy
     from workflows.vocabulary.timeline import TimelineEntry
+
+
+@dataclass(frozen=True)
+class Lane:
+    """The queue an effect waits in (``workflows/lanes.py``): its destination's ``kind`` and, when
+    the destination has many, which one (``name``: the people messaged, a repository).
+
+    Kept as text where it is recorded (``LaneBacklog.lane``) and shown:
+
+    >>> str(Lane("incident-channel")), str(Lane("github", "wellcomecollection/docs"))
+    ('incident-channel', 'github:wellcomecollection/docs')
+    """
+
+    kind: str
+    name: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.name}" if self.name else self.kind
+
+    @classmethod
+    def recorded(cls, text: str) -> Lane:
+        """A lane from its text, as a recorded state holds it: ``str(lane)`` read back."""
+        kind, _, name = text.partition(":")
+        return cls(kind, name)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        from_text = core_schema.no_info_after_validator_function(
+            cls.recorded, core_schema.str_schema()
+        )
+        return core_schema.json_or_python_schema(
+            json_schema=from_text,
+            python_schema=core_schema.union_schema(
+                [core_schema.is_instance_schema(cls), from_text]
+            ),
+            serialization=core_schema.to_string_ser_schema(),
+        )
 
 
 class Link(Model):
@@ -59,7 +103,7 @@ class Delivery(Model):
     # policy when it starts, under the effect's ``kind_of_effect``. None: it has none.
     options: ClassVar[type[Model] | None] = None
 
-    def lane(self) -> str:
+    def lane(self) -> Lane:
         """The queue it waits in: one per destination (a channel, a person, a repository)."""
         raise NotImplementedError
 
@@ -94,3 +138,10 @@ class Delivery(Model):
         """The effects a timeline entry calls for (their ``key`` is filled in when issued); only
         destinations that act on their own, rather than on a command's say, define it."""
         return ()
+
+    @classmethod
+    def follows_the_timeline(cls) -> bool:
+        """True when it acts on its own: it (or a base of its) defines ``follows``."""
+        return inspect.getattr_static(cls, "follows") is not inspect.getattr_static(
+            Delivery, "follows"
+        )

@@ -26,11 +26,12 @@ from typing import Any, ClassVar, Final, Literal, Self
 from pydantic import Field
 
 from messages import sentences as say
-from workflows.destinations.base import Delivery, IncidentView, Link
+from workflows.destinations.base import Delivery, IncidentView, Lane, Link
 from workflows.vocabulary.basics import Model
 from workflows.vocabulary.policy import setting
 from workflows.vocabulary.timeline import EntryKind, TimelineEntry
 
+GITHUB: Final = "github"  # its lanes' kind: one lane per repository
 PUBLISH_RETRO_ACTIVITY: Final = "publish_retro_pull_request"
 OPEN_ACTION_ACTIVITY: Final = "open_action_issue"
 
@@ -130,8 +131,8 @@ class RetroPullRequest(Delivery):
         description="an earlier run's delivery was cut short: look for it before doing it again",
     )
 
-    def lane(self) -> str:
-        return f"github:{self.repo}"
+    def lane(self) -> Lane:
+        return Lane(GITHUB, self.repo)
 
     def supersedes(self, older: Delivery) -> bool:
         # The file holds the newest draft; an older one not yet sent would only be overwritten.
@@ -198,8 +199,8 @@ class ActionIssue(Delivery):
         description="an earlier run's delivery was cut short: look for it before doing it again",
     )
 
-    def lane(self) -> str:
-        return f"github:{self.repo}"
+    def lane(self) -> Lane:
+        return Lane(GITHUB, self.repo)
 
     def delivered(self, result: Model | None) -> Link | None:
         if not isinstance(result, ActionIssueRef):

@@ -13,7 +13,7 @@ from here.
 
 from __future__ import annotations
 
-from workflows.destinations.base import Delivery, IncidentView, Link
+from workflows.destinations.base import Delivery, IncidentView, Lane, Link
 from workflows.model.commands import (
     Accept,
     Action,
@@ -60,6 +60,7 @@ from workflows.model.state import (
     IncidentState,
     LaneBacklog,
     Receipt,
+    Timer,
 )
 from workflows.vocabulary.basics import (
     OPEN_STATUSES,
@@ -115,6 +116,7 @@ __all__ = [
     "IncidentStart",
     "IncidentState",
     "IncidentView",
+    "Lane",
     "LaneBacklog",
     "Link",
     "Model",
@@ -144,6 +146,7 @@ __all__ = [
     "StatusPageStatus",
     "Text",
     "TimelineEntry",
+    "Timer",
     "Title",
     "Typed",
     "User",

@@ -13,14 +13,15 @@ from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import Field
 
-from workflows.destinations.base import Delivery
+from workflows.destinations.base import Delivery, Lane
 from workflows.destinations.github import ActionIssue, RetroPullRequest
 from workflows.vocabulary.basics import Model, Severity, Status, StatusPageImpact, StatusPageStatus
 
 # The lanes of the built-in destinations (a lane per destination: workflows/lanes.py).
-INCIDENT_CHANNEL = "incident-channel"
-PLATFORM_CHANNEL = "platform-channel"
-STATUS_PAGE = "status-page"
+INCIDENT_CHANNEL = Lane("incident-channel")
+PLATFORM_CHANNEL = Lane("platform-channel")
+STATUS_PAGE = Lane("status-page")
+DIRECT = "direct"  # the kind of lane of each set of people messaged directly
 
 
 class ActivityName(StrEnum):
@@ -127,12 +128,12 @@ class Notice(Delivery):
         description="an earlier run's delivery was cut short: look for it before doing it again",
     )
 
-    def lane(self) -> str:
+    def lane(self) -> Lane:
         if self.audience is Audience.INCIDENT_CHANNEL:
             return INCIDENT_CHANNEL
         if self.audience is Audience.PLATFORM_CHANNEL:
             return PLATFORM_CHANNEL
-        return "direct:" + ",".join(sorted(set(self.recipients)))
+        return Lane(DIRECT, ",".join(sorted(set(self.recipients))))
 
     def links_the_channel(self) -> bool:
         # The announcement names the channel; a sealed one (a security incident) does not.
@@ -183,7 +184,7 @@ class ChannelRequest(Delivery):
         description="an earlier run's delivery was cut short: look for it before doing it again",
     )
 
-    def lane(self) -> str:
+    def lane(self) -> Lane:
         return INCIDENT_CHANNEL
 
 
@@ -208,7 +209,7 @@ class StatusPagePost(Delivery):
         description="an earlier run's delivery was cut short: look for it before doing it again",
     )
 
-    def lane(self) -> str:
+    def lane(self) -> Lane:
         return STATUS_PAGE
 
     def supersedes(self, older: Delivery) -> bool:
@@ -224,4 +225,4 @@ Effect = Annotated[
 
 # Every kind of effect, and those that issue effects on their own as the timeline grows.
 EFFECT_TYPES: tuple[type[Delivery], ...] = get_args(get_args(Effect)[0])
-FOLLOWING_THE_TIMELINE = tuple(kind for kind in EFFECT_TYPES if "follows" in vars(kind))
+FOLLOWING_THE_TIMELINE = tuple(kind for kind in EFFECT_TYPES if kind.follows_the_timeline())

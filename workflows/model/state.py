@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import zlib
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from pydantic import Field, TypeAdapter
 
+from workflows.destinations.base import Lane
 from workflows.model.alarms import AlarmFacts, AlarmOrigin
 from workflows.model.effects import Effect, PostedRef, Standing
 from workflows.vocabulary.basics import (
@@ -26,11 +28,27 @@ from workflows.vocabulary.policy import Policy
 from workflows.vocabulary.timeline import TimelineEntry
 
 
+class Timer(StrEnum):
+    """An incident's timers (``IncidentState.timers``), by the names its history records; what
+    each does is its rule in ``workflows/reminders.py``."""
+
+    STALE_PROGRESS = "stale_progress"
+    TRIAGE = "triage"
+    ACK = "ack"
+    APPROVAL = "approval"
+    RETRO_DUE = "retro_due"
+    REVISIT = "revisit"
+    STATUS_PAGE = "status_page"
+    ASK = "ask"
+    RETRO_MEETING = "retro_meeting"
+    ALERT = "alert"  # an alarm's report waits for a delivery manager (any hour)
+
+
 class LaneBacklog(Model):
     """What waits in one delivery lane (a destination: a channel, someone's direct messages,
     the status page)."""
 
-    lane: str
+    lane: Lane = Field(description='recorded as its text: "incident-channel", "direct:U1,U2"')
     waiting: int = Field(description="messages not yet delivered, the one in flight included")
     oldest_since: datetime = Field(description="when the oldest of them was decided")
     in_flight: bool
@@ -92,7 +110,7 @@ class IncidentState(Model):
     links: dict[str, str] = Field(
         default={}, description="what destinations made, by label: a pull request, a page"
     )
-    timers: dict[str, datetime] = Field(
+    timers: dict[Timer, datetime] = Field(
         default={}, description="each timer's next due time, by its name (workflows/reminders.py)"
     )
     arrivals: dict[Arrival, int] = Field(
