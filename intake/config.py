@@ -5,8 +5,8 @@
 INCIDENT_SNS_TOPICS (topic ARNs, comma-separated), INCIDENT_SNS_CERT_URL (a regular expression
 every URL fetched for SNS must match whole), INCIDENT_ALERT_TOKENS (bearer tokens,
 comma-separated), INCIDENT_GRAFANA_SECRET (Grafana's HMAC secret) and INCIDENT_HEARTBEATS
-(``name=10m,…``). The parsers live here rather than in ``settings.py``, which is near the
-400-line limit every module keeps (``tests/test_code_quality.py``).
+(``name=10m,…``). The parsers live here rather than in ``temporal_client/settings.py``, which is
+near the 400-line limit every module keeps (``tests/test_code_quality.py``).
 """
 
 from __future__ import annotations

@@ -64,7 +64,8 @@ def format_office_hours(hours: OfficeHours) -> str:
     return f"{days} {hours.opens:%H:%M}-{hours.closes:%H:%M} {hours.timezone}"
 
 
-# The process defaults are the model's (workflows/model.py); the settings write them as text.
+# The process defaults are the policy's (workflows/vocabulary/policy.py); the settings write
+# them as text.
 _POLICY = Policy()
 
 
@@ -77,7 +78,7 @@ class _FromEnvironment(BaseSettings):
 
 
 def _declared_settings(model: type[Model]) -> dict[str, tuple[str, FieldInfo]]:
-    """The fields of ``model`` that name their setting (``workflows.model.policy.setting``),
+    """The fields of ``model`` that name their setting (``workflows.vocabulary.policy.setting``),
     by the setting's field name here."""
     declared: dict[str, tuple[str, FieldInfo]] = {}
     for name, field in model.model_fields.items():

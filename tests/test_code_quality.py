@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import io
+import re
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -80,6 +83,45 @@ def test_no_module_outside_tests_is_over_400_lines() -> None:
         name: lines
         for name in tracked
         if not name.startswith("tests/")
+        and (ROOT / name).exists()  # not deleted in the working tree
         and (lines := len((ROOT / name).read_text().splitlines())) > MODULE_LINES_MAX
     }
     assert long == {}, long
+
+
+# A file named in a docstring or a comment: ``path/like.py``, `like.py`, or path/like.py.
+_NAMED_FILE = re.compile(r"`{1,2}([\w./-]+\.py)`{1,2}|(?<![\w./:-])((?:[\w.-]+/)+[\w-]+\.py)\b")
+_OUR_CODE = sorted(
+    path
+    for path in ROOT.rglob("*.py")
+    if path.relative_to(ROOT).parts[0] not in {"tests", "build", ".venv"}
+    and "__pycache__" not in path.parts
+)
+
+
+def _prose(path: Path) -> list[tuple[int, str]]:
+    """Its docstrings and comments, with the line each starts on."""
+    source = path.read_text()
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            doc = ast.get_docstring(node, clean=False)
+            if doc is not None and node.body:
+                found.append((node.body[0].lineno, doc))
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            found.append((token.start[0], token.string))
+    return found
+
+
+@pytest.mark.parametrize("path", _OUR_CODE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_files_docstrings_and_comments_name_exist(path: Path) -> None:
+    """A file named by its path from the root or, by its bare name, beside the module."""
+    missing = [
+        f"line {line}: {named}"
+        for line, text in _prose(path)
+        for match in _NAMED_FILE.finditer(text)
+        if not (ROOT / (named := match[1] or match[2])).exists()
+        and not (path.parent / named).exists()
+    ]
+    assert missing == [], f"{path.relative_to(ROOT)} names files that do not exist: {missing}"
