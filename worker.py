@@ -133,34 +133,15 @@ def build_worker(
     )
 
 
-# No sandbox: every workflow task paid the sandbox's cost (a quarter of the worker's profile) for
-# a guard the incident no longer needs at run time. Its modules were already shared between runs
-# (passed through), and what the sandbox would refuse is checked twice before anything ships:
-# statically (no clock, environment, randomness or I/O in workflows/ and messages/,
-# tests/test_code_quality.py) and by replaying every recorded history under the SDK's full
-# sandbox (tests/test_replay.py). Measured against the sandbox with our modules passed through,
-# alternating runs: an Update 1.40-1.46 -> 1.18-1.19 of bare, starts 0.49-0.61 -> 0.59-0.73
-# (`python -m bench --only update_latency --only start_throughput --runner passthrough`).
+# No sandbox (a quarter of each workflow task): tests check what it would refuse. bench/HISTORY.md
 WORKFLOW_RUNNER = UnsandboxedWorkflowRunner()
 
 
-# Activities running at once. A Slack post whose channel frees within two seconds keeps its slot
-# while it waits (activities/slack_posting.py, PACE_HOLD_SECONDS): in a burst of 200 incidents,
-# each new channel's first posts a second apart, posts asleep filled the SDK's default 100, and
-# every other delivery, reminders included, waited on the server for a slot. A waiting
-# post costs a coroutine, not a thread. Burst of 200 (`python -m bench --only burst_reminders
-# --bursts 200@3`), first reminder received p99: 100 slots 6.7 and 8.5 s; 250: 2.1 and 5.5 s;
-# 500: 3.3 and 3.5 s; 1,000: 3.4 and 5.0 s, in alternating runs.
+# Posts waiting on Slack's pace keep their slot: 500 so other deliveries find one. bench/HISTORY.md
 ACTIVITY_SLOTS = 500
 
 
-# Ten pollers of each kind, fixed. The SDK's five (one on the shared queue, which the dev server
-# splits in four partitions) left new incidents' first workflow tasks up to 45 s in the server's
-# backlog during a burst of starts. Pollers autoscaled up to 20 ended that, but every timer then
-# fired later: a bare timer and one activity, 16.7 a second, ran 0.42 s after due (median)
-# against 0.08-0.09 s with five or ten fixed pollers (`python -m bench.poller_probe`). Ten
-# fixed, in alternating bench runs against autoscaled: reminder lateness p99 1.17 and 1.23 ->
-# 0.49 and 0.56 s; starts and the burst of 200 no worse (README "Performance").
+# Ten fixed pollers: five left starts backlogged, autoscaled ones made timers late. bench/HISTORY.md
 WORKFLOW_TASK_POLLERS = PollerBehaviorSimpleMaximum(maximum=10)
 ACTIVITY_TASK_POLLERS = PollerBehaviorSimpleMaximum(maximum=10)
 
