@@ -146,8 +146,12 @@ MUTANTS: list[Mutant] = [
     # --- Timers, reminders, clock, continue-as-new, search attributes --------------------------
     Mutant(
         "escalation_one_reminder_late", "workflows/reminders.py",
-        "        if s.reminders_unanswered % self._policy.escalate_after_reminders == 0:\n",
-        "        if s.reminders_unanswered > self._policy.escalate_after_reminders:\n",
+        "        if s.reminders_unanswered % self._policy.escalate_after_reminders == 0:\n"
+        "            s.escalations_sent += 1\n"
+        "            esc = say.escalation(s, quiet)\n",
+        "        if s.reminders_unanswered > self._policy.escalate_after_reminders:\n"
+        "            s.escalations_sent += 1\n"
+        "            esc = say.escalation(s, quiet)\n",
         "the DMs hear of a quiet incident after the third unanswered reminder, then at every one",
     ),
     Mutant(
