@@ -177,3 +177,10 @@ async def test_a_signal_sent_with_the_start_waits_for_the_incident_to_open(
             [HELPER],
             [DM],
         )
+        # Settled, then ended: the time-skipping server stops skipping for every later test
+        # while a workflow's timer fires for a worker that has gone.
+        for _ in range(300):
+            if (await state(handle)).undelivered == 0:
+                break
+            await asyncio.sleep(0.02)
+        await handle.terminate(reason="test finished")
