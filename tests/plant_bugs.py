@@ -300,8 +300,8 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "slack_second_attempt_posts_again", "activities/slack_posting.py",
-        "        if look_first or _attempt() > 1:  # looked up as late as possible",
-        "        if look_first or _attempt() > 2:  # looked up as late as possible",
+        "        look = look_first or _attempt() > 1\n",
+        "        look = look_first or _attempt() > 2\n",
         "a post retried once after Slack applied it appears twice in the channel",
     ),
     Mutant(

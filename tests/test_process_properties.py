@@ -161,8 +161,8 @@ class Handbook:
         if self.status not in when or not who & self.roles(cmd.actor):
             return False
         match action:  # the table's notes, and the README's "never"s
-            case Action.ACK:  # a self-initiated incident, not yet acknowledged
-                return self.self_initiated and not self.acknowledged
+            case Action.ACK:  # a self-initiated incident, or a report ("seen, looking"), once
+                return (self.self_initiated or self.status is TRIAGE) and not self.acknowledged
             case Action.HANDOVER:  # never to the current lead
                 return bool(cmd.to != self.lead)
             case Action.JOIN:  # helping already is not joining
