@@ -24,6 +24,11 @@ SHORT: dict[str, tuple[str, str | None]] = {
     ),
     "burst_reminders": ("A burst of incidents' reminders: how late they reach Slack", "p99 < 1 s"),
     "slack_during_page_outage": ("Slack updates while the status page is down / healthy", None),
+    "alarm_storm": (
+        "An alarm storm, 1,000 notifications from 50 flapping alarms in 60 s: first notification "
+        "to the delivery managers' message",
+        "p99 < 2 s; one report per alarm",
+    ),
 }
 
 
