@@ -23,11 +23,6 @@ def no_delivery_manager_configured(doing: str) -> str:
     )
 
 
-def still_opening(incident_id: str) -> str:
-    # temporal_client/client.py asks again on these words (STILL_OPENING).
-    return f"Incident {incident_id} is still opening; ask again in a moment."
-
-
 def only(who: str, doing: str, s: IncidentState, person: str) -> str:
     return f"Only {who} may {doing} on {s.id}; {person} is not."
 

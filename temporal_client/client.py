@@ -71,7 +71,6 @@ OPEN_LISTED_MAX = 50  # open incidents read for one view (the Slack Home tab)
 WORKFLOW_TYPE = "IncidentWorkflow"
 STATE_QUERY = "state"
 TIMELINE_QUERY = "timeline"
-STILL_OPENING = "is still opening"  # the workflow's answer before its policy is read
 OPENING_POLL_SECONDS = 0.02
 
 
@@ -144,15 +143,12 @@ def opening(start: IncidentStart) -> tuple[IncidentStart, dict[str, Any]]:
 
 
 async def query_incident(handle: WorkflowHandle[Any, Any], name: str, result_type: type[T]) -> T:
-    """Query the incident; asked in the moment it opens (its worker reading the organisation's
-    policy, milliseconds), ask again rather than fail."""
+    """Query the incident; its state asked in the moment it opens (its worker reading the
+    organisation's policy, milliseconds) is a preview marked ``opening``: ask again."""
     while True:
-        try:
-            answer: T = await handle.query(name, result_type=result_type)
+        answer: T = await handle.query(name, result_type=result_type)
+        if not (isinstance(answer, IncidentState) and answer.opening):
             return answer
-        except WorkflowQueryFailedError as error:
-            if STILL_OPENING not in str(error):
-                raise
         await asyncio.sleep(OPENING_POLL_SECONDS)
 
 

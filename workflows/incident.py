@@ -17,7 +17,6 @@ from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, RetryState
 
 with workflow.unsafe.imports_passed_through():
-    from messages import refusals
     from messages import reminder_sentences as say
     from messages.activity_summary import activity_summary
     from messages.summary import current_details
@@ -47,7 +46,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.serial_delivery import run_serially
 
 REFUSED = "Refused"
-OPENING = "Opening"  # a query answered before the worker's policy is read (the first task)
 POLICY_READ_LIMIT = timedelta(seconds=10)  # the worker's settings: local, and quick
 # Continue-as-new waits this long for deliveries in flight before cancelling and carrying them.
 DRAIN_LIMIT = timedelta(seconds=30)
@@ -100,7 +98,10 @@ class IncidentWorkflow:
 
     @workflow.query
     def state(self) -> IncidentState:
-        incident = self._opening_or_open()
+        if self._opened is None:  # the worker's policy not read yet (milliseconds): a preview
+            preview = Incident.open(self._start, workflow.now(), self._patches).state
+            return preview.model_copy(update={"opening": True})
+        incident = self._opened
         return incident.state.model_copy(
             update={
                 "undelivered": len(incident.outbox.effects),
@@ -111,12 +112,7 @@ class IncidentWorkflow:
 
     @workflow.query
     def timeline(self) -> list[TimelineEntry]:
-        return self._opening_or_open().timeline
-
-    def _opening_or_open(self) -> Incident:
-        if self._opened is None:
-            raise ApplicationError(refusals.still_opening(self._start.id), type=OPENING)
-        return self._opened
+        return [] if self._opened is None else self._opened.timeline
 
     # --- Commands: an Update per command and a signal per signal name (workflows/handlers.py) --
 
@@ -243,6 +239,8 @@ class IncidentWorkflow:
         sent = self._incident.notices.prepared(effect)
         try:
             result = await self._run_effect(sent)
+        except GeneratorExit:  # evicted from the worker's cache: no workflow to record in
+            raise
         except (asyncio.CancelledError, CancelledError):
             self._incident.outbox.delivery_cancelled(effect)
         except ActivityError as error:
@@ -260,10 +258,9 @@ class IncidentWorkflow:
             self._lane_failure = error
         else:
             self._incident.effect_done(sent, result, workflow.now())
-        finally:
-            self._lanes.pop(effect.key, None)
-            self._publish()
-            self._changed = True
+        self._lanes.pop(effect.key, None)
+        self._publish()
+        self._changed = True
 
     async def _deliver_again_later(self, effect: Effect, error: ActivityError) -> None:
         """Deliveries retry without end, yet one ended once in a burst (cause unknown). Failing the

@@ -99,6 +99,11 @@ class IncidentState(Model):
     last_update_at: datetime | None = None
     last_update: str | None = None
     alarm: AlarmFacts | None = Field(default=None, description="the alarm that reported it")
+    opening: bool = Field(
+        default=False,
+        description="a query's preview in the moment the incident opens, before the worker's "
+        "policy is read (no delivery managers yet): ask again",
+    )
     stale_since: datetime | None = None
     resolution_requested_at: datetime | None = None
     resolved_at: datetime | None = None
