@@ -129,8 +129,14 @@ class Model:
         match action:
             case Action.ACCEPT | Action.DECLINE:
                 return dm and self.status is Status.TRIAGE
-            case Action.ACK:
-                return dm and self.status in OPEN and self.self_initiated and not self.acknowledged
+            case Action.ACK:  # a self-initiated incident, or a report ("seen, looking"), once
+                reported = self.status is Status.TRIAGE
+                return (
+                    dm
+                    and self.status in OPEN
+                    and (self.self_initiated or reported)
+                    and not (self.acknowledged)
+                )
             case Action.HANDOVER:
                 return (lead or dm) and self.status in WORKING and cmd.to != self.lead
             case Action.JOIN:
