@@ -159,6 +159,23 @@ class GrammarOnlyClient:
 
         return call
 
+    @property
+    def temporal(self) -> TemporalRefusingAll:
+        """The Temporal client itself, which `incident alerts` lists alarm workflows with."""
+        return TemporalRefusingAll()
+
+
+class TemporalRefusingAll:
+    """Stands in for the Temporal client behind IncidentClient.temporal: every call is recorded
+    and answered with the grammar's one sentence."""
+
+    def __getattr__(self, name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> None:
+            GrammarOnlyClient.received.append((f"temporal.{name}", args))
+            raise CommandError(GrammarOnlyClient.ACCEPTED)
+
+        return call
+
 
 async def _no_connection(settings: object, **options: object) -> None:
     return None
