@@ -15,7 +15,6 @@ from typing import Any, Protocol
 from temporalio import activity
 
 from workflows.model import (
-    ActivityName,
     ChannelRef,
     ChannelRequest,
     Notice,
@@ -57,15 +56,15 @@ class IncidentActivities:
     def status_page(self) -> StatusPage:
         return self._status_page
 
-    @activity.defn(name=ActivityName.OPEN_CHANNEL)
+    @activity.defn(name=ChannelRequest.activity)
     async def open_incident_channel(self, request: ChannelRequest) -> ChannelRef:
         return await self._messenger.open_channel(request)
 
-    @activity.defn(name=ActivityName.DELIVER)
+    @activity.defn(name=Notice.activity)
     async def deliver_notice(self, notice: Notice) -> PostedRef | None:
         return await self._messenger.deliver(notice)
 
-    @activity.defn(name=ActivityName.STATUSPAGE)
+    @activity.defn(name=StatusPagePost.activity)
     async def post_status_page(self, update: StatusPagePost) -> StatusPageRef:
         return await self._status_page.post(update)
 

@@ -37,7 +37,8 @@ SCRIPTS = ("starter", "worker")
 PAIRS = [
     ("messages.sentences", "workflows.destinations.github"),
     ("workflows.destinations.github", "workflows.model"),
-    ("workflows.model.state", "workflows.model.effects"),
+    ("workflows.model.state", "workflows.destinations"),
+    ("workflows.destinations.slack", "workflows.model"),
     ("workflows.model", "messages.reminder_sentences"),
     ("workflows.process", "workflows.commands"),
     ("workflows.incident", "workflows.serial_delivery"),

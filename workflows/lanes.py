@@ -12,8 +12,10 @@ Each kind of effect declares its own lane (a ``Lane``) and what it makes stale (
 
 from __future__ import annotations
 
-from workflows.model import INCIDENT_CHANNEL, PLATFORM_CHANNEL, STATUS_PAGE, Effect, Lane
-from workflows.model.effects import DIRECT
+from workflows.destinations import Effect
+from workflows.destinations.base import Lane
+from workflows.destinations.slack import DIRECT, INCIDENT_CHANNEL, PLATFORM_CHANNEL
+from workflows.destinations.statuspage import STATUS_PAGE
 
 __all__ = ["INCIDENT_CHANNEL", "PLATFORM_CHANNEL", "STATUS_PAGE", "describe_lane", "lane_of"]
 

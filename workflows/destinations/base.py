@@ -1,9 +1,10 @@
 """How an effect reaches its destination: the base every kind of effect declares it on.
 
-A destination is one :class:`Delivery` subclass: the activity that delivers it, that activity's
-result, the lane it queues in, what it makes stale, what to link to once delivered and, for a
-destination that acts on its own, which timeline entries call for it. The built-in three are in
-``workflows/model/effects.py``; others each have a module in ``workflows/destinations/``.
+A destination is a module in ``workflows/destinations/`` declaring its effects, each a
+:class:`Delivery` subclass: the activity that delivers it, that activity's result, the lane it
+queues in, what it makes stale, what to link to once delivered and, for a destination that acts on
+its own, which timeline entries call for it. What every effect shares (its key, the mark of a
+delivery cut short) is declared here once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
-from pydantic import GetCoreSchemaHandler
+from pydantic import Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 from workflows.vocabulary.basics import Model
@@ -91,7 +92,8 @@ class Delivery(Model):
     """The base of every effect: how it reaches its destination.
 
     Subclasses set ``activity`` (its registered name) and ``result`` (the type that activity
-    returns), and define ``lane``. The rest is optional.
+    returns), declare their ``kind_of_effect`` (a ``Literal``: how ``Effect`` tells them apart)
+    and define ``lane``. The rest is optional.
     """
 
     activity: ClassVar[str]
@@ -102,6 +104,12 @@ class Delivery(Model):
     # Its settings (fields that name them with ``setting()``), recorded in the incident's
     # policy when it starts, under the effect's ``kind_of_effect``. None: it has none.
     options: ClassVar[type[Model] | None] = None
+
+    key: str = Field(description="unique per incident; delivery is idempotent on it")
+    maybe_done: bool = Field(
+        default=False,
+        description="an earlier run's delivery was cut short: look for it before doing it again",
+    )
 
     def lane(self) -> Lane:
         """The queue it waits in: one per destination (a channel, a person, a repository)."""

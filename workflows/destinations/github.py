@@ -114,7 +114,6 @@ class RetroPullRequest(Delivery):
     options: ClassVar[type[Model] | None] = GitHubOptions
 
     kind_of_effect: Literal["github_retro"] = "github_retro"
-    key: str = Field(description="unique per delivery; delivery is idempotent on it")
     incident_id: str
     repo: str = Field(pattern=_REPO, description="owner/name of the docs repository")
     path: str = Field(description="the file in the repository: INCIDENT_RETRO_PATH/YYYY-MM-DD_…md")
@@ -125,10 +124,6 @@ class RetroPullRequest(Delivery):
     private_only: bool = Field(
         default=False,
         description="a security incident's retro: refuse unless the repository is private",
-    )
-    maybe_done: bool = Field(
-        default=False,
-        description="an earlier run's delivery was cut short: look for it before doing it again",
     )
 
     def lane(self) -> Lane:
@@ -188,16 +183,11 @@ class ActionIssue(Delivery):
     activities_module: ClassVar[str | None] = "activities.github"
 
     kind_of_effect: Literal["github_action"] = "github_action"
-    key: str = Field(description="unique per action; the issue body carries it in a marker")
     incident_id: str
     repo: str = Field(pattern=_REPO, description="owner/name of the actions repository")
     title: str
     body: str = Field(description="markdown, with links to the incident and the retro PR")
     owner: str | None = Field(default=None, description="a GitHub login to assign, or None")
-    maybe_done: bool = Field(
-        default=False,
-        description="an earlier run's delivery was cut short: look for it before doing it again",
-    )
 
     def lane(self) -> Lane:
         return Lane(GITHUB, self.repo)

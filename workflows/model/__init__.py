@@ -13,7 +13,23 @@ from here.
 
 from __future__ import annotations
 
+from workflows.destinations import EFFECT_TYPES, FOLLOWING_THE_TIMELINE, Effect
 from workflows.destinations.base import Delivery, IncidentView, Lane, Link
+from workflows.destinations.slack import (
+    INCIDENT_CHANNEL,
+    PLATFORM_CHANNEL,
+    SUPERSEDED_BY_NEWER,
+    Audience,
+    ChannelRef,
+    ChannelRequest,
+    IncidentBrief,
+    Notice,
+    NoticeKind,
+    PostedRef,
+    Standing,
+)
+from workflows.destinations.statuspage import STATUS_PAGE, StatusPagePost, StatusPageRef
+from workflows.model.activities import ActivityName
 from workflows.model.commands import (
     Accept,
     Action,
@@ -33,26 +49,6 @@ from workflows.model.commands import (
     SetCriteria,
     Snooze,
     Typed,
-)
-from workflows.model.effects import (
-    EFFECT_TYPES,
-    FOLLOWING_THE_TIMELINE,
-    INCIDENT_CHANNEL,
-    PLATFORM_CHANNEL,
-    STATUS_PAGE,
-    SUPERSEDED_BY_NEWER,
-    ActivityName,
-    Audience,
-    ChannelRef,
-    ChannelRequest,
-    Effect,
-    IncidentBrief,
-    Notice,
-    NoticeKind,
-    PostedRef,
-    Standing,
-    StatusPagePost,
-    StatusPageRef,
 )
 from workflows.model.state import (
     CarriedState,

@@ -10,9 +10,10 @@ from typing import Any
 
 from pydantic import Field, TypeAdapter
 
+from workflows.destinations import Effect
 from workflows.destinations.base import Lane
+from workflows.destinations.slack import PostedRef, Standing
 from workflows.model.alarms import AlarmFacts, AlarmOrigin
-from workflows.model.effects import Effect, PostedRef, Standing
 from workflows.vocabulary.basics import (
     Arrival,
     Model,

@@ -1,42 +1,33 @@
-"""What the workflow asks the activities to deliver: messages, channels, status page posts,
-and the destinations of ``workflows/destinations/``; ``Effect`` is every kind of them.
+"""Slack, a destination: the incident's channel (or its thread in the shared channel), the
+messages said there, in the platform channel and directly to people, and the standing messages
+kept current by editing them (the announcement, the pinned summary).
 
-Each kind declares its own destination (``workflows/destinations/base.py``). A new destination is
-its module in ``workflows/destinations/``, its member in ``Effect`` below, and its activities in
-``activities/``.
+    Notice(key="inc-2026-12-01-cdn/3", kind=NoticeKind.UPDATE, audience=Audience.INCIDENT_CHANNEL,
+           incident=brief, text="Rolled back the CDN config")
+    # → one message in the incident's channel, posted once whatever the retries
+
+Its lanes: the incident channel (opened by the ``ChannelRequest``, so everything said there waits
+for the channel and for nothing else), the platform channel, and one per set of people messaged
+directly. What the messages say is built by ``messages/`` (``sentences``, ``slack_blocks``); how
+they reach Slack is ``activities/slack.py``. Pure models only: this runs in the workflow sandbox.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, ClassVar, Literal, get_args
+from typing import ClassVar, Final, Literal
 
 from pydantic import Field
 
 from workflows.destinations.base import Delivery, Lane
-from workflows.destinations.github import ActionIssue, RetroPullRequest
-from workflows.vocabulary.basics import Model, Severity, Status, StatusPageImpact, StatusPageStatus
+from workflows.vocabulary.basics import Model, Severity, Status
 
-# The lanes of the built-in destinations (a lane per destination: workflows/lanes.py).
+OPEN_CHANNEL_ACTIVITY: Final = "open_incident_channel"
+DELIVER_NOTICE_ACTIVITY: Final = "deliver_notice"
+
 INCIDENT_CHANNEL = Lane("incident-channel")
 PLATFORM_CHANNEL = Lane("platform-channel")
-STATUS_PAGE = Lane("status-page")
-DIRECT = "direct"  # the kind of lane of each set of people messaged directly
-
-
-class ActivityName(StrEnum):
-    """The built-in activities' registered names: the workflow calls them by name, never by
-    import."""
-
-    OPEN_CHANNEL = "open_incident_channel"
-    DELIVER = "deliver_notice"
-    STATUSPAGE = "post_status_page"
-    OPEN_ALARM_REPORT = "open_alarm_report"  # an alarm's workflow: a report for the alarm
-    FORWARD_ALARM = "forward_alarm"  # an alarm's workflow: a change to its open incident
-    READ_POLICY = "read_policy"  # a local activity: the worker's settings, when an incident opens
-
-
-# --- Messages the workflow asks the activities to deliver ---------------------------------------
+DIRECT: Final = "direct"  # the kind of lane of each set of people messaged directly
 
 
 class Audience(StrEnum):
@@ -105,11 +96,10 @@ SUPERSEDED_BY_NEWER = frozenset({NoticeKind.REMINDER, NoticeKind.ESCALATION, Not
 class Notice(Delivery):
     """One logical message: the workflow decides it, an activity delivers it exactly once."""
 
-    activity: ClassVar[str] = ActivityName.DELIVER
+    activity: ClassVar[str] = DELIVER_NOTICE_ACTIVITY
     result: ClassVar[type[Model] | None] = PostedRef
 
     kind_of_effect: Literal["notice"] = "notice"
-    key: str = Field(description="unique per incident; delivery is idempotent on it")
     kind: NoticeKind
     audience: Audience
     recipients: list[str] = []
@@ -123,10 +113,6 @@ class Notice(Delivery):
     replaces: PostedRef | None = None
     invite: list[str] = Field(default=[], description="people to add to the incident channel")
     archive_channel: bool = Field(default=False, description="archive the channel after posting")
-    maybe_done: bool = Field(
-        default=False,
-        description="an earlier run's delivery was cut short: look for it before doing it again",
-    )
 
     def lane(self) -> Lane:
         if self.audience is Audience.INCIDENT_CHANNEL:
@@ -162,11 +148,10 @@ class ChannelRequest(Delivery):
     """The incident's channel (or its thread in the shared channel): it opens the lane of the
     incident channel, so everything said there queues behind its creation."""
 
-    activity: ClassVar[str] = ActivityName.OPEN_CHANNEL
+    activity: ClassVar[str] = OPEN_CHANNEL_ACTIVITY
     result: ClassVar[type[Model] | None] = ChannelRef
 
     kind_of_effect: Literal["channel"] = "channel"
-    key: str
     incident_id: str
     name: str
     private: bool
@@ -179,50 +164,6 @@ class ChannelRequest(Delivery):
     summary: Notice | None = Field(
         default=None, description="the pinned summary, posted right after the first message"
     )
-    maybe_done: bool = Field(
-        default=False,
-        description="an earlier run's delivery was cut short: look for it before doing it again",
-    )
 
     def lane(self) -> Lane:
         return INCIDENT_CHANNEL
-
-
-class StatusPageRef(Model):
-    page_incident_id: str
-
-
-class StatusPagePost(Delivery):
-    activity: ClassVar[str] = ActivityName.STATUSPAGE
-    result: ClassVar[type[Model] | None] = StatusPageRef
-
-    kind_of_effect: Literal["statuspage"] = "statuspage"
-    key: str
-    incident_id: str
-    page_incident_id: str | None
-    name: str
-    status: StatusPageStatus
-    body: str
-    impact_override: StatusPageImpact | None = None
-    maybe_done: bool = Field(
-        default=False,
-        description="an earlier run's delivery was cut short: look for it before doing it again",
-    )
-
-    def lane(self) -> Lane:
-        return STATUS_PAGE
-
-    def supersedes(self, older: Delivery) -> bool:
-        return isinstance(
-            older, StatusPagePost
-        )  # the page shows the newest state; a burst of stale posts helps nobody
-
-
-Effect = Annotated[
-    Notice | ChannelRequest | StatusPagePost | RetroPullRequest | ActionIssue,
-    Field(discriminator="kind_of_effect"),
-]
-
-# Every kind of effect, and those that issue effects on their own as the timeline grows.
-EFFECT_TYPES: tuple[type[Delivery], ...] = get_args(get_args(Effect)[0])
-FOLLOWING_THE_TIMELINE = tuple(kind for kind in EFFECT_TYPES if kind.follows_the_timeline())
