@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from temporalio import activity
 
+from activities.heartbeat import heartbeating
 from workflows.model import (
     ChannelRef,
     ChannelRequest,
@@ -57,14 +58,17 @@ class IncidentActivities:
         return self._status_page
 
     @activity.defn(name=ChannelRequest.activity)
+    @heartbeating
     async def open_incident_channel(self, request: ChannelRequest) -> ChannelRef:
         return await self._messenger.open_channel(request)
 
     @activity.defn(name=Notice.activity)
+    @heartbeating
     async def deliver_notice(self, notice: Notice) -> PostedRef | None:
         return await self._messenger.deliver(notice)
 
     @activity.defn(name=StatusPagePost.activity)
+    @heartbeating
     async def post_status_page(self, update: StatusPagePost) -> StatusPageRef:
         return await self._status_page.post(update)
 

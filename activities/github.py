@@ -27,6 +27,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import github_api
 from activities.github_api import ContentFile, Issue, PullRequest, Ref, Repository, ask
+from activities.heartbeat import heartbeating
 from workflows.destinations.github import (
     OPEN_ACTION_ACTIVITY,
     PUBLISH_RETRO_ACTIVITY,
@@ -255,10 +256,12 @@ class GitHubActivities:
         self._github = github
 
     @activity.defn(name=PUBLISH_RETRO_ACTIVITY)
+    @heartbeating
     async def publish_retro_pull_request(self, req: RetroPullRequest) -> RetroPullRequestRef:
         return await self._connected(req.repo).publish_retro(req)
 
     @activity.defn(name=OPEN_ACTION_ACTIVITY)
+    @heartbeating
     async def open_action_issue(self, req: ActionIssue) -> ActionIssueRef:
         return await self._connected(req.repo).open_action(req)
 

@@ -65,7 +65,7 @@ from workflows.model import (
 pytestmark = pytest.mark.faults
 
 TOKEN = "xoxb-fault-suite"
-# A retried activity waits out start_to_close (30 s) after its worker died, then backs off.
+# A delivery whose worker died is retried once its heartbeat times out (5 s), then backs off.
 SETTLE_SECONDS = 120
 CALL_SECONDS = 90
 
@@ -299,6 +299,45 @@ async def test_two_workers_one_killed_incidents_carry_on(desk: Desk) -> None:
         await desk.close_out(handle)
     await desk.verdict("two_workers_one_killed", faults=2, worker_kills=1)
     assert "worker polling task queue" in second.log_path.read_text()
+
+
+async def test_a_worker_killed_while_opening_the_channel_holds_its_lane_seconds(
+    desk: Desk,
+) -> None:
+    """The channel is created, then its worker dies before answering: the next update in that
+    channel waits only for the delivery's heartbeat to time out (it waited out the whole
+    start-to-close timeout before, 37 s), and the channel is still opened once."""
+    first, second = desk.worker("first"), desk.worker("second")
+    first.start()
+    await first.polling()
+    held = desk.slack.hold("conversations.create", containing="faults-lane", applied=True)
+    handle = await desk.declare("lane")
+    await asyncio.wait_for(held.reached.wait(), 15)
+    second.start()
+    await second.polling()
+    first.kill()
+    killed_at = time.monotonic()
+    held.release.set()
+
+    await desk.send(handle, Action.UPDATE, update("after the crash: rolled back"))
+
+    async def update_arrived() -> bool | None:
+        said = (m["text"] for _, m in desk.slack.all_messages())
+        return any(text.endswith("after the crash: rolled back") for text in said) or None
+
+    await eventually(update_arrived, timeout=60, what="the update in the incident channel")
+    lane_held = time.monotonic() - killed_at
+    await desk.close_out(handle)
+    await desk.verdict(
+        "worker_killed_while_opening_the_channel",
+        faults=1,
+        worker_kills=1,
+        lane_held_seconds=round(lane_held, 1),
+    )
+    channels = [c for c in desk.slack.channels.values() if "faults-lane" in c.name]
+    assert len(channels) == 1, [c.name for c in channels]
+    # The heartbeat timeout (5 s) and the first retry (1 s), with room for a slow machine.
+    assert lane_held < 15, f"the channel's lane was held {lane_held:.1f} s after the worker died"
 
 
 async def test_server_killed_and_restarted_keeps_incidents_and_timers(desk: Desk) -> None:

@@ -60,6 +60,9 @@ DELIVERY_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=1),
 )
+# Deliveries heartbeat (activities/heartbeat.py): a worker dying mid-delivery holds its lane this
+# long, not the whole start-to-close timeout (37 s measured before: bench/HISTORY.md).
+DELIVERY_HEARTBEAT_TIMEOUT = timedelta(seconds=5)
 
 
 @workflow.defn
@@ -338,6 +341,7 @@ class IncidentWorkflow:
             effect,
             result_type=effect.result,
             start_to_close_timeout=timedelta(seconds=30),
+            heartbeat_timeout=DELIVERY_HEARTBEAT_TIMEOUT,
             retry_policy=DELIVERY_RETRY,
             # Cancelled only when superseded or before continue-as-new, which must know the
             # attempt has stopped.
