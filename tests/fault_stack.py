@@ -361,11 +361,16 @@ def tally(
     )
 
 
+_reported: list[str] = []  # this run's lines so far: the first one starts the summary afresh
+
+
 def report(test: str, **figures: Any) -> dict[str, Any]:
-    """Print the figure line and append it to the summary the README quotes."""
+    """Print the figure line and add it to this run's summary, which the README quotes (every
+    fault suite's lines: the first report of a run empties what an earlier run left)."""
     line = {"test": test, **figures}
     print("FAULTS", json.dumps(line))
     SUMMARY.parent.mkdir(exist_ok=True)
-    with SUMMARY.open("a") as summary:
+    with SUMMARY.open("a" if _reported else "w") as summary:
+        _reported.append(test)
         summary.write(json.dumps(line) + "\n")
     return line

@@ -24,7 +24,6 @@ import pytest_asyncio
 from temporalio.client import Client, WorkflowHandle
 
 from tests.fault_stack import (
-    SUMMARY,
     DevServer,
     OutageSlack,
     OutageStatusPage,
@@ -81,11 +80,6 @@ ENTRY_OF: dict[Action, EntryKind] = {
 }
 
 Handle = WorkflowHandle[Any, IncidentState]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def fresh_summary() -> None:
-    SUMMARY.unlink(missing_ok=True)
 
 
 @pytest_asyncio.fixture(scope="module")
