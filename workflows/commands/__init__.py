@@ -6,7 +6,8 @@ From this table come the workflow's Updates and validators and its signals
 (``frontends/slash.py``); the CLI's help and the README's table are checked against it
 (``tests/test_commands_table.py``); the CLI's command is made from its input model
 (``frontends/cli_commands.py``). Adding a command: a name in ``Action`` and its input model
-(``workflows/model/commands.py``), a spec and its function here, its words in
+(``workflows/model/commands.py``), a spec and its function here (it sees the incident only as
+a :class:`~workflows.commands.host.CommandHost`: ``workflows/commands/host.py``), its words in
 ``messages/sentences.py``.
 """
 

@@ -4,19 +4,16 @@ they stop."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from messages import refusals
 from messages import sentences as say
+from workflows.commands.host import CommandHost, CommandView
 from workflows.commands.spec import LEAD_OR_DM, WORKING, CommandSpec, rule
 from workflows.model import Action, Ask, Busy, Command, EntryKind, Handover, NoticeKind, Status
 from workflows.rules import Role
 
-if TYPE_CHECKING:
-    from workflows.process import Incident
 
-
-def handover(incident: Incident, cmd: Handover, now: datetime) -> str:
+def handover(incident: CommandHost, cmd: Handover, now: datetime) -> str:
     s = incident.state
     previous = s.lead
     s.supporters = [p for p in s.supporters if p != cmd.to]
@@ -34,13 +31,13 @@ def handover(incident: Incident, cmd: Handover, now: datetime) -> str:
     return text + "."
 
 
-def check_handover(incident: Incident, cmd: Handover, now: datetime) -> str | None:
+def check_handover(incident: CommandView, cmd: Handover, now: datetime) -> str | None:
     if cmd.to == incident.state.lead:
         return refusals.already_the_lead(cmd.to, incident.state)
     return None
 
 
-def join(incident: Incident, cmd: Command, now: datetime) -> str:
+def join(incident: CommandHost, cmd: Command, now: datetime) -> str:
     incident.state.supporters.append(cmd.actor)
     _answered(incident, cmd.actor)
     text = say.joined(cmd.actor, incident.state)
@@ -51,7 +48,7 @@ def join(incident: Incident, cmd: Command, now: datetime) -> str:
     return text + "."
 
 
-def check_join(incident: Incident, cmd: Command, now: datetime) -> str | None:
+def check_join(incident: CommandView, cmd: Command, now: datetime) -> str | None:
     s = incident.state
     if cmd.actor == s.lead:
         return refusals.leads_already(cmd.actor, s)
@@ -60,7 +57,7 @@ def check_join(incident: Incident, cmd: Command, now: datetime) -> str | None:
     return None
 
 
-def leave(incident: Incident, cmd: Command, now: datetime) -> str:
+def leave(incident: CommandHost, cmd: Command, now: datetime) -> str:
     incident.state.supporters.remove(cmd.actor)
     text = say.left(cmd.actor, incident.state)
     incident.record(now, cmd.actor, EntryKind.LEFT, text)
@@ -68,7 +65,7 @@ def leave(incident: Incident, cmd: Command, now: datetime) -> str:
     return text + "."
 
 
-def ask(incident: Incident, cmd: Ask, now: datetime) -> str:
+def ask(incident: CommandHost, cmd: Ask, now: datetime) -> str:
     """The lead pulls in whoever they need: the person is told directly and can answer."""
     s = incident.state
     s.asked[cmd.to] = now
@@ -81,7 +78,7 @@ def ask(incident: Incident, cmd: Ask, now: datetime) -> str:
     return text + "."
 
 
-def check_ask(incident: Incident, cmd: Ask, now: datetime) -> str | None:
+def check_ask(incident: CommandView, cmd: Ask, now: datetime) -> str | None:
     s = incident.state
     if cmd.to == s.lead:
         return refusals.leads_already(cmd.to, s)
@@ -92,7 +89,7 @@ def check_ask(incident: Incident, cmd: Ask, now: datetime) -> str | None:
     return None
 
 
-def busy(incident: Incident, cmd: Busy, now: datetime) -> str:
+def busy(incident: CommandHost, cmd: Busy, now: datetime) -> str:
     """Asked, and unable to help: they make that clear, and the lead sees it."""
     s = incident.state
     _answered(incident, cmd.actor)
@@ -104,13 +101,13 @@ def busy(incident: Incident, cmd: Busy, now: datetime) -> str:
     return text + "."
 
 
-def check_busy(incident: Incident, cmd: Busy, now: datetime) -> str | None:
+def check_busy(incident: CommandView, cmd: Busy, now: datetime) -> str | None:
     if cmd.actor not in incident.state.asked:
         return say.not_asked(cmd.actor, incident.state)
     return None
 
 
-def _answered(incident: Incident, person: str) -> None:
+def _answered(incident: CommandHost, person: str) -> None:
     s = incident.state
     if person in s.asked:
         del s.asked[person]

@@ -4,10 +4,10 @@ security incident, the resolution criteria and the public status page."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from messages import refusals
 from messages import sentences as say
+from workflows.commands.host import CommandHost, CommandView
 from workflows.commands.spec import DM, LEAD_OR_DM, OPEN, WORKING, CommandSpec, rule
 from workflows.model import (
     Action,
@@ -24,11 +24,8 @@ from workflows.model import (
 )
 from workflows.rules import Role
 
-if TYPE_CHECKING:
-    from workflows.process import Incident
 
-
-def update(incident: Incident, cmd: ProgressUpdate, now: datetime) -> str:
+def update(incident: CommandHost, cmd: ProgressUpdate, now: datetime) -> str:
     s = incident.state
     s.first_update_at = s.first_update_at or now
     s.last_update_at, s.last_update = now, cmd.text
@@ -39,7 +36,7 @@ def update(incident: Incident, cmd: ProgressUpdate, now: datetime) -> str:
     return say.update_posted(s)
 
 
-def severity(incident: Incident, cmd: ChangeSeverity, now: datetime) -> str:
+def severity(incident: CommandHost, cmd: ChangeSeverity, now: datetime) -> str:
     s = incident.state
     previous, s.severity = s.severity, cmd.severity
     text = say.severity_changed(cmd.actor, s, previous)
@@ -52,13 +49,13 @@ def severity(incident: Incident, cmd: ChangeSeverity, now: datetime) -> str:
     return text + "."
 
 
-def check_severity(incident: Incident, cmd: ChangeSeverity, now: datetime) -> str | None:
+def check_severity(incident: CommandView, cmd: ChangeSeverity, now: datetime) -> str | None:
     if cmd.severity == incident.state.severity:
         return refusals.already_severity(incident.state, cmd.severity)
     return None
 
 
-def snooze(incident: Incident, cmd: Snooze, now: datetime) -> str:
+def snooze(incident: CommandHost, cmd: Snooze, now: datetime) -> str:
     s = incident.state
     due = incident.reminders.in_hours(now + cmd.duration)
     s.timers[Timer.STALE_PROGRESS] = due
@@ -68,7 +65,7 @@ def snooze(incident: Incident, cmd: Snooze, now: datetime) -> str:
     return text + "."
 
 
-def security(incident: Incident, cmd: Command, now: datetime) -> str:
+def security(incident: CommandHost, cmd: Command, now: datetime) -> str:
     s = incident.state
     s.security = True
     text = say.marked_security(cmd.actor, s)
@@ -81,13 +78,13 @@ def security(incident: Incident, cmd: Command, now: datetime) -> str:
     return text + "."
 
 
-def check_security(incident: Incident, cmd: Command, now: datetime) -> str | None:
+def check_security(incident: CommandView, cmd: Command, now: datetime) -> str | None:
     if incident.state.security:
         return refusals.already_security(incident.state)
     return None
 
 
-def criteria(incident: Incident, cmd: SetCriteria, now: datetime) -> str:
+def criteria(incident: CommandHost, cmd: SetCriteria, now: datetime) -> str:
     incident.state.resolution_criteria = cmd.text
     text = say.criteria_set(cmd.actor, incident.state, cmd.text)
     incident.record(now, cmd.actor, EntryKind.CRITERIA, text)
@@ -95,7 +92,7 @@ def criteria(incident: Incident, cmd: SetCriteria, now: datetime) -> str:
     return text
 
 
-def statuspage(incident: Incident, cmd: PostStatusPage, now: datetime) -> str:
+def statuspage(incident: CommandHost, cmd: PostStatusPage, now: datetime) -> str:
     incident.notices.post_status_page(cmd.status, cmd.text, impact=cmd.impact)
     text = say.status_page_posted(cmd.actor, cmd.status, cmd.text)
     incident.record(now, cmd.actor, EntryKind.STATUSPAGE, text)
@@ -103,7 +100,7 @@ def statuspage(incident: Incident, cmd: PostStatusPage, now: datetime) -> str:
     return text
 
 
-def check_statuspage(incident: Incident, cmd: PostStatusPage, now: datetime) -> str | None:
+def check_statuspage(incident: CommandView, cmd: PostStatusPage, now: datetime) -> str | None:
     if incident.state.security:
         return refusals.never_on_the_page(incident.state)
     return None

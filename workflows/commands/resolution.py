@@ -4,10 +4,11 @@ manager to declare/approve an incident resolved"), then the retro closes it."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from messages import sentences as say
+from workflows.commands.host import CommandHost, CommandView
 from workflows.commands.spec import DM, LEAD_OR_DM, CommandSpec, rule
 from workflows.model import (
     Action,
@@ -25,11 +26,8 @@ from workflows.model import (
 )
 from workflows.rules import involved
 
-if TYPE_CHECKING:
-    from workflows.process import Incident
 
-
-def resolve(incident: Incident, cmd: Resolve, now: datetime) -> str:
+def resolve(incident: CommandHost, cmd: Resolve, now: datetime) -> str:
     s = incident.state
     s.resolution_summary = cmd.summary or s.resolution_summary
     if cmd.actor in incident.policy.delivery_managers:
@@ -59,11 +57,11 @@ def resolve(incident: Incident, cmd: Resolve, now: datetime) -> str:
     return text + "."
 
 
-def approve(incident: Incident, cmd: Command, now: datetime) -> str:
+def approve(incident: CommandHost, cmd: Command, now: datetime) -> str:
     return incident.mark_resolved(cmd.actor, now)
 
 
-def reject(incident: Incident, cmd: Reject, now: datetime) -> str:
+def reject(incident: CommandHost, cmd: Reject, now: datetime) -> str:
     s = incident.state
     s.status, s.rejection_reason = Status.ACTIVE, cmd.reason
     s.timers.pop(Timer.APPROVAL, None)
@@ -76,7 +74,7 @@ def reject(incident: Incident, cmd: Reject, now: datetime) -> str:
     return text + "."
 
 
-def reopen(incident: Incident, cmd: Reopen, now: datetime) -> str:
+def reopen(incident: CommandHost, cmd: Reopen, now: datetime) -> str:
     """It came back before the retro: active again, reminders resume, the page says so."""
     s = incident.state
     s.status, s.resolved_at = Status.ACTIVE, None
@@ -105,7 +103,7 @@ def reopen(incident: Incident, cmd: Reopen, now: datetime) -> str:
     return text + "."
 
 
-def schedule(incident: Incident, cmd: ScheduleRetro, now: datetime) -> str:
+def schedule(incident: CommandHost, cmd: ScheduleRetro, now: datetime) -> str:
     """ "Schedule a post-mortem": the people involved are told now and reminded at the time."""
     s = incident.state
     s.retro_scheduled_at = cmd.at
@@ -117,13 +115,13 @@ def schedule(incident: Incident, cmd: ScheduleRetro, now: datetime) -> str:
     return text + "."
 
 
-def check_schedule(incident: Incident, cmd: ScheduleRetro, now: datetime) -> str | None:
+def check_schedule(incident: CommandView, cmd: ScheduleRetro, now: datetime) -> str | None:
     if cmd.at <= now:
         return say.retro_in_the_past(incident.state)
     return None
 
 
-def retro(incident: Incident, cmd: Retro, now: datetime) -> str:
+def retro(incident: CommandHost, cmd: Retro, now: datetime) -> str:
     s = incident.state
     s.status, s.closed_at = Status.CLOSED, now
     s.retro_notes, s.retro_skipped_reason = cmd.notes, cmd.skip_reason

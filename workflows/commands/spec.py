@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from workflows.commands.host import CommandHost, CommandView
 from workflows.model import OPEN_STATUSES, WORKING_STATUSES, Action, Command, Status
 from workflows.rules import Role, Rule
 
-if TYPE_CHECKING:
-    from workflows.process import Incident
-
-Apply = Callable[["Incident", Any, datetime], str]
-Check = Callable[["Incident", Any, datetime], "str | None"]
+Apply = Callable[[CommandHost, Any, datetime], str]
+Check = Callable[[CommandView, Any, datetime], "str | None"]
 ReadSignal = Callable[[dict[str, Any]], "tuple[Action, Command]"]
 
 LEAD_OR_DM = frozenset({Role.LEAD, Role.DELIVERY_MANAGER})
@@ -29,10 +27,11 @@ class CommandSpec:
 
     ``action`` names it everywhere: the Update (Web UI, ``temporal workflow update``), the CLI
     and Slack. ``model`` is its input; ``rule`` says who may send it in which statuses; ``help``
-    is its one line in the CLI, Slack's help and the Web UI; ``check`` refuses values the rule
-    cannot see (one sentence); ``slack`` says whether `/incident` may send it; ``signal`` names
-    the signal that carries it for fire-and-forget senders (its body read by ``read_signal``,
-    or as ``model``).
+    is its one line in the CLI, Slack's help and the Web UI; ``apply`` carries it out, seeing
+    the incident as a :class:`~workflows.commands.host.CommandHost`; ``check`` refuses values the
+    rule cannot see (one sentence), reading a :class:`~workflows.commands.host.CommandView`;
+    ``slack`` says whether `/incident` may send it; ``signal`` names the signal that carries it
+    for fire-and-forget senders (its body read by ``read_signal``, or as ``model``).
     """
 
     action: Action

@@ -4,19 +4,16 @@ incident someone declared without one ("the DM must be informed and agree to con
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from messages import alarm_sentences as alarm_say
 from messages import refusals
 from messages import sentences as say
+from workflows.commands.host import CommandHost, CommandView
 from workflows.commands.spec import DM, OPEN, CommandSpec, rule
 from workflows.model import Accept, Action, Command, Decline, EntryKind, NoticeKind, Status, Timer
 
-if TYPE_CHECKING:
-    from workflows.process import Incident
 
-
-def accept(incident: Incident, cmd: Accept, now: datetime) -> str:
+def accept(incident: CommandHost, cmd: Accept, now: datetime) -> str:
     s = incident.state
     s.lead, s.severity, s.delivery_manager, s.acknowledged_at = (
         cmd.lead,
@@ -32,7 +29,7 @@ def accept(incident: Incident, cmd: Accept, now: datetime) -> str:
     return text + "."
 
 
-def decline(incident: Incident, cmd: Decline, now: datetime) -> str:
+def decline(incident: CommandHost, cmd: Decline, now: datetime) -> str:
     s = incident.state
     s.status, s.decline_reason, s.revisit_at = Status.DECLINED, cmd.reason, cmd.revisit_at
     s.timers.clear()
@@ -44,13 +41,13 @@ def decline(incident: Incident, cmd: Decline, now: datetime) -> str:
     return text + "."
 
 
-def check_decline(incident: Incident, cmd: Decline, now: datetime) -> str | None:
+def check_decline(incident: CommandView, cmd: Decline, now: datetime) -> str | None:
     if cmd.revisit_at and cmd.revisit_at <= now:
         return refusals.REVISIT_IN_THE_PAST
     return None
 
 
-def ack(incident: Incident, cmd: Command, now: datetime) -> str:
+def ack(incident: CommandHost, cmd: Command, now: datetime) -> str:
     s = incident.state
     s.delivery_manager, s.acknowledged_at = cmd.actor, now
     s.timers.pop(Timer.ACK, None)
@@ -66,7 +63,7 @@ def ack(incident: Incident, cmd: Command, now: datetime) -> str:
     return text + "."
 
 
-def check_ack(incident: Incident, cmd: Command, now: datetime) -> str | None:
+def check_ack(incident: CommandView, cmd: Command, now: datetime) -> str | None:
     s = incident.state
     if s.acknowledged_at:
         return refusals.already_acknowledged(s)
