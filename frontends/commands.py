@@ -11,11 +11,13 @@ at once and prints; the relay collects it (``planned``) and runs it on its own e
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from functools import cache
+from types import NoneType, UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
@@ -37,6 +39,7 @@ from workflows.model import (
     StatusPageStatus,
     parse_user,
 )
+from workflows.vocabulary.basics import PERSON
 
 M = TypeVar("M", bound=BaseModel)
 E = TypeVar("E", bound=StrEnum)
@@ -225,12 +228,34 @@ async def act(
     """Validate and send one command to an incident (once per ``request_id``, when given)."""
     check_incident_id(incident_id)
     command = build(model, **fields)
-    people = {name: getattr(command, name) for name in _PEOPLE_FIELDS if hasattr(command, name)}
+    people = {name: getattr(command, name) for name in person_fields(type(command))}
     command = command.model_copy(update=await slack_ids(client.settings, **people))
     return await client.send(incident_id, action, command, request_id=request_id)
 
 
-_PEOPLE_FIELDS = ("actor", "lead", "to")
+@cache
+def person_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``model`` that name a person: typed :data:`~workflows.model.User` (or
+    ``User | None``), whatever they are called. Other text is never looked up."""
+    return tuple(
+        name
+        for name, field in model.model_fields.items()
+        if _names_a_person(field.annotation, field.metadata)
+    )
+
+
+def _names_a_person(annotation: Any, metadata: Iterable[object] = ()) -> bool:
+    """True for a type marked :data:`~workflows.vocabulary.basics.PERSON` (``metadata`` is what
+    pydantic took out of the field's ``Annotated``), or such a type ``| None``."""
+    if any(mark is PERSON for mark in metadata):
+        return True
+    if get_origin(annotation) is Annotated:
+        bare, *marks = get_args(annotation)
+        return _names_a_person(bare, marks)
+    if get_origin(annotation) in (Union, UnionType):
+        kinds = [kind for kind in get_args(annotation) if kind is not NoneType]
+        return bool(kinds) and all(_names_a_person(kind) for kind in kinds)
+    return False
 
 
 async def slack_ids(settings: Settings, **people: str | None) -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 Each input field a person gives carries a :class:`Typed`: how it is typed after the command's
 name in the CLI and in `/incident`, from which ``frontends/cli_commands.py`` makes the command.
+A field that names a person is typed :data:`User`, whatever it is called: the front ends read it
+as a person and, with Slack, turn an email there into a Slack id (``frontends/commands.py``).
 """
 
 from __future__ import annotations

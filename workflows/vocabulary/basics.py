@@ -107,7 +107,18 @@ def is_a_person(who: str) -> bool:
     return not who.startswith(ALARM_REPORTER)
 
 
-User = Annotated[str, AfterValidator(parse_user)]
+class Person:
+    """The mark of a type that names a person (:data:`User`). A front end finds a command's
+    people by it, whatever their fields are called, and (with Slack) turns an email there into
+    the person's Slack id before sending the command."""
+
+    def __repr__(self) -> str:
+        return "PERSON"
+
+
+PERSON = Person()
+
+User = Annotated[str, AfterValidator(parse_user), PERSON]
 Reporter = Annotated[str, AfterValidator(parse_reporter)]
 Title = Annotated[str, Field(max_length=TITLE_MAX), AfterValidator(_one_line)]
 Text = Annotated[str, Field(max_length=TEXT_MAX), AfterValidator(_one_line)]
