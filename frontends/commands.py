@@ -4,9 +4,11 @@ A front end (the CLI: ``starter.py`` and ``frontends/cli*.py``; the Slack relay:
 ``frontends/relay.py``) parses its input, calls one function here, and renders the answer. Bad input raises :class:`CommandError`
 with one sentence before anything is sent to Temporal.
 
-Both front ends share one grammar, the CLI's: each command builds a :data:`Work` (connect-free,
-run against an :class:`IncidentClient`) and hands it to its :class:`Invocation`. The CLI runs it
-at once and prints; the relay collects it (``planned``) and runs it on its own event loop.
+Typed words share one grammar, the CLI's (`/incident` takes it too): each command builds a
+:data:`Work` (connect-free, run against an :class:`IncidentClient`) and hands it to its
+:class:`Invocation`. The CLI runs it at once and prints; the relay collects it (``planned``) and
+runs it on its own event loop. Slack's buttons and forms type no words: they build the command's
+input model and send it as data (:func:`sending`), through :func:`act` as the CLI's commands do.
 """
 
 from __future__ import annotations
@@ -276,3 +278,37 @@ async def slack_ids(settings: Settings, **people: str | None) -> dict[str, str]:
             except UnknownPerson as error:
                 raise CommandError(str(error)) from None
     return found
+
+
+# --- A command already built (a Slack button's or form's), sent as data --------------------------
+
+
+def command_model(action: Action) -> type[Command]:
+    """The input model of ``action``'s command (the command table's, ``workflows/commands/``)."""
+    from workflows.commands import COMMANDS
+
+    return COMMANDS[action].model
+
+
+def sending(
+    incident_id: str, action: Action, command: Command, *, request_id: str | None = None
+) -> Work:
+    """The work of sending ``command``, already built, to an incident: through :func:`act`, as
+    the CLI's generated commands send theirs (its validated values validate again as they are),
+    answered with its receipt. No words are made to be parsed again."""
+
+    async def work(client: IncidentClient, settings: Settings) -> Answer:
+        fields = dict(command)
+        receipt = await act(
+            client, incident_id, action, type(command), request_id=request_id, **fields
+        )
+        return receipt_answer(receipt)
+
+    return work
+
+
+def receipt_answer(receipt: Receipt) -> Answer:
+    """What a command sent to an incident answers: its receipt (in Slack, naming the incident)."""
+    named = receipt.incident_id in receipt.text
+    chat = receipt.text if named else f"{receipt.incident_id}: {receipt.text}"
+    return Answer(receipt.model_dump(mode="json"), receipt.text, chat=chat)

@@ -1,14 +1,15 @@
 """The Slack relay: `/incident`, the incident bot's buttons, its forms (``relay_forms``) and its
-Home tab (``relay_home``), all sent as the CLI's own commands.
+Home tab (``relay_home``), all sent as the CLI's own commands (the same Updates).
 
     incident relay --port 3000        # HTTP at /slack/events, verified with SLACK_SIGNING_SECRET
     SLACK_APP_TOKEN=xapp-… incident relay   # Socket Mode: no public URL
 
 Every request is verified by slack-bolt (unsigned, mis-signed or older than 5 minutes: 401, nothing
 runs) and acknowledged at once; the work happens after the ack and the answer reaches only the
-person who asked. Slash commands and buttons both go through :func:`frontends.slash.plan_words`, so
-they are the CLI's grammar and its Updates, acting as the verified Slack user. Each request's
-Slack ids give it a stable request id, so a redelivered request is applied once by the workflow.
+person who asked. Slash commands are read by :func:`frontends.slash.plan_words`, the CLI's grammar;
+buttons and forms send their command's input model as data (:meth:`Relay.order`); either way they
+are the CLI's Updates, acting as the verified Slack user. Each request's Slack ids give it a
+stable request id, so a redelivered request is applied once by the workflow.
 The relay keeps nothing between requests: any number of relays can run side by side.
 """
 
@@ -97,8 +98,10 @@ def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) ->
         await ack()
         clicked, user = ActionId(action["action_id"]), body["user"]["id"]
         rid = request_id(body["team"]["id"], user, action["action_ts"], clicked.value)
-        words = [BUTTONS[clicked].command, str(action.get("value", ""))]
-        done, answer = await relay.run(words, user=user, request_id=rid)
+        incident_id = str(action.get("value", ""))
+        done, answer = await relay.press(
+            BUTTONS[clicked].command, incident_id, user=user, request_id=rid
+        )
         await respond(text=answer, response_type="ephemeral", replace_original=False)
         message = body.get("message") or {}
         if done and settled_by_one_answer(message.get("blocks") or []):
@@ -111,7 +114,7 @@ def build_app(relay: Relay, settings: Settings, *, socket_mode: bool = False) ->
                 blocks=decided_blocks(message.get("blocks") or [], decision),
             )
 
-    # Each button runs the CLI command it names: the same Update, the same rules.
+    # Each button sends the command it names as whoever clicks: the same Update, the same rules.
     for clicked, button in BUTTONS.items():
         if button.asks_why is None:
             app.action(clicked.value)(on_button)
@@ -153,9 +156,10 @@ def _ask_for_a_reason(app: AsyncApp, relay: Relay, clicked: ActionId, asked: Rea
             return
         await ack()
         user, request = body["user"]["id"], RequestMessage.from_metadata(view["private_metadata"])
-        words = [asked.command, request.incident_id, f"--reason={reason}"]
         rid = request_id(body["team"]["id"], user, view["id"], asked.command)
-        done, answer = await relay.run(words, user=user, request_id=rid)
+        done, answer = await relay.press(
+            asked.command, request.incident_id, user=user, request_id=rid, reason=reason
+        )
         await client.chat_postEphemeral(channel=request.channel, user=user, text=answer)
         if done:
             decision = decision_line(clicked, user, reason)

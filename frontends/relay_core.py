@@ -1,12 +1,16 @@
-"""What every listener of the Slack relay shares: running a request's words as the CLI's command.
+"""What every listener of the Slack relay shares: running a request as the CLI's command.
 
     relay = Relay(grammar, incidents, settings)
     done, answer = await relay.run(["update", "inc-1", "Restarted"], user="U0LEAD",
                                    request_id=request_id(team, user, trigger_id))
+    done, answer = await relay.press(Action.REJECT, "inc-1", user="U0DM",
+                                     request_id=request_id(team, user, view_id), reason="…")
 
-A request's words go through :func:`frontends.slash.plan_words`, so they are the CLI's grammar and
-its Updates, acting as the verified Slack user; ``request_id`` (from Slack's own ids) makes a
-redelivered request apply once.
+Words a person typed (`/incident …`) go through :func:`frontends.slash.plan_words`, the CLI's
+grammar; a button or a form types nothing: :meth:`Relay.order` builds its command's input model
+and sends it as data through :func:`frontends.commands.act`, the path the CLI's commands take.
+Either way it is the same Update, acting as the verified Slack user; ``request_id`` (from Slack's
+own ids) makes a redelivered request apply once.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from typing import Any
 
 from typer.core import TyperGroup
 
+from frontends.commands import build, command_model, sending
 from frontends.slash import SLASH, Plan, plan_words, split_words
 from messages.slack_relay import reply_text
-from temporal_client.client import CommandError, IncidentClient
+from temporal_client.client import CommandError, IncidentClient, check_incident_id
 from temporal_client.settings import Settings
+from workflows.model import Action, Arrival
 
 log = logging.getLogger("incident.relay")  # logs are named after the command
 
@@ -74,6 +80,16 @@ class Relay:
         sentence for words that cannot be a command."""
         return plan_words(self._grammar, words, actor=user, request_id=request_id)
 
+    def order(
+        self, action: Action, incident_id: str, *, user: str, request_id: str, **fields: Any
+    ) -> Plan:
+        """A button's or a form's command as data: its input model built now from ``fields``,
+        acting as ``user`` through Slack, nothing sent yet; :class:`CommandError` with one
+        sentence for a value it cannot take."""
+        check_incident_id(incident_id)
+        command = build(command_model(action), actor=user, arrived_via=Arrival.SLACK, **fields)
+        return Plan(work=sending(incident_id, action, command, request_id=request_id))
+
     async def execute(self, plan: Plan, *, user: str, what: str) -> tuple[bool, str]:
         """``(done, answer)`` of a planned command: its success summary, or the one sentence that
         refuses it."""
@@ -96,6 +112,16 @@ class Relay:
         except CommandError as refusal:
             return False, str(refusal)
         return await self.execute(plan, user=user, what=(words[:1] or ["help"])[0])
+
+    async def press(
+        self, action: Action, incident_id: str, *, user: str, request_id: str, **fields: Any
+    ) -> tuple[bool, str]:
+        """``(done, answer)`` of a button's command (:meth:`order`), as :meth:`run` answers."""
+        try:
+            plan = self.order(action, incident_id, user=user, request_id=request_id, **fields)
+        except CommandError as refusal:
+            return False, str(refusal)
+        return await self.execute(plan, user=user, what=action.value)
 
     async def slash(self, text: str, *, user: str, request_id: str) -> str:
         try:

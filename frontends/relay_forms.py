@@ -1,9 +1,11 @@
 """The relay's forms: `/incident` alone (or `declare`, `report` alone), the "Report an incident"
 message shortcut and the buttons on an incident's pinned summary each open a modal; submitting it
-runs the CLI's own command, as the verified Slack user.
+sends the CLI's own command as data (no words typed and parsed again), as the verified Slack user.
 
-    words = form_words(context, submitted_values(view))   # ["declare", "--lead=U0LEAD", …]
+    values = submitted_values(view)
     errors = form_errors(context, values)                  # {"title": "The title is too long…"}
+    fields = form_fields(context, values)                  # {"text": "Restarted the pods"}
+    plan = form_plan(relay, context, values, user="U0LEAD", request_id=rid)
 
 What the form can check is checked when it is submitted, with the commands' own types, and
 answered inline in the modal (``response_action: errors``); the rest (who may do what, in which
@@ -22,8 +24,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from frontends.commands import explain_validation
+from frontends.commands import Answer, Work, explain_validation, open_incident
 from frontends.relay_core import Relay, request_id
+from frontends.slash import Plan
 from messages import sentences as say
 from messages.slack_blocks import ActionId
 from messages.slack_forms import (
@@ -35,8 +38,19 @@ from messages.slack_forms import (
     prefill_from_message,
     submitted_values,
 )
-from temporal_client.client import CommandError
-from workflows.model import Reason, Severity, StatusPageStatus, Text, Title, User
+from temporal_client.client import CommandError, IncidentClient
+from temporal_client.settings import Settings
+from workflows.model import (
+    Action,
+    Arrival,
+    Reason,
+    Severity,
+    Status,
+    StatusPageStatus,
+    Text,
+    Title,
+    User,
+)
 
 log = logging.getLogger("incident.relay")
 
@@ -61,6 +75,15 @@ _TYPED_INSTEAD = {  # what a person types for the same command
     Form.CRITERIA: "criteria ID TEXT",
 }
 HOME_FORMS = {ActionId.REPORT_FORM: Form.REPORT, ActionId.DECLARE_FORM: Form.DECLARE}
+# The forms on an incident, each the command it sends; its fields are named as the command's
+# input model names them (the others, declare and report, open an incident).
+FORM_COMMANDS = {
+    Form.UPDATE: Action.UPDATE,
+    Form.HANDOVER: Action.HANDOVER,
+    Form.RESOLVE: Action.RESOLVE,
+    Form.STATUSPAGE: Action.STATUSPAGE,
+    Form.CRITERIA: Action.CRITERIA,
+}
 
 
 class _Checked(BaseModel):
@@ -150,33 +173,52 @@ def reason_problem(reason: str) -> str | None:
     return None
 
 
-def form_words(context: FormContext, values: dict[Field, Any]) -> list[str]:
-    """The CLI's words for a submitted form: the same command as typing them."""
-    form, incident = context.form, context.incident_id or ""
-    text = str(values.get(Field.TEXT) or "")
-    if form in (Form.DECLARE, Form.REPORT):
-        words = [form.name.lower()]
-        description = values.get(Field.DESCRIPTION)
-        if context.permalink:
-            description = _with_permalink(description, context.permalink)
-        if description:
-            words.append(f"--description={description}")
-        if values.get(Field.SECURITY):
-            words.append("--security")
-        if form is Form.DECLARE:
-            words += [f"--lead={values.get(Field.LEAD) or ''}"]
-            words += [f"--severity={values.get(Field.SEVERITY) or ''}"]
-        return [*words, "--", str(values.get(Field.TITLE) or "")]
-    if form is Form.HANDOVER:
-        return ["handover", incident, f"--to={values.get(Field.TO) or ''}"]
-    if form is Form.RESOLVE:
-        summary = values.get(Field.SUMMARY)
-        return ["resolve", incident, *([f"--summary={summary}"] if summary else [])]
-    if form is Form.STATUSPAGE:
-        return ["statuspage", incident, f"--status={values.get(Field.STATUS) or ''}", "--", text]
-    if form is Form.CRITERIA:
-        return ["criteria", incident, "--", text]
-    return ["update", incident, "--", text]
+def form_fields(context: FormContext, values: dict[Field, Any]) -> dict[str, Any]:
+    """What a submitted form says, named as its command takes it: the input model's fields for a
+    form on an incident (``{"text": …}``), :func:`~frontends.commands.open_incident`'s for
+    declare and report. Each value is as entered: nothing is typed as words to be parsed."""
+    if context.form in FORM_COMMANDS:
+        return {name.value: value for name, value in values.items() if value is not None}
+    description = values.get(Field.DESCRIPTION)
+    if context.permalink:
+        description = _with_permalink(description, context.permalink)
+    fields: dict[str, Any] = {
+        "title": str(values.get(Field.TITLE) or ""),
+        "description": description or None,
+        "security": bool(values.get(Field.SECURITY)),
+        "incident_id": None,
+        "declare": context.form is Form.DECLARE,
+    }
+    if context.form is Form.DECLARE:
+        fields |= {"lead": values.get(Field.LEAD), "severity": values.get(Field.SEVERITY)}
+    return fields
+
+
+def form_plan(
+    relay: Relay, context: FormContext, values: dict[Field, Any], *, user: str, request_id: str
+) -> Plan:
+    """A submitted form's command, nothing sent yet: on an incident, its input model built now
+    (:meth:`Relay.order`: :class:`CommandError` with one sentence for a value it cannot take);
+    declare or report, the incident opened as `incident declare` and `report` open theirs."""
+    fields = form_fields(context, values)
+    action = FORM_COMMANDS.get(context.form)
+    if action is not None:
+        incident_id = context.incident_id or ""
+        return relay.order(action, incident_id, user=user, request_id=request_id, **fields)
+    return Plan(work=_opening(user, request_id, fields))
+
+
+def _opening(user: str, request_id: str, fields: dict[str, Any]) -> Work:
+    async def work(client: IncidentClient, settings: Settings) -> Answer:
+        state = await open_incident(
+            client, settings, actor=user, arrived_via=Arrival.SLACK, request_id=request_id, **fields
+        )
+        done = "Reported" if state.status is Status.TRIAGE else "Declared"
+        return Answer(
+            state.model_dump(mode="json"), state.id, chat=f"{done} {state.id}: {state.title}"
+        )
+
+    return work
 
 
 def _with_permalink(description: object, permalink: str) -> str:
@@ -266,7 +308,7 @@ def add_forms(app: AsyncApp, relay: Relay) -> None:
         if not errors:
             rid = request_id(body["team"]["id"], user, view["id"], context.form.value)
             try:
-                plan = relay.plan(form_words(context, values), user=user, request_id=rid)
+                plan = form_plan(relay, context, values, user=user, request_id=rid)
             except CommandError as refusal:
                 errors = {_MAIN_FIELD[context.form].value: str(refusal)}
         if errors:

@@ -21,6 +21,7 @@ from messages import text as plain
 from messages.summary import topic_line
 from workflows.model import (
     WORKING_STATUSES,
+    Action,
     Audience,
     ChannelRequest,
     Notice,
@@ -66,26 +67,28 @@ class ActionId(StrEnum):
 
 @dataclass(frozen=True)
 class Button:
-    """A button the bot posts on a notice, declared once: its label, the CLI command it runs as
-    whoever clicks (the same Update, the same rules), how the message then says who answered
-    ("Approved by …"), and for a command that needs a reason, the modal's title and question
-    (the incident id goes in ``{}``)."""
+    """A button the bot posts on a notice, declared once: its label, the command it sends as
+    whoever clicks (its input model, the same Update and rules as the CLI's), how the message
+    then says who answered ("Approved by …"), and for a command that needs a reason, the modal's
+    title and question (the incident id goes in ``{}``)."""
 
     label: str
-    command: str
+    command: Action
     done: str
     asks_why: tuple[str, str] | None = None
 
 
 BUTTONS = {
-    ActionId.ACKNOWLEDGE: Button("Acknowledge", "ack", "Acknowledged"),
-    ActionId.APPROVE: Button("Approve", "approve", "Approved"),
+    ActionId.ACKNOWLEDGE: Button("Acknowledge", Action.ACK, "Acknowledged"),
+    ActionId.APPROVE: Button("Approve", Action.APPROVE, "Approved"),
     ActionId.REJECT: Button(
-        "Reject", "reject", "Rejected", ("Reject resolution", "Why is {} not resolved?")
+        "Reject", Action.REJECT, "Rejected", ("Reject resolution", "Why is {} not resolved?")
     ),
-    ActionId.JOIN: Button("Join", "join", "Joined"),
-    ActionId.BUSY: Button("Can't help", "busy", "Can't help, said"),
-    ActionId.REOPEN: Button("Reopen", "reopen", "Reopened", ("Reopen incident", "Why reopen {}?")),
+    ActionId.JOIN: Button("Join", Action.JOIN, "Joined"),
+    ActionId.BUSY: Button("Can't help", Action.BUSY, "Can't help, said"),
+    ActionId.REOPEN: Button(
+        "Reopen", Action.REOPEN, "Reopened", ("Reopen incident", "Why reopen {}?")
+    ),
 }
 # The actions block of a message one answer settles (a request, an ask): once a button's command
 # succeeds, the relay replaces the buttons with who answered. Others (the announcement's Join)

@@ -1,14 +1,15 @@
 """The relay's forms: Slack modals that ask for what a command needs, and read the answers back.
 
 Pure functions, like :mod:`messages.slack_blocks`. Each form is one command of the CLI; the
-relay (``frontends/relay_forms.py``) turns a submitted form into that command's words::
+relay (``frontends/relay_forms.py``) sends a submitted form's values as that command's input::
 
-    view = form_view(Form.DECLARE, FormContext(form=Form.DECLARE, requester="U0LEAD"))
+    view = form_view(FormContext(form=Form.DECLARE, requester="U0LEAD"))
     values = submitted_values(view_submission["view"])      # {"title": "…", "lead": "U0LEAD", …}
     context = FormContext.from_metadata(view_submission["view"]["private_metadata"])
 
-Each input's ``block_id`` and ``action_id`` are its :class:`Field`'s name, so an error for a
-field (``response_action: errors``) is keyed by that name.
+Each input's ``block_id`` and ``action_id`` are its :class:`Field`'s name, which is the name of
+the command input's field it fills, so an error for a field (``response_action: errors``) is
+keyed by that name.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from messages.slack_blocks import ANSWER_BLOCK, BUTTONS, ActionId, Block, mention, neutralise
-from workflows.model import REASON_MAX
+from workflows.model import REASON_MAX, Action
 
 REPLY_MAX = 3500  # a private answer stays one readable message
 REASON_BLOCK, REASON_INPUT = "reason", "reason_input"
@@ -25,7 +25,7 @@ _METADATA_TEXT_MAX = 1500  # private_metadata holds at most 3,000 characters
 class ReasonAsked:
     """A button whose command needs a reason, asked in a modal as the command line requires."""
 
-    command: str  # the CLI's word
+    command: Action  # sent with the reason as its input model's ``reason``
     view: str  # the modal's callback id
     title: str
     submit: str

@@ -254,6 +254,36 @@ async def test_reject_asks_for_a_reason_in_a_modal(stack: Stack) -> None:
     await stack.edited(f"D{DM2}", request, f"Rejected by <@{DM2}>: Errors are still at 3%")
 
 
+async def test_a_click_and_a_modal_reach_the_workflow_as_the_commands_input_as_entered(
+    stack: Stack,
+) -> None:
+    """Buttons and their modals send the command's input model as data (issue 34), never words
+    for the CLI's grammar: a reason a command line would read as options, quotes and more words
+    is recorded exactly as it was entered."""
+    incident_id = "inc-relay-as-data"
+    reason = '--as U0X "quoted" it\'s a=b\n--reason=--help\n-- -h'
+    await stack.say(f"declare Cache misses --lead {LEAD} --id {incident_id}", user=LEAD)
+    await stack.say(f"resolve {incident_id}", user=LEAD)
+    request = await stack.message_with(f"D{DM1}", ActionId.REJECT, incident_id)
+    body = await stack.sender.click(request, f"D{DM1}", ActionId.REJECT, user=DM1)
+    view = await stack.view_opened(SlackSender.reply_key(body))
+    await stack.sender.submit(view, user=DM1, reason=reason)
+    await stack.edited(f"D{DM1}", request, f"Rejected by <@{DM1}>: --as U0X")
+    assert (await stack.state(incident_id))["rejection_reason"] == reason
+    await stack.say(f"resolve {incident_id}", user=LEAD)
+    approval = await stack.message_with(f"D{DM1}", ActionId.APPROVE, incident_id)
+    body = await stack.sender.click(approval, f"D{DM1}", ActionId.APPROVE, user=DM1)
+    assert incident_id in await stack.reply(SlackSender.reply_key(body))
+    resolve = {"actor": LEAD, "arrived_via": "slack", "summary": None, "criteria_met": False}
+    assert [(name, arg) for _, name, arg in await stack.updates(incident_id)] == [
+        ("resolve", resolve),
+        ("reject", {"actor": DM1, "arrived_via": "slack", "reason": reason}),
+        ("resolve", resolve),
+        ("approve", {"actor": DM1, "arrived_via": "slack"}),
+    ]
+    assert (await stack.state(incident_id))["status"] == "resolved"
+
+
 async def test_resolved_on_criteria_the_dms_can_reopen_with_a_reason(stack: Stack) -> None:
     incident_id = "inc-relay-criteria"
     await stack.say(f"declare Slow search --lead {LEAD} --id {incident_id}", user=LEAD)

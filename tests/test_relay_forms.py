@@ -251,6 +251,22 @@ async def test_the_summarys_buttons_open_small_forms_that_run_the_commands(stack
     ]  # fmt: skip
 
 
+async def test_a_forms_text_reaches_the_workflow_exactly_as_entered(stack: Stack) -> None:
+    """A form sends its command's input model as data (issue 34), never words for the CLI's
+    grammar: text a command line would read as options, quotes and more words stays text."""
+    incident_id = "inc-form-as-data"
+    text = '--as U0X "quoted" it\'s a=b\n--help\n-- -h'
+    await stack.say(f"declare Queue stuck --lead <@{LEAD}> --id {incident_id}", user=LEAD)
+    key, view = await click_form(stack, incident_id, ActionId.POST_UPDATE, user=LEAD)
+    assert await stack.sender.submit_form(view, user=LEAD, text=text) == {}
+    assert incident_id in await stack.reply(key)
+    assert [(name, arg) for _, name, arg in await stack.updates(incident_id)] == [
+        ("update", {"actor": LEAD, "arrived_via": "slack", "text": text}),
+    ]
+    timeline = await stack.client.get_workflow_handle(incident_id).query("timeline")
+    assert text in [entry["text"] for entry in timeline]
+
+
 @pytest.mark.parametrize(
     ("action", "values", "errors"),
     [

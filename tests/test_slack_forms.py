@@ -1,23 +1,18 @@
-"""The relay's forms in-process: what each form turns into (the CLI's words, read by the CLI's own
-grammar), what it refuses before anything is sent, and a report prefilled from a message."""
+"""The relay's forms in-process: what each form turns into (its command's input, as data: never
+words for the CLI's grammar), what it refuses before anything is sent, and a report prefilled from
+a message."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-import typer
-from typer.core import TyperGroup
 
-import starter
-from frontends.relay_forms import form_errors, form_for_words, form_words
-from frontends.slash import plan_words
+from frontends.commands import command_model
+from frontends.relay_forms import FORM_COMMANDS, form_errors, form_fields, form_for_words
 from messages.slack_forms import Field, Form, FormContext, prefill_from_message
 from workflows.model import TEXT_MAX
 
-_COMMAND = typer.main.get_command(starter.app)
-assert isinstance(_COMMAND, TyperGroup)
-GRAMMAR: TyperGroup = _COMMAND
 PERMALINK = "https://example.slack.com/archives/C1/p1700000000000100"
 
 
@@ -37,43 +32,41 @@ def test_only_nothing_or_a_bare_declare_or_report_opens_a_form(
 
 
 @pytest.mark.parametrize(
-    ("form", "values", "words"),
+    ("form", "values", "fields"),
     [
         (Form.DECLARE, {Field.TITLE: "-5% errors", Field.LEAD: "U0SUE", Field.SEVERITY: "sev1",
                         Field.DESCRIPTION: "--security is not a flag here", Field.SECURITY: False},
-         ["declare", "--description=--security is not a flag here", "--lead=U0SUE",
-          "--severity=sev1", "--", "-5% errors"]),
+         {"title": "-5% errors", "description": "--security is not a flag here",
+          "security": False, "incident_id": None, "declare": True, "lead": "U0SUE",
+          "severity": "sev1"}),
         (Form.REPORT, {Field.TITLE: "Leak", Field.SECURITY: True},
-         ["report", "--security", "--", "Leak"]),
-        (Form.UPDATE, {Field.TEXT: "--help"}, ["update", "inc-1", "--", "--help"]),
-        (Form.HANDOVER, {Field.TO: "U0SUE"}, ["handover", "inc-1", "--to=U0SUE"]),
-        (Form.RESOLVE, {}, ["resolve", "inc-1"]),
-        (Form.RESOLVE, {Field.SUMMARY: "Rolled back"}, ["resolve", "inc-1", "--summary=Rolled back"]),
-        (Form.STATUSPAGE, {Field.STATUS: "identified", Field.TEXT: "Degraded"},
-         ["statuspage", "inc-1", "--status=identified", "--", "Degraded"]),
-        (Form.CRITERIA, {Field.TEXT: "p95 < 1s"}, ["criteria", "inc-1", "--", "p95 < 1s"]),
+         {"title": "Leak", "description": None, "security": True, "incident_id": None,
+          "declare": False}),
+        (Form.UPDATE, {Field.TEXT: "--help"}, {"text": "--help"}),
+        (Form.HANDOVER, {Field.TO: "U0SUE"}, {"to": "U0SUE"}),
+        (Form.RESOLVE, {Field.SUMMARY: None}, {}),
+        (Form.RESOLVE, {Field.SUMMARY: "--as U0X"}, {"summary": "--as U0X"}),
+        (Form.STATUSPAGE, {Field.STATUS: "identified", Field.TEXT: "-- Degraded"},
+         {"status": "identified", "text": "-- Degraded"}),
+        (Form.CRITERIA, {Field.TEXT: "p95 < 1s"}, {"text": "p95 < 1s"}),
     ],
 )  # fmt: skip
-def test_a_form_is_the_clis_command_and_what_is_typed_is_never_an_option(
-    form: Form, values: dict[Field, Any], words: list[str]
+def test_a_form_is_its_commands_input_as_entered_and_never_words(
+    form: Form, values: dict[Field, Any], fields: dict[str, Any]
 ) -> None:
-    said = form_words(context(form), values)
-    assert said == words
-    plan = plan_words(GRAMMAR, said, actor="U0ME", request_id="slack:T:U0ME:V1:form")
-    assert plan.work is not None  # a command, not help or usage
+    said = form_fields(context(form), values)
+    assert said == fields
+    if form in FORM_COMMANDS:  # named as the command's input model names its fields
+        model = command_model(FORM_COMMANDS[form])
+        assert model(actor="U0ME", **said).model_dump(include=set(said)) == said
 
 
 def test_a_report_from_a_message_ends_its_description_with_the_link() -> None:
-    said = form_words(context(Form.REPORT, permalink=PERMALINK), {Field.TITLE: "Slow"})
-    assert said == [
-        "report",
-        f"--description=Reported from this message: {PERMALINK}",
-        "--",
-        "Slow",
-    ]
+    said = form_fields(context(Form.REPORT, permalink=PERMALINK), {Field.TITLE: "Slow"})
+    assert said["description"] == f"Reported from this message: {PERMALINK}"
     typed = {Field.TITLE: "Slow", Field.DESCRIPTION: "p95 at 4 s"}
-    said = form_words(context(Form.REPORT, permalink=PERMALINK), typed)
-    assert said[1] == f"--description=p95 at 4 s\n\nReported from this message: {PERMALINK}"
+    said = form_fields(context(Form.REPORT, permalink=PERMALINK), typed)
+    assert said["description"] == f"p95 at 4 s\n\nReported from this message: {PERMALINK}"
 
 
 @pytest.mark.parametrize(
