@@ -37,6 +37,7 @@ SLACK_COMMANDS = [
     "show",
     "timeline",
     "list",
+    "alerts",
     "stats",
 ]
 

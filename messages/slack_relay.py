@@ -10,6 +10,7 @@ Pure functions, like :mod:`messages.slack_blocks` (whose :class:`ActionId` the b
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -17,6 +18,8 @@ from messages.slack_blocks import ANSWER_BLOCK, BUTTONS, ActionId, Block, mentio
 from workflows.model import REASON_MAX, Action
 
 REPLY_MAX = 3500  # a private answer stays one readable message
+_TOUCHING_BACKTICKS = re.compile("`(?=`)")
+_ZERO_WIDTH_SPACE = "\u200b"
 REASON_BLOCK, REASON_INPUT = "reason", "reason_input"
 _METADATA_TEXT_MAX = 1500  # private_metadata holds at most 3,000 characters
 
@@ -58,11 +61,24 @@ class RequestMessage:
 
 
 def reply_text(text: str) -> str:
-    """A command's answer for Slack: nothing in it pings anyone, long answers are cut."""
+    """A command's answer for Slack: nothing in it pings anyone, long answers are cut, and an
+    answer of several lines (a table: `list`, `alerts`) is a code block, so it stays aligned
+    and Slack's mrkdwn (``*``, ``_``, ``~``, backticks) leaves what it quotes as it is."""
     safe = neutralise(text.strip())
     if len(safe) > REPLY_MAX:
         safe = safe[: REPLY_MAX - 1].rstrip() + "…"
-    return f"```{safe}```" if "\n" in safe else safe
+    return code_block(safe) if "\n" in safe else safe
+
+
+def code_block(text: str) -> str:
+    """``text`` as one mrkdwn code block whose backticks (in an alarm's key, a title) cannot
+    close it early: a zero-width space parts any two that touch, or touch a fence."""
+    inner = _TOUCHING_BACKTICKS.sub("`" + _ZERO_WIDTH_SPACE, text)
+    if inner.startswith("`"):
+        inner = _ZERO_WIDTH_SPACE + inner
+    if inner.endswith("`"):
+        inner += _ZERO_WIDTH_SPACE
+    return f"```{inner}```"
 
 
 def decision_line(action: ActionId, person: str, reason: str | None = None) -> str:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, cast
 from unittest import mock
 
@@ -29,6 +30,9 @@ from typer.core import TyperGroup
 import starter
 from frontends.commands import Answer, Work
 from frontends.slash import SLACK_COMMANDS, SLASH, TEXT_MAX, Plan, plan_words, split_words
+from messages.slack_relay import reply_text
+from messages.terminal import alerts_table
+from temporal_client.alarms import ALARM_ID_PREFIX, ALARM_STATE_QUERY, OpenAlarm
 from temporal_client.client import CommandError, IncidentClient
 from temporal_client.settings import Settings
 from workflows.model import (
@@ -43,6 +47,7 @@ from workflows.model import (
     Status,
     TimelineEntry,
 )
+from workflows.model.alarms import AlarmState
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 GRAMMAR = typer.main.get_command(starter.app)
@@ -77,9 +82,16 @@ EXAMPLES = {
     "show": "show inc-1",
     "timeline": "timeline inc-1 --format json",
     "list": "list --status active",
+    "alerts": "alerts",
     "stats": "stats --since 2026-11-01",
 }
-READS = {"show": "state", "timeline": "timeline", "list": "list", "stats": "ended"}
+READS = {
+    "show": "state",
+    "timeline": "timeline",
+    "list": "list",
+    "alerts": "alarms",
+    "stats": "ended",
+}
 
 
 def readme_command_words() -> set[str]:
@@ -99,9 +111,15 @@ def readme_command_line_only() -> set[str]:
 class RecordingClient:
     """Stands in for :class:`IncidentClient`: records what would reach Temporal, and answers."""
 
-    def __init__(self) -> None:
+    def __init__(self, alarms: list[AlarmState] | None = None) -> None:
         self.settings = Settings(_env_file=None, incident_delivery_managers=DM)
         self.calls: list[tuple[Any, ...]] = []
+        self.alarms = alarms or []
+
+    @property
+    def temporal(self) -> RecordingTemporal:
+        """The Temporal client behind it, which `alerts` lists the alarms' workflows with."""
+        return RecordingTemporal(self)
 
     async def send(
         self, incident_id: str, action: Action, command: Command, *, request_id: str | None = None
@@ -130,6 +148,31 @@ class RecordingClient:
     async def list(self, status: Status | None = None) -> list[Any]:
         self.calls.append(("list", status))
         return []
+
+
+class RecordingTemporal:
+    """Stands in for the Temporal client: the running alarm workflows are ``client.alarms``."""
+
+    def __init__(self, client: RecordingClient) -> None:
+        self._client = client
+
+    def list_workflows(self, query: str) -> AsyncIterator[SimpleNamespace]:
+        self._client.calls.append(("alarms", query))
+
+        async def listed() -> AsyncIterator[SimpleNamespace]:
+            for alarm in self._client.alarms:
+                yield SimpleNamespace(id=f"{ALARM_ID_PREFIX}{alarm.key}")
+
+        return listed()
+
+    def get_workflow_handle(self, workflow_id: str) -> SimpleNamespace:
+        (alarm,) = [a for a in self._client.alarms if ALARM_ID_PREFIX + a.key == workflow_id]
+
+        async def query(name: str, *, result_type: type[AlarmState]) -> AlarmState:
+            assert (name, result_type) == (ALARM_STATE_QUERY, AlarmState)
+            return alarm
+
+        return SimpleNamespace(query=query)
 
 
 def _state(incident_id: str, title: str) -> IncidentState:
@@ -462,3 +505,43 @@ def test_a_resolve_with_a_single_quoted_summary_resolves_with_that_summary() -> 
     _, client = run("resolve inc-1 --summary 'CDN purge fixed it'")
     ((_, action, command, _),) = client.calls
     assert action is Action.RESOLVE and command.summary == "CDN purge fixed it"
+
+
+def test_alerts_in_slack_is_the_command_lines_table_in_a_code_block_mrkdwn_leaves_alone() -> None:
+    """An alarm's key is whatever its sender named it: Slack shows it as the terminal prints it,
+    aligned, with nothing in it read as bold, italics, a ping or the code block's end."""
+    at = datetime(2026, 12, 6, 17, 26, tzinfo=UTC)
+    alarms = [
+        AlarmState(key="generic:db_1*disk*_full_", incident_id="inc-1", fired=2, firing=True,
+                   last_at=at),
+        AlarmState(key="generic:```end``` <!channel> @here & ~x~", fired=1, cleared=1,
+                   last_at=at - timedelta(minutes=5)),
+        AlarmState(key="heartbeat:nightly-backup", heartbeat_interval=timedelta(days=1)),
+    ]  # fmt: skip
+    answer, client = run_alerts(alarms)
+    said = reply_text(answer.chat or answer.text)
+    assert said.startswith("```") and said.endswith("```") and said.count("```") == 2
+    assert "<!channel>" not in said and "@here" not in said  # nothing pings
+    shown = said[3:-3].replace("\u200b", "")  # as Slack shows it: escapes undone, no gaps
+    shown = shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    incident = _state("inc-1", "Search API down")
+    opened = [OpenAlarm(f"{ALARM_ID_PREFIX}{alarms[0].key}", alarms[0], incident)]
+    opened += [OpenAlarm(f"{ALARM_ID_PREFIX}{alarm.key}", alarm) for alarm in alarms[1:]]
+    assert shown == alerts_table(opened)
+    header, firing, cleared, ok = shown.splitlines()
+    assert header.split()[:3] == ["STATE", "FIRED", "CLEARED"]
+    assert firing.startswith("firing") and firing.endswith("generic:db_1*disk*_full_")
+    assert cleared.startswith("cleared") and ok.startswith("ok")
+    assert {call[0] for call in client.calls} == {"alarms", "state"}
+
+
+def test_alerts_with_none_open_says_so_in_slack() -> None:
+    answer, _ = run_alerts([])
+    assert reply_text(answer.chat or answer.text) == "No open alarms."
+
+
+def run_alerts(alarms: list[AlarmState]) -> tuple[Answer, RecordingClient]:
+    work = plan("alerts").work
+    assert work is not None
+    client = RecordingClient(alarms)
+    return run_work(work, client), client
