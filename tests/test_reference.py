@@ -114,6 +114,7 @@ _PROBE = {
     "INCIDENT_RETRO_DUE": "sev1=2d,sev2=5wd,sev3=5wd",
     "INCIDENT_CHANNEL_MODE": "shared",
     "INCIDENT_ARCHIVE_ON_CLOSE": "false",
+    "INCIDENT_PAGER": "on",
     "INCIDENT_METRICS_PORT": "9000",
     "INCIDENT_CLI_TIMEOUT_SECONDS": "5",
 }

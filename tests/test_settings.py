@@ -18,6 +18,7 @@ from temporal_client.settings import (
     parse_retro_due,
 )
 from workflows.destinations.github import GitHubOptions
+from workflows.destinations.pager import PagerOptions
 from workflows.model import (
     OfficeHours,
     Policy,
@@ -112,14 +113,15 @@ def test_the_settings_defaults_are_the_models_written_as_text() -> None:
     holidays = parse_holidays("GB-ENG", date.today())
     assert date(date.today().year, 12, 25) in holidays
     office_hours = OfficeHours(holidays=holidays)
-    github = {"github_retro": GitHubOptions().model_dump()}  # no repository named: off
+    # No repository named, no paging: off.
+    off = {"github_retro": GitHubOptions().model_dump(), "pager": PagerOptions().model_dump()}
     hour = timedelta(hours=1)
     ask = {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: hour, Severity.SEV3: hour}
     assert defaults == Policy(
         statuspage_reminder=cadence,
         ask_reminder=ask,
         office_hours=office_hours,
-        destinations=github,
+        destinations=off,
     )
     assert format_intervals({Severity.SEV1: timedelta(hours=1, minutes=30)}) == "sev1=1h30m"
     assert format_office_hours(OfficeHours(weekdays=[5])) == "Sat 09:00-17:30 Europe/London"

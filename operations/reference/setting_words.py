@@ -41,6 +41,11 @@ class Group(Enum):
         "The retro as a pull request and the actions as issues; the repositories are recorded in "
         "each incident's policy when it opens.",
     )
+    PAGERDUTY = (
+        "PagerDuty",
+        "On-call paged through PagerDuty's Events API v2 (docs/admin/pagerduty.md): both "
+        "`INCIDENT_PAGER=on` and `PAGERDUTY_ROUTING_KEY`; the key stays the worker's.",
+    )
     INTAKE = ("The alarm intake", "Read by `incident intake` alone.")
     SECURITY = ("Payload encryption", "Every process that talks to Temporal needs the same keys.")
     RUNNING = ("Running it", "The worker's metrics, and the CLI's own defaults.")
@@ -64,6 +69,7 @@ class About:
 
 _T, _P, _S, _SP = Group.TEMPORAL, Group.PROCESS, Group.SLACK, Group.STATUSPAGE
 _G, _I, _C, _R = Group.GITHUB, Group.INTAKE, Group.SECURITY, Group.RUNNING
+_PD = Group.PAGERDUTY
 
 SETTINGS: dict[str, About] = {
     # Temporal
@@ -219,6 +225,21 @@ SETTINGS: dict[str, About] = {
     ),
     "INCIDENT_ACTIONS_REPO": About(
         _G, "Where the retro's actions go as issues, `owner/name` (unset: off).", policy=True
+    ),
+    # PagerDuty
+    "PAGERDUTY_ROUTING_KEY": About(
+        _PD,
+        "The integration key of the PagerDuty service to page (an Events API v2 integration). "
+        "Unset: nothing can be paged.",
+    ),
+    "PAGERDUTY_EVENTS_URL": About(
+        _PD, "PagerDuty's Events API base; the tests point it at a stand-in."
+    ),
+    "INCIDENT_PAGER": About(
+        _PD,
+        "`on`: a sev1, and an alarm's report nobody answered after its escalation, page on-call; "
+        "acknowledged and resolved as the incident is (`off`: never).",
+        policy=True,
     ),
     # The alarm intake
     "INCIDENT_SNS_TOPICS": About(

@@ -17,12 +17,13 @@ from pydantic import Field
 
 from workflows.destinations.base import Delivery
 from workflows.destinations.github import ActionIssue, RetroPullRequest
+from workflows.destinations.pager import Page
 from workflows.destinations.slack import ChannelRequest, Notice
 from workflows.destinations.statuspage import StatusPagePost
 
 # Every destination's effects, told apart by their `kind_of_effect`.
 Effect = Annotated[
-    Notice | ChannelRequest | StatusPagePost | RetroPullRequest | ActionIssue,
+    Notice | ChannelRequest | StatusPagePost | RetroPullRequest | ActionIssue | Page,
     Field(discriminator="kind_of_effect"),
 ]
 
