@@ -1,4 +1,5 @@
-"""The `incident` commands that run the service: worker, relay, intake, codec-server, dev.
+"""The `incident` commands that run the service: worker, relay, intake, codec-server, dev,
+upgrade-check (``frontends/cli_upgrade_check.py``).
 
 A group merged into ``starter.app``; they run on a server or a laptop, never from Slack.
 """
@@ -11,6 +12,7 @@ from typing import Annotated
 import typer
 
 from frontends.cli import SERVICE, command_group
+from frontends.cli_upgrade_check import upgrade_check
 
 commands = command_group(SERVICE)
 
@@ -142,3 +144,6 @@ def dev(
 
     json_logs = _log_format(log_format)
     asyncio.run(run_dev(load_settings(), ui_port=ui_port, json_logs=json_logs))
+
+
+commands.command(name="upgrade-check")(upgrade_check)
