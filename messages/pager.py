@@ -1,4 +1,5 @@
-"""What a page says in PagerDuty: its one-line summary, its severity and its details.
+"""What a page says in PagerDuty: its one-line summary, its severity and its details; and its
+line in the Temporal Web UI (``activity_summary``: which event, never the incident's title).
 
 PagerDuty is a third party: a security incident's page names only its id and severity and points
 at Slack, never its title, description or people. Pure, as ``messages/sentences.py``.
@@ -68,3 +69,17 @@ def details(s: IncidentState, *, reported: bool) -> dict[str, str]:
         "description": s.description or "",
         "lead": s.lead or "nobody yet",
     }
+
+
+def activity_summary(event: str, severity: PagerSeverity, *, sealed: bool) -> str:
+    """A page's line in the Web UI: its event (``PagerEvent``'s value) to PagerDuty and, for a
+    trigger, how urgent and whether sealed. Never its summary: that names the title.
+
+    >>> activity_summary("trigger", "critical", sealed=False)
+    'page to PagerDuty: trigger (critical)'
+    >>> activity_summary("resolve", "critical", sealed=False)
+    'page to PagerDuty: resolve'
+    """
+    if event != "trigger":
+        return f"page to PagerDuty: {event}"
+    return f"page to PagerDuty: trigger ({severity}{', sealed' if sealed else ''})"

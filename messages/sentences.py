@@ -268,26 +268,6 @@ def linked(label: str, url: str) -> str:
     return f"{label}: {url}"
 
 
-# --- GitHub: the retro's pull request and the actions' issues --------------------------------------
-
-
-def retro_pull_request_title(s: IncidentState) -> str:
-    return f"Incident retro: {s.title}"
-
-
-def retro_pull_request_description(s: IncidentState) -> str:
-    held = "with the retro's notes" if s.retro_notes else "drafted from the timeline at resolution"
-    return (
-        f"The retro of incident {s.id} ({s.title}), {held}. Opened by the incident workflow; "
-        "edit the file on this branch to add what the retro finds."
-    )
-
-
-def action_issue_body(s: IncidentState, action: str, retro_url: str | None) -> str:
-    retro = f" ([retro]({retro_url}))" if retro_url else ""
-    return f"An action agreed in the retro of incident {s.id}, {s.title}{retro}:\n\n{action}"
-
-
 def signal_refused(name: str, reason: str) -> str:
     return f"Refused the {name} signal: {reason}"
 

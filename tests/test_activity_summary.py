@@ -1,5 +1,6 @@
-"""The Web UI's line for each delivery (``messages/activity_summary.py``): what goes where, in
-words, for every kind of effect and every kind of notice, and never a security incident's title.
+"""The Web UI's line for each delivery (``messages/activity_summary.py`` asks each destination's
+``Delivery.activity_summary``): what goes where, in words, for every kind of effect and every kind
+of notice, and never a security incident's title.
 
 Fast: the process alone (no Temporal), driven through a whole incident's life and every effect
 it issues described as the workflow would schedule it.
@@ -7,12 +8,15 @@ it issues described as the workflow would schedule it.
 
 from __future__ import annotations
 
+import inspect
 from datetime import UTC, datetime
 
 import pytest
 
-from messages.activity_summary import NOTICE_WORDS, SUMMARIES, activity_summary
+from messages.activity_summary import activity_summary
+from messages.slack_activity import NOTICE_WORDS
 from tests.people import DM, HELPER, INFOSEC, LEAD, NEW_LEAD
+from workflows.destinations.base import Delivery
 from workflows.destinations.github import (
     ActionIssue,
     ActionIssueRef,
@@ -20,6 +24,7 @@ from workflows.destinations.github import (
     RetroPullRequest,
     RetroPullRequestRef,
 )
+from workflows.destinations.pager import Page, PageReceipt, PagerOptions
 from workflows.model import (
     EFFECT_TYPES,
     Action,
@@ -63,7 +68,10 @@ def _policy() -> Policy:
     return Policy(
         delivery_managers=[DM],
         infosec_head=INFOSEC,
-        destinations={RetroPullRequest.destination_name(): github},
+        destinations={
+            RetroPullRequest.destination_name(): github,
+            Page.destination_name(): PagerOptions(paging="on").model_dump(),
+        },
     )
 
 
@@ -87,6 +95,8 @@ def _result(effect: Effect) -> Model | None:
         return RetroPullRequestRef(number=7, url="https://github.test/7", path="x", branch="b")
     if isinstance(effect, ActionIssue):
         return ActionIssueRef(number=8, url="https://github.test/8")
+    if isinstance(effect, Page):
+        return PageReceipt(dedup_key=effect.incident_id, status="success")
     raise AssertionError(f"no answer for {type(effect).__name__}")
 
 
@@ -100,8 +110,9 @@ def _deliver_all(incident: Incident, said: list[tuple[Effect, str]]) -> None:
 
 
 def _a_whole_life(*, security: bool) -> list[tuple[Effect, str]]:
-    """Declared, with a status page post, updates, a handover, a severity change, a resolution
-    asked for and approved, reopened, resolved again, and closed by a retro with actions."""
+    """Declared, with a status page post, updates, a handover, a severity change (to sev1: it
+    pages), a resolution asked for and approved, reopened, resolved again, and closed by a retro
+    with actions."""
     start = IncidentStart(
         id="inc-2026-11-23-security" if security else "inc-2026-11-23-staff-passwords",
         title=TITLE,
@@ -144,8 +155,15 @@ def _a_whole_life(*, security: bool) -> list[tuple[Effect, str]]:
 
 
 def test_every_kind_of_effect_and_of_notice_has_words() -> None:
-    """A new kind of effect (a destination) or of notice fails here until it is given words."""
-    assert set(SUMMARIES) == set(EFFECT_TYPES)
+    """A new kind of effect (a destination) or of notice fails here until it is given words: its
+    own ``activity_summary``, not the base's line of its destination and key."""
+    default = inspect.getattr_static(Delivery, "activity_summary")
+    without = [
+        kind.__name__
+        for kind in EFFECT_TYPES
+        if inspect.getattr_static(kind, "activity_summary") is default
+    ]
+    assert without == []
     assert set(NOTICE_WORDS) == set(NoticeKind)
 
 
@@ -168,6 +186,8 @@ def test_a_whole_incident_reads_as_what_goes_where() -> None:
         f"retro pull request to {DOCS} on GitHub",
         f"action issue in {ACTIONS} on GitHub",
         f"closing note to {channel}, then the channel archived",
+        "page to PagerDuty: trigger (critical)",  # raised to sev1, and reopened
+        "page to PagerDuty: resolve",
     ):
         assert expected in lines, (expected, lines)
     for effect, line in said:
@@ -180,6 +200,7 @@ def test_a_security_incident_s_summaries_never_name_it() -> None:
     lines = [line for _, line in said]
     assert "private channel #inc-2026-11-23-security-private" in lines
     assert f"retro pull request to {DOCS} (private) on GitHub" in lines
+    assert "page to PagerDuty: trigger (critical, sealed)" in lines
     assert not any(isinstance(effect, ActionIssue | StatusPagePost) for effect, _ in said)
     for word in TITLE.lower().split():
         if len(word) > 3:  # "passwords", "public", "bucket"
@@ -258,9 +279,4 @@ def test_a_kind_of_effect_without_words_still_gets_a_line() -> None:
         status=StatusPageStatus.MONITORING,
         body="Watching",
     )
-    state = _state()
-    saved = SUMMARIES.pop(StatusPagePost)
-    try:
-        assert activity_summary(post, state, Policy()) == "statuspage inc-1/9"
-    finally:
-        SUMMARIES[StatusPagePost] = saved
+    assert Delivery.activity_summary(post, _state(), Policy()) == "statuspage inc-1/9"

@@ -2,9 +2,9 @@
 
 A destination is a module in ``workflows/destinations/`` declaring its effects, each a
 :class:`Delivery` subclass: the activity that delivers it, that activity's result, the lane it
-queues in, what it makes stale, what to link to once delivered and, for a destination that acts on
-its own, which timeline entries call for it. What every effect shares (its key, the mark of a
-delivery cut short) is declared here once.
+queues in, what it makes stale, what to link to once delivered, its line in the Web UI and, for a
+destination that acts on its own, which timeline entries call for it. What every effect shares
+(its key, the mark of a delivery cut short) is declared here once.
 """
 
 from __future__ import annotations
@@ -140,6 +140,14 @@ class Delivery(Model):
     def delivered(self, result: Model | None) -> Link | None:
         """What people should find once it is delivered; None when nothing to link to."""
         return None
+
+    def activity_summary(self, state: IncidentState, policy: Policy) -> str:
+        """What it delivers where, on one short line: its activity's summary in the Temporal Web
+        UI ("status page post: identified"), in words from its destination's words module.
+        Never what it says, so never a security incident's title. ``state`` and ``policy`` name
+        the places it goes (the incident's channel, the platform channel). Every destination
+        says its own; this default, its destination and key, is only a line rather than none."""
+        return f"{self.destination_name().replace('_', ' ')} {self.key}"
 
     @classmethod
     def follows(cls, incident: IncidentView, entry: TimelineEntry) -> Sequence[Self]:

@@ -14,22 +14,27 @@ settings were given, too) when no repository is set.
                      path="incident_retros/2026-12-01_cdn.md", title=..., body=draft)
     # → branch "incident-retro/inc-2026-12-01-cdn"; the activity answers a RetroPullRequestRef
 
-Pure models only: this module runs in Temporal's workflow sandbox. The I/O is in
-``activities/github.py``, which registers the activities under the names below.
+Pure models only: this module runs in Temporal's workflow sandbox. Its words are in
+``messages/github.py``; the I/O is in ``activities/github.py``, which registers the activities
+under the names below.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Final, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Self
 
 from pydantic import Field
 
-from messages import sentences as say
+from messages import github as say
 from workflows.destinations.base import Delivery, IncidentView, Lane, Link
 from workflows.vocabulary.basics import Model
 from workflows.vocabulary.policy import setting
 from workflows.vocabulary.timeline import EntryKind, TimelineEntry
+
+if TYPE_CHECKING:
+    from workflows.model.state import IncidentState
+    from workflows.vocabulary.policy import Policy
 
 GITHUB: Final = "github"  # its lanes' kind: one lane per repository
 PUBLISH_RETRO_ACTIVITY: Final = "publish_retro_pull_request"
@@ -138,6 +143,9 @@ class RetroPullRequest(Delivery):
             return None
         return Link(label=f"{_RETRO_LINK} #{result.number}", url=result.url)
 
+    def activity_summary(self, state: IncidentState, policy: Policy) -> str:
+        return say.retro_activity_summary(self.repo, private=self.private_only)
+
     @classmethod
     def follows(cls, incident: IncidentView, entry: TimelineEntry) -> Sequence[Self]:
         """At resolution the draft; when the retro closes the incident, the retro as held."""
@@ -196,6 +204,9 @@ class ActionIssue(Delivery):
         if not isinstance(result, ActionIssueRef):
             return None
         return Link(label=f"Action #{result.number}", url=result.url)
+
+    def activity_summary(self, state: IncidentState, policy: Policy) -> str:
+        return say.action_activity_summary(self.repo, self.owner)
 
     @classmethod
     def follows(cls, incident: IncidentView, entry: TimelineEntry) -> Sequence[Self]:

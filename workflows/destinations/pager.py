@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar, Final, Literal, Self
+from typing import TYPE_CHECKING, ClassVar, Final, Literal, Self
 
 from pydantic import Field
 
@@ -44,6 +44,10 @@ from workflows.destinations.base import Delivery, IncidentView, Lane
 from workflows.vocabulary.basics import WORKING_STATUSES, Model, Severity, Status
 from workflows.vocabulary.policy import setting
 from workflows.vocabulary.timeline import EntryKind, TimelineEntry
+
+if TYPE_CHECKING:
+    from workflows.model.state import IncidentState
+    from workflows.vocabulary.policy import Policy
 
 PAGE_ACTIVITY: Final = "send_pagerduty_event"
 PAGER = Lane("pager")  # its own lane: a PagerDuty outage holds nothing else back
@@ -92,6 +96,9 @@ class Page(Delivery):
 
     def lane(self) -> Lane:
         return PAGER
+
+    def activity_summary(self, state: IncidentState, policy: Policy) -> str:
+        return say.activity_summary(self.event, self.severity, sealed=self.sealed)
 
     def supersedes(self, older: Delivery) -> bool:
         if not isinstance(older, Page):

@@ -8,19 +8,25 @@ kept current by editing them (the announcement, the pinned summary).
 
 Its lanes: the incident channel (opened by the ``ChannelRequest``, so everything said there waits
 for the channel and for nothing else), the platform channel, and one per set of people messaged
-directly. What the messages say is built by ``messages/`` (``sentences``, ``slack_blocks``); how
-they reach Slack is ``activities/slack.py``. Pure models only: this runs in the workflow sandbox.
+directly. What the messages say is built by ``messages/`` (``sentences``, ``slack_blocks``; their
+line in the Web UI, ``slack_activity``); how they reach Slack is ``activities/slack.py``. Pure
+models only: this runs in the workflow sandbox.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar, Final, Literal
+from typing import TYPE_CHECKING, ClassVar, Final, Literal
 
 from pydantic import Field
 
+from messages import slack_activity as say
 from workflows.destinations.base import Delivery, Lane
 from workflows.vocabulary.basics import Model, Severity, Status
+
+if TYPE_CHECKING:
+    from workflows.model.state import IncidentState
+    from workflows.vocabulary.policy import Policy
 
 OPEN_CHANNEL_ACTIVITY: Final = "open_incident_channel"
 DELIVER_NOTICE_ACTIVITY: Final = "deliver_notice"
@@ -134,6 +140,27 @@ class Notice(Delivery):
             and older.standing is None
         )
 
+    def activity_summary(self, state: IncidentState, policy: Policy) -> str:
+        if self.audience is Audience.DIRECT:
+            where = say.to_people(self.recipients)
+        elif self.audience is Audience.PLATFORM_CHANNEL:
+            where = say.in_channel(policy.platform_channel)
+        elif self.standing is not None:  # kept in the channel, where it was first posted
+            where = say.in_channel(self._incident_channel(state, policy))
+        else:
+            where = say.to_channel(self._incident_channel(state, policy))
+        return say.notice_summary(
+            self.kind, where, edited=self.replaces is not None, archives=self.archive_channel
+        )
+
+    def _incident_channel(self, state: IncidentState, policy: Policy) -> str:
+        if self.incident.thread_ts:  # shared channel mode
+            return say.incident_channel(None, thread_in=policy.response_channel)
+        channel = self.incident.channel_id
+        if channel and channel == state.channel_id and state.channel_name:
+            return say.incident_channel(state.channel_name)
+        return say.incident_channel(channel if channel and channel.startswith("#") else None)
+
 
 class ChannelRef(Model):
     channel_id: str
@@ -167,3 +194,6 @@ class ChannelRequest(Delivery):
 
     def lane(self) -> Lane:
         return INCIDENT_CHANNEL
+
+    def activity_summary(self, state: IncidentState, policy: Policy) -> str:
+        return say.channel_summary(self.name, private=self.private, shared=self.shared)

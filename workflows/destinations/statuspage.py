@@ -1,15 +1,21 @@
 """The status page, a destination: the public incident on Statuspage, created at the first post
 and updated after; the page shows only the newest state, so a newer post makes an undelivered
-older one stale. What the posts say is built by ``messages/``; how they reach Statuspage is
-``activities/statuspage.py``. Pure models only: this runs in the workflow sandbox.
+older one stale. What the posts say is built by ``messages/`` (their line in the Web UI by
+``messages/statuspage.py``); how they reach Statuspage is ``activities/statuspage.py``. Pure
+models only: this runs in the workflow sandbox.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Final, Literal
+from typing import TYPE_CHECKING, ClassVar, Final, Literal
 
+from messages import statuspage as say
 from workflows.destinations.base import Delivery, Lane
 from workflows.vocabulary.basics import Model, StatusPageImpact, StatusPageStatus
+
+if TYPE_CHECKING:
+    from workflows.model.state import IncidentState
+    from workflows.vocabulary.policy import Policy
 
 POST_STATUS_PAGE_ACTIVITY: Final = "post_status_page"
 
@@ -39,3 +45,6 @@ class StatusPagePost(Delivery):
         return isinstance(
             older, StatusPagePost
         )  # the page shows the newest state; a burst of stale posts helps nobody
+
+    def activity_summary(self, state: IncidentState, policy: Policy) -> str:
+        return say.activity_summary(self.status, self.impact_override)
