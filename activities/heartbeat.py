@@ -1,7 +1,7 @@
 """Heartbeats for delivery activities, so a worker that dies mid-delivery holds its lane for
-seconds: the server notices the silence after the workflow's heartbeat timeout
-(``DELIVERY_HEARTBEAT_TIMEOUT`` in ``workflows/incident.py``) and retries the delivery on a live
-worker, where it would otherwise wait out the whole start-to-close timeout.
+seconds: the server notices the silence after the policy's heartbeat timeout
+(``INCIDENT_DELIVERY_HEARTBEAT_TIMEOUT``, 5 s) and retries the delivery on a live worker, where
+it would otherwise wait out the whole start-to-close timeout.
 
     @activity.defn(name=Notice.activity)
     @heartbeating

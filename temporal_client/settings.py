@@ -327,6 +327,7 @@ def _severity_durations(setting: str, text: str) -> dict[Severity, timedelta]:
 _PARSERS: dict[Any, Any] = {
     dict[Severity, timedelta] | None: _severity_durations,
     timedelta: _duration,
+    timedelta | None: _duration,
     str: lambda setting, text: text.strip(),
 }
 

@@ -2,8 +2,10 @@
 
     python -m tests.record_histories [PATH ...]     # e.g. signalled; default: every path
 
-Run it again only when a workflow change is meant to be incompatible (and then keep the old
-files too, under a versioned name, while incidents recorded with them may still be running).
+These are 1.0's histories (recorded again when every earlier path was folded into one). Record a
+path again only for a change guarded by ``workflow.patched``, and keep the old file too, under a
+versioned name, while incidents recorded with it may still be running: see the patch procedure
+in docs/developers/.
 """
 
 from __future__ import annotations
@@ -182,10 +184,10 @@ async def signalled(
     return [handle]
 
 
-async def retro_draft_posted(
+async def resolved_then_retro(
     client: Client, queue: str, env: WorkflowEnvironment
 ) -> list[WorkflowHandle[Any, Any]]:
-    """Started after the retro-draft-at-resolution patch: its marker is in the history."""
+    """Declared, resolved by a DM (the retro draft posted at resolution), the retro recorded."""
     handle = await _start(client, queue, "retro-draft", policy=POLICY, declare=True, lead=DM)
     await _send(handle, "resolve", Resolve(actor=DM, summary="Fixed"))
     await _send(handle, "retro", Retro(actor=DM, notes="Draft posted"))
@@ -193,11 +195,11 @@ async def retro_draft_posted(
     return [handle]
 
 
-async def standing_messages(
+async def marked_security_midway(
     client: Client, queue: str, env: WorkflowEnvironment
 ) -> list[WorkflowHandle[Any, Any]]:
-    """Started after the standing-messages patch: the announcement and pinned summary edited in
-    place, a supporter invited, marked security later (new channel, page incident resolved)."""
+    """The announcement and pinned summary edited in place, a supporter invited, marked security
+    later (new channel, page incident resolved)."""
     handle = await _start(client, queue, "standing", policy=POLICY, declare=True, lead=LEAD)
     await _send(handle, "ack", Command(actor=DM))
     await _send(handle, "join", Command(actor=HELPER))
@@ -213,13 +215,6 @@ async def standing_messages(
     await _send(handle, "retro", Retro(actor=DM, notes="Scan logs for tokens"))
     await handle.result()
     return [handle]
-
-
-async def continued_as_new_packed(
-    client: Client, queue: str, env: WorkflowEnvironment
-) -> list[WorkflowHandle[Any, Any]]:
-    """The same path after the timeline was packed in the carried input (``timeline_packed``)."""
-    return await continued_as_new(client, queue, env)
 
 
 async def started_with_search_attributes(
@@ -254,11 +249,11 @@ async def started_with_search_attributes(
     return both_runs(client, handle, first_run)
 
 
-async def delivered_in_lanes(
+async def reminded_escalated_and_approved(
     client: Client, queue: str, env: WorkflowEnvironment
 ) -> list[WorkflowHandle[Any, Any]]:
-    """Started after the delivery-lanes patch: messages go out per destination, concurrently;
-    reminders and an escalation fire; status page posts; resolved on approval, then the retro."""
+    """Messages go out per destination, concurrently; reminders and an escalation fire; status
+    page posts; resolved on approval, then the retro."""
     handle = await _start(client, queue, "lanes", policy=POLICY, declare=True, lead=LEAD)
     await _send(handle, "ack", Command(actor=DM))
     await _send(handle, "join", Command(actor=HELPER))
@@ -282,17 +277,10 @@ async def delivered_in_lanes(
     return [handle]
 
 
-async def delivered_in_lanes_continued(
+async def a_command_from_each_way_in(
     client: Client, queue: str, env: WorkflowEnvironment
 ) -> list[WorkflowHandle[Any, Any]]:
-    """Delivery lanes across continue-as-new: the next run takes the queues over."""
-    return await continued_as_new(client, queue, env, name="lanes-continued")
-
-
-async def arrivals_recorded(
-    client: Client, queue: str, env: WorkflowEnvironment
-) -> list[WorkflowHandle[Any, Any]]:
-    """Started after the arrival-recorded patch: declared from the CLI, then a command from each
+    """Declared from the CLI, then a command from each
     way in (Slack, a signal, a refused signal, an Update that says nothing), resolved, closed."""
     handle = await _start(
         client, queue, "arrivals", policy=POLICY, declare=True, lead=LEAD, arrived_via=Arrival.CLI
@@ -349,35 +337,11 @@ async def handbook_rows(
     return [handle]
 
 
-async def one_patch_marker(
-    client: Client, queue: str, env: WorkflowEnvironment
-) -> list[WorkflowHandle[Any, Any]]:
-    """The handbook's later rows again, started after every patch to date was folded into one
-    marker (patches-to-cancel-ends-delivery)."""
-    return await handbook_rows(client, queue, env)
-
-
-async def channel_with_its_summary(
-    client: Client, queue: str, env: WorkflowEnvironment
-) -> list[WorkflowHandle[Any, Any]]:
-    """The handbook's later rows again, started after the channel began carrying its pinned
-    summary (one activity at the start instead of two)."""
-    return await handbook_rows(client, queue, env)
-
-
-async def announced_after_channel(
-    client: Client, queue: str, env: WorkflowEnvironment
-) -> list[WorkflowHandle[Any, Any]]:
-    """The handbook's later rows again, started after the announcement began waiting for the
-    channel it links (patches-to-announce-after-channel)."""
-    return await handbook_rows(client, queue, env)
-
-
 async def due_timer_left_to_ring(
     client: Client, queue: str, env: WorkflowEnvironment
 ) -> list[WorkflowHandle[Any, Any]]:
     """An update 5 s before the stale-progress reminder moves its deadline: the timer due then
-    is left to ring, not cancelled (patches-to-let-due-timers-ring)."""
+    is left to ring, not cancelled (workflows/incident.py, LEFT_TO_RING_WITHIN)."""
     policy = POLICY.model_copy(update={"office_hours": ALL_HOURS})
     handle = await _start(client, queue, "ring", policy=policy, declare=True, lead=LEAD)
     await _send(handle, "ack", Command(actor=DM))  # no acknowledgement reminder then
@@ -490,17 +454,12 @@ PATHS = [
     declared_handover_approved,
     continued_as_new,
     signalled,
-    retro_draft_posted,
-    standing_messages,
-    continued_as_new_packed,
+    resolved_then_retro,
+    marked_security_midway,
     started_with_search_attributes,
-    delivered_in_lanes,
-    delivered_in_lanes_continued,
-    arrivals_recorded,
+    reminded_escalated_and_approved,
+    a_command_from_each_way_in,
     handbook_rows,
-    one_patch_marker,
-    channel_with_its_summary,
-    announced_after_channel,
     due_timer_left_to_ring,
     policy_from_the_worker,
     delivery_managers_taken_later,
@@ -508,47 +467,77 @@ PATHS = [
 ]
 
 
-async def main() -> None:
-    ALARM_HISTORIES.mkdir(parents=True, exist_ok=True)
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=shutil.which("temporal-test-server")
-        or str(Path(sys.executable).parent / "temporal-test-server"),
-    )
+# Paths that continue as new are recorded on the dev server: the time-skipping test server may
+# never answer a query on a run that has just continued as new (so they need no time skipped).
+ON_THE_DEV_SERVER = frozenset({"continued_as_new", "started_with_search_attributes"})
+
+
+def _binary(name: str) -> str:
+    return shutil.which(name) or str(Path(sys.executable).parent / name)
+
+
+async def _record(env: WorkflowEnvironment, paths: list[Any]) -> None:
+    """Run ``paths`` against a worker of today's code on ``env``; write each run's history."""
     await ensure_search_attributes(env.client, "default")
     queue = f"record-{uuid.uuid4()}"
     activities = IncidentActivities(
         messenger=ConsoleMessenger(platform_channel="#wc-platform"), status_page=ConsoleStatusPage()
     )
-    try:
-        async with Worker(
-            env.client,
-            task_queue=queue,
-            workflows=[IncidentWorkflow, AlarmWorkflow],
-            activities=[
-                *activities.all(),
-                WORKER_POLICY.read_policy,
-                *alarm_activities(
-                    IncidentClient(env.client, Settings(_env_file=None, temporal_task_queue=queue))
-                ),
+    async with Worker(
+        env.client,
+        task_queue=queue,
+        workflows=[IncidentWorkflow, AlarmWorkflow],
+        activities=[
+            *activities.all(),
+            WORKER_POLICY.read_policy,
+            *alarm_activities(
+                IncidentClient(env.client, Settings(_env_file=None, temporal_task_queue=queue))
+            ),
+        ],
+    ):
+        for path in paths:
+            handles = await path(env.client, queue, env)
+            alarms = [h for h in handles if h.id.startswith(ALARM_ID_PREFIX)]
+            for handle in alarms:  # an alarm's workflow: under alarms/, by the path's name
+                history = await handle.fetch_history()
+                (ALARM_HISTORIES / f"{path.__name__}.json").write_text(history.to_json())
+                print(f"recorded alarms/{path.__name__}: {len(history.events)} events")
+            handles = [h for h in handles if h not in alarms]
+            for n, handle in enumerate(handles, start=1):
+                history = await handle.fetch_history()
+                name = path.__name__ if len(handles) == 1 else f"{path.__name__}_run{n}"
+                (HISTORIES / f"{name}.json").write_text(history.to_json())
+                print(f"recorded {name}: {len(history.events)} events")
+
+
+async def main() -> None:
+    ALARM_HISTORIES.mkdir(parents=True, exist_ok=True)
+    wanted = set(sys.argv[1:])  # record only the named paths, keeping the others
+    paths = [p for p in PATHS if not wanted or p.__name__ in wanted]
+    skipping = [p for p in paths if p.__name__ not in ON_THE_DEV_SERVER]
+    on_dev = [p for p in paths if p.__name__ in ON_THE_DEV_SERVER]
+    if skipping:
+        env = await WorkflowEnvironment.start_time_skipping(
+            data_converter=pydantic_data_converter,
+            test_server_existing_path=_binary("temporal-test-server"),
+        )
+        try:
+            await _record(env, skipping)
+        finally:
+            await env.shutdown()
+    if on_dev:
+        env = await WorkflowEnvironment.start_local(
+            data_converter=pydantic_data_converter,
+            dev_server_existing_path=_binary("temporal"),
+            dev_server_extra_args=[
+                "--dynamic-config-value",
+                "frontend.enableUpdateWorkflowExecution=true",
             ],
-        ):
-            wanted = set(sys.argv[1:])  # record only the named paths, keeping the others
-            for path in [p for p in PATHS if not wanted or p.__name__ in wanted]:
-                handles = await path(env.client, queue, env)
-                alarms = [h for h in handles if h.id.startswith(ALARM_ID_PREFIX)]
-                for handle in alarms:  # an alarm's workflow: under alarms/, by the path's name
-                    history = await handle.fetch_history()
-                    (ALARM_HISTORIES / f"{path.__name__}.json").write_text(history.to_json())
-                    print(f"recorded alarms/{path.__name__}: {len(history.events)} events")
-                handles = [h for h in handles if h not in alarms]
-                for n, handle in enumerate(handles, start=1):
-                    history = await handle.fetch_history()
-                    name = path.__name__ if len(handles) == 1 else f"{path.__name__}_run{n}"
-                    (HISTORIES / f"{name}.json").write_text(history.to_json())
-                    print(f"recorded {name}: {len(history.events)} events")
-    finally:
-        await env.shutdown()
+        )
+        try:
+            await _record(env, on_dev)
+        finally:
+            await env.shutdown()
 
 
 if __name__ == "__main__":

@@ -54,10 +54,9 @@ from workflows.model import (
     StatusPageRef,
     StatusPageStatus,
 )
-from workflows.process import Incident, Patches
+from workflows.process import Incident
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-NEWEST = Patches(**{name: True for name in Patches.__dataclass_fields__})  # an incident begun now
 TITLE = "Staff passwords in a public bucket"
 DOCS, ACTIONS = "wellcomecollection/docs", "wellcomecollection/actions"
 LONGEST = 80  # the Web UI shows one line
@@ -124,7 +123,7 @@ def _a_whole_life(*, security: bool) -> list[tuple[Effect, str]]:
         declare=True,
         policy=_policy(),
     )
-    incident = Incident.open(start, NOW, NEWEST)
+    incident = Incident.open(start, NOW)
     said: list[tuple[Effect, str]] = []
     steps: list[tuple[Action, Command]] = [
         (Action.JOIN, Command(actor=HELPER)),

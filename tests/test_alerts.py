@@ -53,7 +53,7 @@ from workflows.model import (
     TimelineEntry,
 )
 from workflows.model.alarms import AlarmNotice, AlarmOrigin, AlarmSource, AlarmStart, AlarmState
-from workflows.process import Incident, Patches
+from workflows.process import Incident
 
 LONDON = ZoneInfo("Europe/London")
 FIRED = datetime(2026, 12, 6, 17, 2, tzinfo=UTC)  # a Sunday evening
@@ -69,7 +69,6 @@ def alarm_report(
     title: str = "search-5xx",
     opened: datetime = FIRED + timedelta(seconds=40),  # SNS and the intake took their time
     previous: str | None = None,
-    patches: Patches | None = None,
 ) -> Incident:
     """A report as an alarm opens it (activities/alarms.py): fired at FIRED."""
     start = IncidentStart(
@@ -88,7 +87,7 @@ def alarm_report(
             previous_incident=previous,
         ),
     )
-    return Incident.open(start, opened, patches)
+    return Incident.open(start, opened)
 
 
 def changed(incident: Incident, n: int, *, firing: bool, at: datetime) -> None:
@@ -256,6 +255,10 @@ def test_the_retro_draft_of_an_alarms_report_starts_with_the_alarm() -> None:
     changed(incident, 2, firing=False, at=FIRED + timedelta(minutes=31))
     draft = retro_draft(incident.state, incident.timeline, zone=ZoneInfo("UTC"))
     timeline = draft.split("## Timeline\n", 1)[1].split("\n## ", 1)[0].strip().splitlines()
+    assert timeline[0] == "Incident inc-2026-12-06-search-5xx"
+    assert timeline[2].startswith("Commands by how they arrived: ")
+    assert "1 alarm (signed by its sender or its token checked)" in timeline[2]
+    timeline = timeline[:2] + timeline[4:]  # then as for an incident a person reported
     assert timeline[:4] == [
         "Incident inc-2026-12-06-search-5xx",
         "",
@@ -270,12 +273,11 @@ def test_the_retro_draft_of_an_alarms_report_starts_with_the_alarm() -> None:
 
 
 def test_an_alarms_report_accepted_then_resolved_has_its_timeline_via_alarm() -> None:
-    """As a new run records it (arrivals on): its opening arrived via alarm. Its timeline, and
-    the retro draft the workflow writes at resolution, say so."""
+    """Its opening arrived via alarm. Its timeline, and the retro draft the workflow writes at
+    resolution, say so."""
     from messages.timeline import timeline_markdown
-    from workflows.process import Patches
 
-    incident = alarm_report("inc-1", patches=Patches(records_arrival=True, posts_retro_draft=True))
+    incident = alarm_report("inc-1")
     assert incident.state.arrivals == {Arrival.ALARM: 1}
     assert "— via alarm" in timeline_markdown(incident.state, incident.timeline)
     incident.apply(

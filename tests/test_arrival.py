@@ -48,17 +48,15 @@ from workflows.model import (
     Status,
     TimelineEntry,
 )
-from workflows.patches import PATCHES_TO_LET_DUE_TIMERS_RING
-from workflows.process import Incident, Patches
+from workflows.process import Incident
 
 __all__ = ["desk"]  # the fixture, imported for pytest
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-RECORDING = Patches(records_arrival=True)
 
 
-def opened(*, via: Arrival = Arrival.CLI, patches: Patches = RECORDING) -> Incident:
+def opened(*, via: Arrival = Arrival.CLI) -> Incident:
     start = IncidentStart(
         id="inc-arrival",
         title="Search down",
@@ -68,7 +66,7 @@ def opened(*, via: Arrival = Arrival.CLI, patches: Patches = RECORDING) -> Incid
         declare=True,
         policy=Policy(delivery_managers=[DM]),
     )
-    return Incident.open(start, NOW, patches)
+    return Incident.open(start, NOW)
 
 
 def arrivals(incident: Incident) -> list[tuple[EntryKind, Arrival | None]]:
@@ -122,13 +120,6 @@ def test_a_refused_signal_is_recorded_as_a_signal_but_not_counted_as_a_command()
     assert reason is not None
     assert arrivals(incident)[-1] == (EntryKind.REFUSED, Arrival.SIGNAL)
     assert incident.state.arrivals == {Arrival.CLI: 1}
-
-
-def test_an_incident_started_before_arrivals_were_recorded_records_none() -> None:
-    incident = opened(patches=Patches())
-    incident.apply(Action.JOIN, Command(actor=HELPER, arrived_via=Arrival.SLACK), NOW)
-    assert {via for _, via in arrivals(incident)} == {None}
-    assert incident.state.arrivals == {}
 
 
 def test_what_was_recorded_before_arrivals_still_loads() -> None:
@@ -186,17 +177,12 @@ async def test_the_workflow_records_each_way_in_and_marks_its_patch(desk: Desk) 
         Arrival.SIGNAL: 1,
     }
     markers = [
-        b"".join(
-            payload.data
-            for details in event.marker_recorded_event_attributes.details.values()
-            for payload in details.payloads
-        )
+        event.marker_recorded_event_attributes.marker_name
         async for event in handle.fetch_history_events()
         if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
     ]
-    # One marker stands for every patch to date, arrival-recorded among them (each marker costs
-    # the server a visibility write at every start).
-    assert len(markers) == 1 and PATCHES_TO_LET_DUE_TIMERS_RING.encode() in markers[0], markers
+    # 1.0 carries no patch: the only marker is the local activity that reads the worker's policy.
+    assert "core_patch" not in markers, markers
 
 
 # --- The CLI's own words, in-process ---------------------------------------------------------------
@@ -260,9 +246,6 @@ def test_the_retro_draft_says_how_the_commands_arrived_and_stays_as_it_was_witho
     draft = retro_draft(incident.state, incident.timeline, zone=ZoneInfo("Europe/London"))
     assert say.ONLY_SLACK_VERIFIES in draft
     assert "1 Slack relay (verified by Slack)" in draft.split("### ")[0]
-    before = opened(patches=Patches())
-    draft = retro_draft(before.state, before.timeline, zone=ZoneInfo("Europe/London"))
-    assert "arrived" not in draft
 
 
 def test_the_figures_count_commands_by_how_they_arrived() -> None:

@@ -38,10 +38,9 @@ from workflows.model import (
     StatusPagePost,
     StatusPageRef,
 )
-from workflows.process import Incident, Patches
+from workflows.process import Incident
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-NEWEST = Patches(**{name: True for name in Patches.__dataclass_fields__})  # an incident begun now
 PLATFORM = "#wc-platform"
 
 
@@ -134,7 +133,7 @@ def test_the_console_names_each_edit_of_the_announcement_by_what_happened() -> N
         declare=True,
         policy=Policy(delivery_managers=[DM]),
     )
-    incident = Incident.open(start, NOW, NEWEST)
+    incident = Incident.open(start, NOW)
     for action, command in [
         (Action.SEVERITY, ChangeSeverity(actor=LEAD, severity=Severity.SEV1)),
         (Action.HANDOVER, Handover(actor=LEAD, to=NEW_LEAD)),

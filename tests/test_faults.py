@@ -80,6 +80,13 @@ ENTRY_OF: dict[Action, EntryKind] = {
 }
 
 Handle = WorkflowHandle[Any, IncidentState]
+# As a worker reads it from its settings (the heartbeat timeout is INCIDENT_DELIVERY_HEARTBEAT_TIMEOUT's
+# default), with the DMs on duty at any hour.
+WORKERS_POLICY = Policy(
+    delivery_managers=[DM, DM2],
+    office_hours=ALL_HOURS,
+    delivery_heartbeat_timeout=timedelta(seconds=5),
+)
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -124,7 +131,7 @@ class Desk:
             lead=LEAD,
             severity=Severity.SEV1,
             declare=True,
-            policy=policy or Policy(delivery_managers=[DM, DM2], office_hours=ALL_HOURS),
+            policy=policy or WORKERS_POLICY,
         )
         handle: Handle = await self.client.start_workflow(
             IncidentWorkflow.run, start, id=incident_id, task_queue=self.task_queue

@@ -41,7 +41,6 @@ PAIRS = [
     ("workflows.destinations.slack", "workflows.model"),
     ("workflows.model", "messages.reminder_sentences"),
     ("workflows.process", "workflows.commands"),
-    ("workflows.incident", "workflows.serial_delivery"),
     ("temporal_client.client", "workflows.process"),
     ("frontends.cli", "starter"),
     ("worker", "activities.github"),

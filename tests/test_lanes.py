@@ -44,6 +44,7 @@ from tests.test_workflow import (
     timeline_of,
 )
 from workflows.destinations.github import ActionIssue, RetroPullRequest
+from workflows.destinations.pager import Page
 from workflows.incident import DELIVER_AGAIN_AFTER, IncidentWorkflow
 from workflows.lanes import describe_lane, lane_of
 from workflows.model import (
@@ -73,7 +74,7 @@ from workflows.model import (
     StatusPageStatus,
     Timer,
 )
-from workflows.process import Incident, Patches
+from workflows.process import Incident
 
 __all__ = ["desk"]  # the fixture, imported for pytest
 
@@ -85,7 +86,7 @@ def in_lanes(*, security: bool = False) -> Incident:
     """A declared sev1 incident (by the lead: the DMs are asked to acknowledge), delivering in
     lanes, with its opening effects (channel, announcement, the DMs' request) queued."""
     start = _start(declare=True, security=security).model_copy(update={"severity": Severity.SEV1})
-    return Incident.open(start, NOW, Patches(keeps_standing_messages=True, delivers_in_lanes=True))
+    return Incident.open(start, NOW)
 
 
 def lanes_of(effects: list[Effect]) -> list[str]:
@@ -101,30 +102,31 @@ def deliver(incident: Incident, effect: Effect, result: object = None) -> None:
 def test_each_destination_has_its_own_lane_and_they_start_together() -> None:
     incident = in_lanes()
     ready = incident.outbox.ready_to_deliver()
-    assert lanes_of(ready) == [f"direct:{PROCESS_DM}", "incident-channel", "platform-channel"]
+    # The announcement links the channel: it waits for it (see below), the others start now.
+    assert lanes_of(ready) == [f"direct:{PROCESS_DM}", "incident-channel"]
     assert isinstance(ready[1], ChannelRequest)
     for effect in ready:
         incident.outbox.delivery_started(effect)
     assert incident.outbox.ready_to_deliver() == []  # one at a time per lane
+    deliver(incident, ready[1], ChannelRef(channel_id="CINC", name="#inc-test"))
+    # The DM's request is still in flight: the platform channel's lane starts beside it.
+    assert "platform-channel" in lanes_of(incident.outbox.ready_to_deliver())
 
 
 def test_a_message_for_the_channel_waits_for_the_channel_and_nothing_else() -> None:
     incident = in_lanes()
-    ask_dm, channel, announcement = incident.outbox.ready_to_deliver()
-    for effect in (channel, announcement, ask_dm):
+    ask_dm, channel = incident.outbox.ready_to_deliver()
+    for effect in (channel, ask_dm):
         incident.outbox.delivery_started(effect)
     _do(incident, Action.UPDATE, ProgressUpdate(actor=PROCESS_LEAD, text="Rolled back"))
     assert incident.outbox.ready_to_deliver() == []  # the update queues behind the channel
-    deliver(incident, announcement, PostedRef(channel_id="CPLATFORM", ts="1.1"))
-    assert (
-        incident.outbox.ready_to_deliver() == []
-    )  # the announcement's lane is free, nothing in it
     deliver(incident, channel, ChannelRef(channel_id="CINC", name="#inc-test"))
     ready = incident.outbox.ready_to_deliver()
     assert [(lane_of(e), getattr(e, "kind", None)) for e in ready] == [
+        (PLATFORM_CHANNEL, NoticeKind.DECLARED),  # the announcement, linking the channel
         (INCIDENT_CHANNEL, NoticeKind.UPDATE),
     ]
-    sent = incident.notices.prepared(ready[0])
+    sent = incident.notices.prepared(ready[1])
     assert isinstance(sent, Notice) and sent.incident.channel_id == "CINC"
 
 
@@ -219,33 +221,6 @@ def test_a_queued_status_page_post_is_superseded_by_a_newer_one_keeping_its_impa
     assert incident.outbox.to_cancel == set()
 
 
-def test_an_announcement_posted_before_the_channel_existed_is_edited_to_link_it() -> None:
-    incident = in_lanes()
-    _, channel, announcement = incident.outbox.ready_to_deliver()
-    deliver(incident, announcement, PostedRef(channel_id="CPLATFORM", ts="1.1"))
-    assert incident.state.standing_links == {}
-    deliver(incident, channel, ChannelRef(channel_id="CINC", name="#inc-test"))
-    incident.notices.keep_standing_messages_current()
-    edits = [
-        e
-        for e in incident.outbox.effects
-        if isinstance(e, Notice) and e.standing is Standing.ANNOUNCEMENT
-    ]
-    assert len(edits) == 1
-    edit = incident.notices.prepared(edits[0])
-    assert isinstance(edit, Notice)
-    assert edit.replaces == PostedRef(channel_id="CPLATFORM", ts="1.1")
-    assert edit.incident.channel_id == "CINC"
-    deliver(incident, edits[0], edit.replaces)
-    assert incident.state.standing_links[Standing.ANNOUNCEMENT] == "CINC"
-    incident.notices.keep_standing_messages_current()
-    assert not [
-        e
-        for e in incident.outbox.effects
-        if isinstance(e, Notice) and e.standing is Standing.ANNOUNCEMENT
-    ]
-
-
 def test_show_says_what_waits_in_each_lane_and_since_when() -> None:
     incident = in_lanes()
     incident.outbox.note_queued(NOW)
@@ -278,7 +253,7 @@ def test_a_lane_is_recorded_as_the_text_it_always_was_and_read_back_whole() -> N
 
 
 def test_the_destinations_that_follow_the_timeline_are_those_that_define_follows() -> None:
-    assert (RetroPullRequest, ActionIssue) == FOLLOWING_THE_TIMELINE
+    assert (RetroPullRequest, ActionIssue, Page) == FOLLOWING_THE_TIMELINE
 
     class Inherited(RetroPullRequest):  # defines nothing itself: follows as its base does
         pass
@@ -564,10 +539,7 @@ def test_show_and_the_web_ui_name_each_waiting_lane_in_words() -> None:
 
 def announcing_after_channel() -> Incident:
     start = _start(declare=True).model_copy(update={"severity": Severity.SEV1})
-    patches = Patches(
-        keeps_standing_messages=True, delivers_in_lanes=True, announces_after_channel=True
-    )
-    return Incident.open(start, NOW, patches)
+    return Incident.open(start, NOW)
 
 
 def test_the_announcement_waits_for_the_channel_it_links_then_goes_linked_once() -> None:
@@ -612,8 +584,5 @@ def test_an_announcement_goes_at_once_when_its_channel_could_not_be_opened() -> 
 
 def test_a_sealed_announcement_does_not_wait_for_the_private_channel() -> None:
     start = _start(declare=True, security=True).model_copy(update={"severity": Severity.SEV1})
-    patches = Patches(
-        keeps_standing_messages=True, delivers_in_lanes=True, announces_after_channel=True
-    )
-    incident = Incident.open(start, NOW, patches)
+    incident = Incident.open(start, NOW)
     assert "platform-channel" in lanes_of(incident.outbox.ready_to_deliver())

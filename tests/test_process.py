@@ -56,7 +56,7 @@ from workflows.model import (
     TimelineEntry,
     Timer,
 )
-from workflows.process import Incident, Patches
+from workflows.process import Incident
 from workflows.rules import Role
 
 # 10:00 on Monday 23 November 2026, London (GMT): inside office hours.
@@ -99,9 +99,9 @@ def reported(*, security: bool = False) -> Incident:
     return Incident.open(_start(declare=False, security=security), NOW)
 
 
-def declared(*, security: bool = False, patches: Patches | None = None) -> Incident:
+def declared(*, security: bool = False) -> Incident:
     """Declared by the lead (self-initiated, not yet acknowledged), with a supporter."""
-    incident = Incident.open(_start(declare=True, security=security), NOW, patches)
+    incident = Incident.open(_start(declare=True, security=security), NOW)
     _do(incident, Action.JOIN, Command(actor=HELPER))
     return incident
 
@@ -672,9 +672,12 @@ def test_security_marked_after_the_channel_opened_moves_to_a_new_private_one() -
 def test_non_security_resolution_resolves_the_open_status_page_incident() -> None:
     incident = declared()
     _do(incident, Action.STATUSPAGE, valid_command(Action.STATUSPAGE, DM))
+    posted = [e for e in incident.outbox.effects if isinstance(e, StatusPagePost)]
+    assert [p.status for p in posted] == [StatusPageStatus.INVESTIGATING]
     _do(incident, Action.RESOLVE, Resolve(actor=DM))
+    # The page shows only its newest state: the undelivered post gives way to the resolution.
     posts = [e for e in incident.outbox.effects if isinstance(e, StatusPagePost)]
-    assert [p.status for p in posts] == [StatusPageStatus.INVESTIGATING, StatusPageStatus.RESOLVED]
+    assert [p.status for p in posts] == [StatusPageStatus.RESOLVED]
 
 
 def test_shared_channel_mode_uses_the_response_channel_but_never_for_security() -> None:
@@ -803,7 +806,7 @@ def _standing(incident: Incident) -> list[Notice]:
 
 
 def test_the_announcement_and_pinned_summary_are_edited_in_place_once_per_change() -> None:
-    incident = declared(patches=Patches(keeps_standing_messages=True))
+    incident = declared()
     _deliver_all(incident)
     assert incident.state.standing.keys() == {Standing.ANNOUNCEMENT, Standing.SUMMARY}
     announcement = incident.state.standing[Standing.ANNOUNCEMENT]
@@ -825,14 +828,6 @@ def test_the_announcement_and_pinned_summary_are_edited_in_place_once_per_change
     assert isinstance(prepared, Notice) and prepared.replaces == announcement
     [summary] = [n for n in edits if n.standing is Standing.SUMMARY]
     assert f"Lead: {NEW_LEAD}" in summary.text and f"Supporters: {HELPER}, {LEAD}" in summary.text
-
-
-def test_without_the_patch_no_standing_message_is_edited() -> None:
-    incident = declared()
-    _deliver_all(incident)
-    _do(incident, Action.HANDOVER, Handover(actor=LEAD, to=NEW_LEAD))
-    incident.notices.keep_standing_messages_current()
-    assert _standing(incident) == []
 
 
 def test_joining_and_taking_the_lead_invite_people_to_the_channel() -> None:

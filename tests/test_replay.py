@@ -16,6 +16,7 @@ random number or I/O on any recorded path fails here before it ships.
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,31 +102,39 @@ async def replay_checking_deliveries(
 
 
 def test_every_lifecycle_path_is_recorded() -> None:
+    """1.0's paths (tests/record_histories.py): the histories recorded before it went with the
+    patches they replayed through."""
     names = {path.stem for path in HISTORIES}
-    assert {
+    assert names == {
         "declined",
         "accepted_and_resolved",
         "declared_handover_approved",
         "continued_as_new_run1",
         "continued_as_new_run2",
         "signalled",
-        "retro_draft_posted",
-        "standing_messages",
+        "resolved_then_retro",
+        "marked_security_midway",
         "started_with_search_attributes_run1",
         "started_with_search_attributes_run2",
-        "delivered_in_lanes",
-        "delivered_in_lanes_continued_run1",
-        "delivered_in_lanes_continued_run2",
-        "arrivals_recorded",
+        "reminded_escalated_and_approved",
+        "a_command_from_each_way_in",
         "handbook_rows",
-        # Started with each of the five patches' own marker (the arrivals path, recorded at
-        # 9d33907): incidents begun before one marker stood for all five.
-        "five_patch_markers",
-        "one_patch_marker",
-        "channel_with_its_summary",
-        "announced_after_channel",
         "due_timer_left_to_ring",
-    } <= names
+        "policy_from_the_worker",
+        "delivery_managers_taken_later",
+        "reported_by_an_alarm",
+    }
+
+
+def test_no_recorded_history_carries_a_patch() -> None:
+    """1.0 starts from zero patches: a patch added later records its marker from then on."""
+    for path in HISTORIES:
+        markers = [
+            event.marker_recorded_event_attributes.marker_name
+            for event in _history(path).events
+            if event.HasField("marker_recorded_event_attributes")
+        ]
+        assert "core_patch" not in markers, path.stem
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
@@ -170,19 +179,25 @@ class DeliversWithoutActivities(IncidentWorkflow):
 
 @workflow.defn(name="IncidentWorkflow")
 class SwapsTwoMessages(IncidentWorkflow):
-    """Two queued messages delivered in the other order: one activity type, so Temporal's own
-    check sees nothing (the planted bug that swapped the resolution's channel post and
-    announcement)."""
+    """Two queued messages of one lane delivered in the other order: one activity type, so
+    Temporal's own check sees nothing (the planted bug that swapped the resolution's channel
+    post and timeline)."""
 
     @workflow.run
     async def run(self, start: IncidentStart) -> IncidentState:
         return await super().run(start)
 
-    async def _deliver_next_effect(self) -> None:
-        outbox = self._incident.outbox.effects
-        if len(outbox) > 1 and all(isinstance(effect, Notice) for effect in outbox[:2]):
-            outbox[0], outbox[1] = outbox[1], outbox[0]
-        await super()._deliver_next_effect()
+    swapped = False
+
+    def _publish(self) -> None:
+        super()._publish()
+        outbox = self._incident.outbox
+        waiting = [i for i in outbox.rewritable() if isinstance(outbox.effects[i], Notice)]
+        for first, second in itertools.pairwise(waiting):
+            one, other = outbox.effects[first], outbox.effects[second]
+            if not self.swapped and one.lane() == other.lane():  # the first two of one lane
+                outbox.effects[first], outbox.effects[second] = other, one
+                self.swapped = True
 
 
 @workflow.defn(name="IncidentWorkflow")

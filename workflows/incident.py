@@ -36,14 +36,12 @@ with workflow.unsafe.imports_passed_through():
         TimelineEntry,
     )
     from workflows.model.alarms import AlarmChange, AlarmForwarded
-    from workflows.patches import patches_of_this_run
     from workflows.process import Incident
     from workflows.search_attributes import (
         published_at_start,
         search_attribute_updates,
         search_attribute_values,
     )
-    from workflows.serial_delivery import run_serially
 
 REFUSED = "Refused"
 POLICY_READ_LIMIT = timedelta(seconds=10)  # the worker's settings: local, and quick
@@ -52,7 +50,8 @@ DRAIN_LIMIT = timedelta(seconds=30)
 # A delivery whose retries ended anyway (they are meant not to) is tried again after this.
 DELIVER_AGAIN_AFTER = timedelta(minutes=1)
 # A timer due sooner than this is left to ring rather than cancelled when the deadline moves:
-# it may fire while the task that cancels it runs (patches.PATCHES_TO_LET_DUE_TIMERS_RING).
+# it may fire while the task that cancels it runs (the time-skipping server strands the run
+# then: sdk-java#3088).
 LEFT_TO_RING_WITHIN = timedelta(seconds=10)
 
 DELIVERY_RETRY = RetryPolicy(
@@ -60,9 +59,6 @@ DELIVERY_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=1),
 )
-# Deliveries heartbeat (activities/heartbeat.py): a worker dying mid-delivery holds its lane this
-# long, not the whole start-to-close timeout (37 s measured before: bench/HISTORY.md).
-DELIVERY_HEARTBEAT_TIMEOUT = timedelta(seconds=5)
 
 
 @workflow.defn
@@ -71,11 +67,10 @@ class IncidentWorkflow:
     @workflow.init
     def __init__(self, start: IncidentStart) -> None:
         self._start = start
-        self._patches = patches_of_this_run()
         # A start without a policy (every front end's) opens once the worker's is read (`run`).
         self._opened: Incident | None = None
         if start.policy is not None:
-            self._opened = Incident.open(start, workflow.now(), self._patches)
+            self._opened = Incident.open(start, workflow.now())
         self._lanes: dict[str, asyncio.Task[None]] = {}  # effect key → its delivery
         self._lane_failure: Exception | None = None
         self._draining_since: datetime | None = None
@@ -102,7 +97,7 @@ class IncidentWorkflow:
     @workflow.query
     def state(self) -> IncidentState:
         if self._opened is None:  # the worker's policy not read yet (milliseconds): a preview
-            preview = Incident.open(self._start, workflow.now(), self._patches).state
+            preview = Incident.open(self._start, workflow.now()).state
             return preview.model_copy(update={"opening": True})
         incident = self._opened
         return incident.state.model_copy(
@@ -196,11 +191,9 @@ class IncidentWorkflow:
         if self._opened is None:
             policy = await self._read_policy()
             opening = start.model_copy(update={"policy": policy})
-            self._opened = Incident.open(opening, workflow.now(), self._patches)
+            self._opened = Incident.open(opening, workflow.now())
         self._publish()
-        if self._incident.patches.delivers_in_lanes:
-            return await self._run_in_lanes(start)
-        return await run_serially(self, start)
+        return await self._run_in_lanes(start)
 
     async def _run_in_lanes(self, start: IncidentStart) -> IncidentState:
         """Timers fire at their due time whatever is being delivered; each lane delivers its
@@ -249,9 +242,7 @@ class IncidentWorkflow:
         except ActivityError as error:
             cause = error.cause
             cancel_asked = error.retry_state is RetryState.CANCEL_REQUESTED
-            if isinstance(cause, CancelledError) or (
-                cancel_asked and self._incident.patches.ends_cancelled_deliveries
-            ):
+            if isinstance(cause, CancelledError) or cancel_asked:
                 self._incident.outbox.delivery_cancelled(effect)
             elif isinstance(cause, ApplicationError) and cause.non_retryable:
                 self._incident.effect_failed(effect, cause.message, workflow.now())
@@ -299,15 +290,11 @@ class IncidentWorkflow:
 
     def _lets_ring(self, deadline: datetime | None) -> bool:
         """True when the timer for ``deadline`` is left to ring (waking the loop once more)."""
-        return (
-            self._incident.patches.lets_due_timers_ring
-            and deadline is not None
-            and deadline - workflow.now() < LEFT_TO_RING_WITHIN
-        )
+        return deadline is not None and deadline - workflow.now() < LEFT_TO_RING_WITHIN
 
     async def _ring_after(self, delay: timedelta, summary: str) -> None:
         await workflow.sleep(delay, summary=summary)  # the Web UI's name for the timer
-        if self._timer is asyncio.current_task() or not self._incident.patches.lets_due_timers_ring:
+        if self._timer is asyncio.current_task():
             self._timer, self._timer_for = None, None  # a timer left to ring serves no deadline
         self._changed = True
 
@@ -319,21 +306,6 @@ class IncidentWorkflow:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
 
-    async def _deliver_next_effect(self) -> None:
-        """Deliver the oldest effect; it leaves the outbox once its activity succeeded, or once
-        the transport refused it for good (recorded in the timeline: the incident carries on)."""
-        effect = self._incident.outbox.effects[0]
-        try:
-            result = await self._run_effect(self._incident.notices.prepared(effect))
-        except ActivityError as error:
-            cause = error.cause
-            if not (isinstance(cause, ApplicationError) and cause.non_retryable):
-                raise
-            self._incident.effect_failed(effect, cause.message, workflow.now())
-        else:
-            self._incident.effect_done(effect, result, workflow.now())
-        self._publish()
-
     async def _run_effect(self, effect: Effect) -> Model | None:
         """Run the activity the effect's kind declares, and return its result."""
         result = await workflow.execute_activity(
@@ -341,7 +313,10 @@ class IncidentWorkflow:
             effect,
             result_type=effect.result,
             start_to_close_timeout=timedelta(seconds=30),
-            heartbeat_timeout=DELIVERY_HEARTBEAT_TIMEOUT,
+            # Deliveries heartbeat (activities/heartbeat.py): a worker dying mid-delivery holds
+            # its lane this long, not the whole start-to-close timeout. From the policy: the
+            # time-skipping test server skips past heartbeat timeouts of running activities.
+            heartbeat_timeout=self._incident.policy.delivery_heartbeat_timeout,
             retry_policy=DELIVERY_RETRY,
             # Cancelled only when superseded or before continue-as-new, which must know the
             # attempt has stopped.
@@ -361,8 +336,7 @@ class IncidentWorkflow:
         if updates:
             workflow.upsert_search_attributes(updates)
             self._published = values
-        if self._incident.patches.delivers_in_lanes:
-            self._incident.outbox.note_queued(workflow.now())
+        self._incident.outbox.note_queued(workflow.now())
         # No "ago": the panel is written only when something changes, so an age would go stale.
         workflow.set_current_details(current_details(state, self._incident.outbox.backlog()))
         self._observed = measure(state, self._observed)

@@ -38,14 +38,10 @@ CHANNEL_NAME_MAX = 80
 class Notices:
     """The messages, channels and status page posts of one incident, queued in its outbox."""
 
-    def __init__(
-        self, state: IncidentState, policy: Policy, outbox: Outbox, *, keeps_standing: bool
-    ) -> None:
+    def __init__(self, state: IncidentState, policy: Policy, outbox: Outbox) -> None:
         self._state = state
         self._policy = policy
         self._outbox = outbox
-        # Incidents begun before standing messages were kept current replay without the edits.
-        self._keeps_standing = keeps_standing
 
     # --- Where things are said -----------------------------------------------------------------
 
@@ -191,20 +187,17 @@ class Notices:
         costs one Slack call.
         """
         s = self._state
-        if not self._keeps_standing:
-            return
         if Standing.ANNOUNCEMENT in s.standing_texts:
             self._keep_current(Standing.ANNOUNCEMENT, announcement_text(s))
         if s.channel_id and s.status is not Status.CLOSED:
             self._keep_current(Standing.SUMMARY, pinned_summary(s))
 
     def _links_an_old_channel(self, standing: Standing) -> bool:
-        """Lanes post the announcement while the channel is still being opened: once it is
-        open, the posted announcement is edited to link it (a queued one links it anyway)."""
+        """True when the posted announcement links no channel or an older one than the
+        incident's (a queued edit links the current one anyway)."""
         s = self._state
         return (
-            self._outbox.in_lanes
-            and standing is Standing.ANNOUNCEMENT
+            standing is Standing.ANNOUNCEMENT
             and standing in s.standing
             and not s.security
             and s.channel_id is not None
@@ -260,10 +253,10 @@ class Notices:
     def _summary_for(self, request: ChannelRequest) -> Notice | None:
         """The pinned summary the channel is opened with, under a key of its own derived from
         the channel's (no new number: an incident replayed across this change keeps its keys).
-        A channel opened without it (older workers, a messenger that does not pin) gets it queued
-        behind it once open, as before."""
+        A channel opened without it (a messenger that does not pin) gets it queued behind it
+        once open."""
         s = self._state
-        if not (self._keeps_standing and self._outbox.in_lanes) or s.status is Status.CLOSED:
+        if s.status is Status.CLOSED:
             return None
         return Notice(
             key=f"{request.key}/summary",

@@ -25,23 +25,11 @@ from workflows.model import (
 class Outbox:
     """The undelivered effects of one incident, the lanes they wait in, and what is in flight."""
 
-    def __init__(
-        self,
-        state: IncidentState,
-        carried: CarriedState,
-        *,
-        in_lanes: bool,
-        links_wait_for_channel: bool = False,
-    ) -> None:
+    def __init__(self, state: IncidentState, carried: CarriedState) -> None:
         self._state = state  # the incident's facts: its id for keys, the delivery counters
         self.effects = carried.outbox
         self.issued = carried.effects_issued
         self.queued_at = dict(carried.queued_at)
-        # Before lanes, the head of the outbox was delivered alone (incidents begun then).
-        self.in_lanes = in_lanes
-        # Before, the announcement went while the channel was being opened, then was edited
-        # to link it: one more Slack call in the busiest channel and one more activity a start.
-        self.links_wait_for_channel = links_wait_for_channel
         # Effects whose activity runs now, key → lane. Kept apart from the queue: sealing a
         # security incident drops queued effects, and their lane stays busy until they end.
         self.in_flight: dict[str, Lane] = {}
@@ -58,9 +46,7 @@ class Outbox:
         return f"{self._state.id}/{self.issued}"
 
     def issue(self, effect: Effect) -> None:
-        if self.in_lanes:
-            effect = self._supersede(effect)
-        self.effects.append(effect)
+        self.effects.append(self._supersede(effect))
 
     def _supersede(self, newer: Effect) -> Effect:
         """Drop queued effects ``newer`` makes stale: stale news is not delivered late as if
@@ -87,20 +73,16 @@ class Outbox:
         return newer
 
     def rewritable(self) -> list[int]:
-        """Positions of queued effects that may still be rewritten: not in flight. Before lanes
-        the head of the outbox was taken to be in flight."""
-        if self.in_lanes:
-            return [i for i, e in enumerate(self.effects) if e.key not in self.in_flight]
-        return list(range(1, len(self.effects)))
+        """Positions of queued effects that may still be rewritten: not in flight."""
+        return [i for i, e in enumerate(self.effects) if e.key not in self.in_flight]
 
     # --- Delivering --------------------------------------------------------------------------
 
     def ready_to_deliver(self) -> list[Effect]:
         """The oldest effect of every lane that has nothing in flight, in the order decided."""
         busy = set(self.in_flight.values())
-        opening = self.links_wait_for_channel and any(
-            isinstance(e, ChannelRequest) for e in self.effects
-        )
+        # What links the channel waits for it rather than being edited to link it once open.
+        opening = any(isinstance(e, ChannelRequest) for e in self.effects)
         ready: list[Effect] = []
         for effect in self.effects:
             lane = lane_of(effect)

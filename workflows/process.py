@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 from zoneinfo import ZoneInfo
@@ -55,38 +54,16 @@ from workflows.rules import Role
 from workflows.signals import REQUEST_IDS_KEPT, SignalRefused, read_signal, sender_of
 
 
-@dataclass(frozen=True)
-class Patches:
-    """What `workflow.patched` answered when the run began: an incident started before a change
-    replays as it ran (see README, "Changing the workflow"). All off: the oldest behaviour."""
-
-    posts_retro_draft: bool = False  # the retro draft posted at resolution
-    keeps_standing_messages: bool = False  # the announcement and summary edited as things change
-    delivers_in_lanes: bool = False  # a lane per destination, rather than one effect at a time
-    records_arrival: bool = False  # each command's entries say how it arrived (CLI, Slack, …)
-    ends_cancelled_deliveries: bool = False  # failed while cancelling: cancelled, no pause
-    announces_after_channel: bool = False  # the announcement waits for the channel it links
-    lets_due_timers_ring: bool = False  # a timer due within seconds is never cancelled
-
-
 class Incident:
     """One incident, changed only through the process: opening, commands, refusals."""
 
-    def __init__(self, carried: CarriedState, policy: Policy, patches: Patches) -> None:
+    def __init__(self, carried: CarriedState, policy: Policy) -> None:
         self.state = carried.state
         self.timeline = carried.entries()
         self.request_ids = carried.request_ids
         self.policy = policy
-        self.patches = patches
-        self.outbox = Outbox(
-            self.state,
-            carried,
-            in_lanes=patches.delivers_in_lanes,
-            links_wait_for_channel=patches.announces_after_channel,
-        )
-        self.notices = Notices(
-            self.state, policy, self.outbox, keeps_standing=patches.keeps_standing_messages
-        )
+        self.outbox = Outbox(self.state, carried)
+        self.notices = Notices(self.state, policy, self.outbox)
         self.reminders = Reminders(
             self.state, self.timeline, policy, self.notices, self.record, self.follow_timeline
         )
@@ -106,11 +83,7 @@ class Incident:
     @contextmanager
     def _arriving(self, via: Arrival, *, counted: bool = True) -> Iterator[None]:
         """While a command that arrived ``via`` is applied, every entry it records says so, and
-        (``counted``) the incident counts it. Incidents started before arrivals were recorded
-        replay as they ran: their entries say nothing of it."""
-        if not self.patches.records_arrival:
-            yield
-            return
+        (``counted``) the incident counts it."""
         if counted:
             self.state.arrivals[via] = self.state.arrivals.get(via, 0) + 1
         self._arrival = via
@@ -152,13 +125,12 @@ class Incident:
     # --- Opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, start: IncidentStart, now: datetime, patches: Patches | None = None) -> Incident:
-        patches = patches or Patches()
+    def open(cls, start: IncidentStart, now: datetime) -> Incident:
         # The workflow always opens with the policy recorded; a starter previewing the opening
         # (its search attributes, temporal_client/client.py) opens under the defaults.
         policy = start.policy if start.policy is not None else Policy()
         if start.carried is not None:
-            incident = cls(start.carried, policy, patches)
+            incident = cls(start.carried, policy)
             incident.state.runs += 1
             return incident
         state = IncidentState(
@@ -171,9 +143,7 @@ class Incident:
             delivery_managers=list(policy.delivery_managers),
             created_at=now,
         )
-        incident = cls(
-            CarriedState(state=state, timeline=[], outbox=[], effects_issued=0), policy, patches
-        )
+        incident = cls(CarriedState(state=state, timeline=[], outbox=[], effects_issued=0), policy)
         with incident._arriving(start.arrived_via):
             if start.declare:
                 incident._declare(start, now)
@@ -339,12 +309,11 @@ class Incident:
         if s.statuspage_status not in (None, StatusPageStatus.RESOLVED) and not s.security:
             self.notices.post_status_page(StatusPageStatus.RESOLVED, say.PAGE_RESOLVED)
         self.notices.to_channel(NoticeKind.TIMELINE, timeline_markdown(s, self.timeline))
-        if self.patches.posts_retro_draft:
-            zone = ZoneInfo(self.policy.office_hours.timezone)
-            draft = retro_draft(s, self.timeline, zone=zone)
-            self.notices.to_channel(
-                NoticeKind.RETRO_DRAFT, say.retro_draft_message(retro_file_name(s, zone), draft)
-            )
+        zone = ZoneInfo(self.policy.office_hours.timezone)
+        draft = retro_draft(s, self.timeline, zone=zone)
+        self.notices.to_channel(
+            NoticeKind.RETRO_DRAFT, say.retro_draft_message(retro_file_name(s, zone), draft)
+        )
         return text + "."
 
     # --- Deliveries ------------------------------------------------------------------------
@@ -371,7 +340,7 @@ class Incident:
                 self.notices.resolve_public_page()
         elif isinstance(result, PostedRef) and isinstance(effect, Notice) and effect.standing:
             s.standing[effect.standing] = result
-            if self.patches.delivers_in_lanes and effect.incident.channel_id:
+            if effect.incident.channel_id:
                 s.standing_links[effect.standing] = effect.incident.channel_id
         link = effect.delivered(result)
         if link is not None:

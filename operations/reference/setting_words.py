@@ -133,6 +133,14 @@ SETTINGS: dict[str, About] = {
         "alarm's changes are counted rather than recorded (flapping).",
         policy=True,
     ),
+    "INCIDENT_DELIVERY_HEARTBEAT_TIMEOUT": About(
+        _P,
+        "How long a delivery (a Slack message, a status page post, a pull request) may run "
+        "without its worker's heartbeat: after that the worker is taken for dead and another "
+        "worker delivers it, looking first for what the dead one did. Recorded when an incident "
+        "opens, like every process setting.",
+        policy=True,
+    ),
     "INCIDENT_ASK_REMINDER": About(
         _P,
         "Someone asked to help (`ask`) is nudged once when they have not answered for this long, "

@@ -4,7 +4,7 @@ A command's ``check`` sees a :class:`CommandView` (the facts and the policy: it 
 nothing); its function sees a :class:`CommandHost`, which adds the process's intentions: record
 an entry, say something somewhere, set a reminder, and the steps commands share with the rest of
 the process (activate, tell the Head of Information Security, resolve). The timeline, the outbox,
-the request ids, the patches and the deliveries are out of reach. ``workflows.process.Incident``
+the request ids and the deliveries are out of reach. ``workflows.process.Incident``
 is both, structurally; mypy checks it where the table's functions are called.
 """
 

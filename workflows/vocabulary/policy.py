@@ -90,6 +90,12 @@ class Policy(Model):
         "report waits for one of them to accept, decline or acknowledge it",
         json_schema_extra=setting("INCIDENT_ALERT_REMINDER", default="15m"),
     )
+    delivery_heartbeat_timeout: timedelta | None = Field(
+        default=None,
+        description="a delivery whose worker falls silent this long (it died) is tried again on "
+        "another worker, rather than after its whole 30 s timeout",
+        json_schema_extra=setting("INCIDENT_DELIVERY_HEARTBEAT_TIMEOUT", default="5s"),
+    )
     destinations: dict[str, dict[str, JsonValue]] = Field(
         default={},
         description="the options of destinations that have them (`Delivery.options`), by their "
