@@ -248,13 +248,14 @@ def retro(
 ) -> None:
     """Lead or DM: close a resolved incident with retro notes, or skip the retro with a reason."""
     from temporal_client.client import CommandError
-    from workflows.model import Action, Retro
+    from workflows.model import Action
+    from workflows.model.commands import Retro
 
     if schedule_at is not None:
         if notes is not None or skip or action:
             raise CommandError("Schedule the retro first; give --notes or --skip once it is held.")
         from frontends.commands import load_settings, moment
-        from workflows.model import ScheduleRetro
+        from workflows.model.commands import ScheduleRetro
 
         at = moment(schedule_at, load_settings(holidays=False))
         send(ctx, incident_id, Action.SCHEDULE, ScheduleRetro, at=at)

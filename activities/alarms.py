@@ -13,7 +13,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from messages import alarm_sentences as say
 from temporal_client.client import IncidentClient, incident_id_for
-from workflows.model import TEXT_MAX, TITLE_MAX, ActivityName, Arrival, IncidentStart
+from workflows.model import Arrival, IncidentStart
+from workflows.model.activities import ActivityName
 from workflows.model.alarms import (
     AlarmChange,
     AlarmForwarded,
@@ -22,7 +23,7 @@ from workflows.model.alarms import (
     AlarmSource,
     ForwardAlarm,
 )
-from workflows.vocabulary.basics import ALARM_REPORTER
+from workflows.vocabulary.basics import ALARM_REPORTER, TEXT_MAX, TITLE_MAX
 
 ALARM_UPDATE = "alarm"  # IncidentWorkflow.alarm
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from messages.text import channel_line, notice_line, statuspage_line
-from workflows.model import (
+from workflows.destinations.slack import (
     ChannelRef,
     ChannelRequest,
     IncidentBrief,
@@ -17,9 +17,8 @@ from workflows.model import (
     NoticeKind,
     PostedRef,
     Standing,
-    StatusPagePost,
-    StatusPageRef,
 )
+from workflows.destinations.statuspage import StatusPagePost, StatusPageRef
 
 _REMEMBERED_KEYS = 10_000
 

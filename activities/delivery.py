@@ -15,14 +15,8 @@ from typing import Any, Protocol
 from temporalio import activity
 
 from activities.heartbeat import heartbeating
-from workflows.model import (
-    ChannelRef,
-    ChannelRequest,
-    Notice,
-    PostedRef,
-    StatusPagePost,
-    StatusPageRef,
-)
+from workflows.destinations.slack import ChannelRef, ChannelRequest, Notice, PostedRef
+from workflows.destinations.statuspage import StatusPagePost, StatusPageRef
 
 
 class Messenger(Protocol):

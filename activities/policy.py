@@ -13,7 +13,8 @@ from datetime import date
 from temporalio import activity
 
 from temporal_client.settings import Settings
-from workflows.model import ActivityName, Policy
+from workflows.model import Policy
+from workflows.model.activities import ActivityName
 
 
 class PolicyActivities:

@@ -21,7 +21,14 @@ from activities.slack_directory import SlackDirectory, hashed
 from activities.slack_posting import POST_INTERVAL, SHARE_SETTLE_SECONDS, SlackPoster
 from messages import slack_blocks as sb
 from messages import slack_documents as sd
-from workflows.model import Audience, ChannelRef, ChannelRequest, Notice, PostedRef, Standing
+from workflows.destinations.slack import (
+    Audience,
+    ChannelRef,
+    ChannelRequest,
+    Notice,
+    PostedRef,
+    Standing,
+)
 
 
 class SlackMessenger(SlackPoster):

@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.slack_api import call, error_code, failure
 from messages import slack_blocks as sb
-from workflows.model import ChannelRequest
+from workflows.destinations.slack import ChannelRequest
 from workflows.notices import CHANNEL_NAME_MAX
 
 INVITE_CHUNK = 100

@@ -24,7 +24,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.rate_limits import retry_after_seconds
-from workflows.model import StatusPagePost, StatusPageRef, StatusPageStatus
+from workflows.destinations.statuspage import StatusPagePost, StatusPageRef
+from workflows.model import StatusPageStatus
 
 METADATA_NAMESPACE = "incident_workflow"
 COMPONENT_STATUSES = frozenset(

@@ -42,7 +42,8 @@ from bench.run import machine
 from bench.server import DevServer
 from temporal_client.client import opening
 from workflows.incident import IncidentWorkflow
-from workflows.model import Action, ProgressUpdate
+from workflows.model import Action
+from workflows.model.commands import ProgressUpdate
 
 RESULTS = ROOT / "bench" / "results-upgrade-check.json"
 PEOPLE = ["--delivery-managers", DM]  # the worker's: read when each incident opens

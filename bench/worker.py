@@ -49,8 +49,8 @@ from worker import (
     build_worker,
 )
 from workflows.alarm import AlarmWorkflow
+from workflows.destinations.slack import ChannelRef, ChannelRequest, Notice, PostedRef
 from workflows.incident import IncidentWorkflow
-from workflows.model import ChannelRef, ChannelRequest, Notice, PostedRef
 
 
 def emit(event: str, **fields: Any) -> None:

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from pydantic.fields import FieldInfo
 
     from workflows.commands import CommandSpec
-    from workflows.model import Typed
+    from workflows.model.commands import Typed
 
 OPENING = ("report", "declare")  # listed first: they open an incident, the table's act on one
 SECTIONS = {  # where `incident --help` lists the table's commands (else under WORK)
@@ -158,7 +158,7 @@ def command_for(spec: CommandSpec) -> Command:
 
 
 def _typed(field: FieldInfo) -> Typed | None:
-    from workflows.model import Typed
+    from workflows.model.commands import Typed
 
     return next((m for m in field.metadata if isinstance(m, Typed)), None)
 
@@ -174,7 +174,8 @@ def _reader(field: FieldInfo) -> Callable[[str], Any] | None:
     """How typed text becomes the field's value (before the model validates it), by the field's
     type; ``None`` keeps the text as it is."""
     from frontends import commands
-    from workflows.model import Severity, StatusPageImpact, StatusPageStatus, parse_user
+    from workflows.model import Severity, StatusPageStatus
+    from workflows.vocabulary.basics import StatusPageImpact, parse_user
 
     if any(getattr(m, "func", None) is parse_user for m in field.metadata):
         return commands.person
@@ -225,7 +226,8 @@ def _parameter(
 def _placeholder(field: FieldInfo) -> str:
     """What an option's value is, as its help shows it: --to USER, --severity SEV, --reason TEXT
     (by the field's type, as :func:`_reader` reads it)."""
-    from workflows.model import Severity, StatusPageImpact, StatusPageStatus, parse_user
+    from workflows.model import Severity, StatusPageStatus
+    from workflows.vocabulary.basics import StatusPageImpact, parse_user
 
     if any(getattr(m, "func", None) is parse_user for m in field.metadata):
         return "USER"

@@ -37,11 +37,9 @@ from workflows.model import (
     Receipt,
     Severity,
     Status,
-    StatusPageImpact,
     StatusPageStatus,
-    parse_user,
 )
-from workflows.vocabulary.basics import PERSON
+from workflows.vocabulary.basics import PERSON, StatusPageImpact, parse_user
 
 M = TypeVar("M", bound=BaseModel)
 E = TypeVar("E", bound=StrEnum)

@@ -40,17 +40,8 @@ from messages.slack_forms import (
 )
 from temporal_client.client import CommandError, IncidentClient
 from temporal_client.settings import Settings
-from workflows.model import (
-    Action,
-    Arrival,
-    Reason,
-    Severity,
-    Status,
-    StatusPageStatus,
-    Text,
-    Title,
-    User,
-)
+from workflows.model import Action, Arrival, Severity, Status, StatusPageStatus
+from workflows.vocabulary.basics import Reason, Text, Title, User
 
 log = logging.getLogger("incident.relay")
 

@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from messages.slack_home import home_view
 from temporal_client.client import CommandError, IncidentClient
-from workflows.model import OPEN_STATUSES
+from workflows.vocabulary.basics import OPEN_STATUSES
 
 log = logging.getLogger("incident.relay")
 

@@ -19,16 +19,9 @@ from typing import Any
 
 from messages import text as plain
 from messages.summary import topic_line
-from workflows.model import (
-    WORKING_STATUSES,
-    Action,
-    Audience,
-    ChannelRequest,
-    Notice,
-    NoticeKind,
-    Standing,
-    Status,
-)
+from workflows.destinations.slack import Audience, ChannelRequest, Notice, NoticeKind, Standing
+from workflows.model import Action, Status
+from workflows.vocabulary.basics import WORKING_STATUSES
 
 Block = dict[str, Any]
 View = dict[str, Any]  # a modal or a Home tab

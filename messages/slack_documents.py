@@ -26,7 +26,7 @@ from messages.slack_blocks import (
     neutralise,
     split_sections,
 )
-from workflows.model import Notice, NoticeKind
+from workflows.destinations.slack import Notice, NoticeKind
 
 _HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 _TASK = re.compile(r"^(\s*)[-*] \[( |x|X)\] (.*)$")

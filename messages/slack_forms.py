@@ -22,7 +22,8 @@ from typing import Any
 
 from messages import sentences as say
 from messages.slack_blocks import Block, View
-from workflows.model import TEXT_MAX, TITLE_MAX, Severity, StatusPageStatus
+from workflows.model import Severity, StatusPageStatus
+from workflows.vocabulary.basics import TEXT_MAX, TITLE_MAX
 
 
 class Form(StrEnum):

@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from messages.slack_blocks import ANSWER_BLOCK, BUTTONS, ActionId, Block, mention, neutralise
-from workflows.model import REASON_MAX, Action
+from workflows.model import Action
+from workflows.vocabulary.basics import REASON_MAX
 
 REPLY_MAX = 3500  # a private answer stays one readable message
 _TOUCHING_BACKTICKS = re.compile("`(?=`)")

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from workflows.model import (
-    Audience,
-    ChannelRequest,
-    IncidentBrief,
-    Notice,
-    Standing,
-    Status,
-    StatusPagePost,
-)
+from workflows.destinations.slack import Audience, ChannelRequest, IncidentBrief, Notice, Standing
+from workflows.destinations.statuspage import StatusPagePost
+from workflows.model import Status
 from workflows.rules import describe_status
 
 

@@ -30,8 +30,9 @@ from temporal_client.client import CommandError
 from temporal_client.codec import EncryptionCodec
 from temporal_client.settings import Settings
 from worker import run_worker
-from workflows.model import OPEN_STATUSES, Status
+from workflows.model import Status
 from workflows.search_attributes import ALL_KEYS, INCIDENT_STATUS
+from workflows.vocabulary.basics import OPEN_STATUSES
 
 log = logging.getLogger("incident.dev")  # logs are named after the command
 

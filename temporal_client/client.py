@@ -40,7 +40,6 @@ from messages.summary import static_summary
 from temporal_client.codec import CodecError
 from temporal_client.settings import Settings
 from workflows.model import (
-    OPEN_STATUSES,
     Action,
     Command,
     IncidentStart,
@@ -57,6 +56,7 @@ from workflows.search_attributes import (
     search_attribute_values,
     typed_search_attributes,
 )
+from workflows.vocabulary.basics import OPEN_STATUSES
 
 T = TypeVar("T")
 

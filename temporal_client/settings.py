@@ -21,15 +21,9 @@ from temporalio.service import TLSConfig
 
 from temporal_client.codec import CodecError, CodecKey, parse_keys
 from workflows.clock import format_duration, parse_duration
-from workflows.model import (
-    EFFECT_TYPES,
-    Model,
-    OfficeHours,
-    Policy,
-    RetroDue,
-    Severity,
-    parse_user,
-)
+from workflows.model import EFFECT_TYPES, Model, Policy, Severity
+from workflows.vocabulary.basics import parse_user
+from workflows.vocabulary.policy import OfficeHours, RetroDue
 
 DEFAULT_TASK_QUEUE = "incidents"
 

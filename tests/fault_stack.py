@@ -40,7 +40,7 @@ from tests.standins.common import StandIn, drop_connection, request_params
 from tests.standins.slack import SlackStandIn
 from tests.standins.statuspage import StatusPageStandIn
 from tests.support import clean_env, free_port
-from workflows.model import Notice
+from workflows.destinations.slack import Notice
 from workflows.search_attributes import ALL_KEYS
 
 T = TypeVar("T")

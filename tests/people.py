@@ -3,7 +3,7 @@ speaks of the same ones."""
 
 from datetime import time
 
-from workflows.model import OfficeHours
+from workflows.vocabulary.policy import OfficeHours
 
 DM, DM2 = "U0DM", "U0DM2"  # delivery managers
 LEAD, NEW_LEAD = "U0LEAD", "U0NEW"

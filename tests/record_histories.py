@@ -33,31 +33,33 @@ from worker import alarm_activities, ensure_search_attributes
 from workflows.alarm import NOTIFY, AlarmWorkflow, alarm_workflow_id
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
-    Accept,
-    ActivityName,
     Arrival,
+    Command,
+    IncidentStart,
+    Policy,
+    Receipt,
+    Severity,
+    StatusPageStatus,
+)
+from workflows.model.activities import ActivityName
+from workflows.model.alarms import AlarmNotice, AlarmSource, AlarmStart
+from workflows.model.commands import (
+    Accept,
     Ask,
     Busy,
     ChangeSeverity,
-    Command,
     Decline,
     Handover,
-    IncidentStart,
-    OfficeHours,
-    Policy,
     PostStatusPage,
     ProgressUpdate,
-    Receipt,
     Reject,
     Reopen,
     Resolve,
     Retro,
     ScheduleRetro,
     SetCriteria,
-    Severity,
-    StatusPageStatus,
 )
-from workflows.model.alarms import AlarmNotice, AlarmSource, AlarmStart
+from workflows.vocabulary.policy import OfficeHours
 
 HISTORIES = Path(__file__).parent / "histories"
 ALARM_HISTORIES = HISTORIES / "alarms"

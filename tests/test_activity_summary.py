@@ -25,34 +25,37 @@ from workflows.destinations.github import (
     RetroPullRequestRef,
 )
 from workflows.destinations.pager import Page, PageReceipt, PagerOptions
+from workflows.destinations.slack import (
+    Audience,
+    ChannelRef,
+    ChannelRequest,
+    IncidentBrief,
+    Notice,
+    NoticeKind,
+    PostedRef,
+)
+from workflows.destinations.statuspage import StatusPagePost, StatusPageRef
 from workflows.model import (
     EFFECT_TYPES,
     Action,
-    Audience,
-    ChangeSeverity,
-    ChannelRef,
-    ChannelRequest,
     Command,
     Effect,
-    Handover,
-    IncidentBrief,
     IncidentStart,
     IncidentState,
     Model,
-    Notice,
-    NoticeKind,
     Policy,
-    PostedRef,
+    Severity,
+    Status,
+    StatusPageStatus,
+)
+from workflows.model.commands import (
+    ChangeSeverity,
+    Handover,
     PostStatusPage,
     ProgressUpdate,
     Reopen,
     Resolve,
     Retro,
-    Severity,
-    Status,
-    StatusPagePost,
-    StatusPageRef,
-    StatusPageStatus,
 )
 from workflows.process import Incident
 

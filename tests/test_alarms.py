@@ -31,17 +31,9 @@ from temporal_client.settings import Settings
 from tests.people import DM, DM2, LEAD
 from worker import build_worker
 from workflows.alarm import CHECK_IN, NOTIFY, AlarmWorkflow, alarm_workflow_id, heartbeat_key
-from workflows.model import (
-    Accept,
-    Command,
-    Decline,
-    EntryKind,
-    IncidentState,
-    Receipt,
-    Severity,
-    TimelineEntry,
-)
+from workflows.model import Command, EntryKind, IncidentState, Receipt, Severity, TimelineEntry
 from workflows.model.alarms import AlarmNotice, AlarmSource, AlarmStart, AlarmState, HeartbeatNotice
+from workflows.model.commands import Accept, Decline
 
 LONDON = ZoneInfo("Europe/London")
 PLATFORM = "#wc-platform"

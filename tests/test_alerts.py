@@ -38,21 +38,18 @@ from tests.test_cli_e2e import ThreadWorker
 from workflows.alarm import ALARM_WORKFLOW, NOTIFY, AlarmWorkflow, alarm_workflow_id
 from workflows.alarm_events import alarm_changed
 from workflows.model import (
-    Accept,
     Action,
     Arrival,
     Command,
-    Decline,
     IncidentStart,
     IncidentState,
     Policy,
-    Resolve,
-    Retro,
     Severity,
     Status,
     TimelineEntry,
 )
 from workflows.model.alarms import AlarmNotice, AlarmOrigin, AlarmSource, AlarmStart, AlarmState
+from workflows.model.commands import Accept, Decline, Resolve, Retro
 from workflows.process import Incident
 
 LONDON = ZoneInfo("Europe/London")

@@ -42,12 +42,11 @@ from workflows.model import (
     IncidentStart,
     IncidentState,
     Policy,
-    ProgressUpdate,
     Receipt,
-    Resolve,
     Status,
     TimelineEntry,
 )
+from workflows.model.commands import ProgressUpdate, Resolve
 from workflows.process import Incident
 
 __all__ = ["desk"]  # the fixture, imported for pytest

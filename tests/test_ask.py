@@ -12,18 +12,9 @@ from tests.people import DM, HELPER, LEAD
 from tests.test_process import NOW, POLICY, _do, _start, declared
 from tests.test_workflow import POLICY as WORKFLOW_POLICY
 from tests.test_workflow import Desk, desk, state_of, timeline_of
-from workflows.model import (
-    Action,
-    Ask,
-    Audience,
-    Busy,
-    Command,
-    EntryKind,
-    Notice,
-    NoticeKind,
-    Severity,
-    Timer,
-)
+from workflows.destinations.slack import Audience, Notice, NoticeKind
+from workflows.model import Action, Command, EntryKind, Severity, Timer
+from workflows.model.commands import Ask, Busy
 from workflows.process import Incident
 
 __all__ = ["desk"]  # the fixture, imported for pytest

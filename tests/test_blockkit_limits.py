@@ -24,20 +24,9 @@ from messages.timeline import timeline_markdown
 from tests.standins.blockkit import Surface, blocks_problems, view_problems
 from tests.standins.slack import UPDATE_TEXT_MAX
 from tests.test_slack import channel_request, notice
-from workflows.model import (
-    REASON_MAX,
-    TEXT_MAX,
-    TITLE_MAX,
-    Audience,
-    EntryKind,
-    IncidentBrief,
-    IncidentState,
-    NoticeKind,
-    Severity,
-    Standing,
-    Status,
-    TimelineEntry,
-)
+from workflows.destinations.slack import Audience, IncidentBrief, NoticeKind, Standing
+from workflows.model import EntryKind, IncidentState, Severity, Status, TimelineEntry
+from workflows.vocabulary.basics import REASON_MAX, TEXT_MAX, TITLE_MAX
 
 LONGEST_ID = "inc-" + "x" * 96  # check_incident_id: at most 100 characters
 LONGEST_TITLE = "T" * TITLE_MAX

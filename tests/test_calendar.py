@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from temporal_client.settings import parse_holidays
 from tests.people import DM
 from tests.test_workflow import Desk, assert_at, desk, state_of, timeline_of
-from workflows.model import EntryKind, OfficeHours, Policy, Severity, Timer
+from workflows.model import EntryKind, Policy, Severity, Timer
+from workflows.vocabulary.policy import OfficeHours
 
 __all__ = ["desk"]  # the fixture, imported for pytest
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 import starter
 from temporal_client.client import CommandError
-from workflows.model import TEXT_MAX
+from workflows.vocabulary.basics import TEXT_MAX
 
 # Long-running operator commands (a server, a worker, a Temporal dev server) are left out.
 _LONG_RUNNING = {"dev", "worker", "relay"}

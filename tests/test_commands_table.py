@@ -10,7 +10,8 @@ import starter
 from frontends.slash import SLACK_COMMANDS
 from workflows.commands import COMMANDS, SIGNALS
 from workflows.incident import IncidentWorkflow
-from workflows.model import Action, Command, Receipt, Typed
+from workflows.model import Action, Command, Receipt
+from workflows.model.commands import Typed
 
 DEFINITION = _Definition.must_from_class(IncidentWorkflow)
 

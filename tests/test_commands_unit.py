@@ -52,23 +52,18 @@ from tests.support import free_port, wait_until_polled
 from tests.test_workflow import RecordingMessenger, RecordingStatusPage
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
-    Accept,
     Action,
     Arrival,
     Command,
-    Handover,
     IncidentStart,
     IncidentState,
-    ProgressUpdate,
     Receipt,
-    Resolve,
-    Retro,
     Severity,
-    Snooze,
     Status,
-    StatusPageImpact,
     StatusPageStatus,
 )
+from workflows.model.commands import Accept, Handover, ProgressUpdate, Resolve, Retro, Snooze
+from workflows.vocabulary.basics import StatusPageImpact
 
 T = TypeVar("T")
 LONDON = ZoneInfo("Europe/London")

@@ -14,30 +14,18 @@ from datetime import UTC, datetime
 from activities.console import ConsoleMessenger
 from messages.text import notice_label, what_changed
 from tests.people import DM, LEAD, NEW_LEAD
-from workflows.model import (
-    Action,
+from workflows.destinations.slack import (
     Audience,
-    ChangeSeverity,
     ChannelRequest,
-    Command,
-    Handover,
     IncidentBrief,
-    IncidentStart,
-    Model,
     Notice,
     NoticeKind,
-    Policy,
     PostedRef,
-    Reject,
-    Reopen,
-    Resolve,
-    Retro,
-    Severity,
     Standing,
-    Status,
-    StatusPagePost,
-    StatusPageRef,
 )
+from workflows.destinations.statuspage import StatusPagePost, StatusPageRef
+from workflows.model import Action, Command, IncidentStart, Model, Policy, Severity, Status
+from workflows.model.commands import ChangeSeverity, Handover, Reject, Reopen, Resolve, Retro
 from workflows.process import Incident
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

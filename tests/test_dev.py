@@ -261,8 +261,9 @@ async def test_the_open_incidents_link_lists_every_open_status_and_no_ended_inci
 
     from operations import dev
     from temporal_client.settings import Settings
-    from workflows.model import OPEN_STATUSES, Status
+    from workflows.model import Status
     from workflows.search_attributes import INCIDENT_STATUS
+    from workflows.vocabulary.basics import OPEN_STATUSES
 
     _, link = dev.web_ui_links(Settings(_env_file=None), free_port())
     [query] = parse_qs(urlsplit(link).query)["query"]

@@ -43,22 +43,24 @@ from workflows.destinations.github import GitHubOptions, RetroPullRequest
 from workflows.incident import IncidentWorkflow
 from workflows.model import (
     Action,
-    ChangeSeverity,
     Command,
     EntryKind,
-    Handover,
     IncidentStart,
     IncidentState,
     Policy,
-    PostStatusPage,
-    ProgressUpdate,
     Receipt,
-    Resolve,
-    Retro,
     Severity,
     Status,
     StatusPageStatus,
     Timer,
+)
+from workflows.model.commands import (
+    ChangeSeverity,
+    Handover,
+    PostStatusPage,
+    ProgressUpdate,
+    Resolve,
+    Retro,
 )
 
 pytestmark = pytest.mark.faults

@@ -36,16 +36,9 @@ from tests.test_workflow import (
 )
 from worker import build_worker
 from workflows.destinations.github import GITHUB, GitHubOptions, RetroPullRequest
-from workflows.model import (
-    Action,
-    Audience,
-    EntryKind,
-    NoticeKind,
-    Policy,
-    ProgressUpdate,
-    Resolve,
-    Retro,
-)
+from workflows.destinations.slack import Audience, NoticeKind
+from workflows.model import Action, EntryKind, Policy
+from workflows.model.commands import ProgressUpdate, Resolve, Retro
 
 TOKEN = "ghs-stand-in"
 DOCS, PRIVATE_DOCS, ACTIONS = "wellcome/docs", "wellcome/security-retros", "wellcome/platform"

@@ -43,38 +43,36 @@ from tests.test_workflow import (
     state_of,
     timeline_of,
 )
+from workflows.destinations import FOLLOWING_THE_TIMELINE
+from workflows.destinations.base import Delivery, Lane
 from workflows.destinations.github import ActionIssue, RetroPullRequest
 from workflows.destinations.pager import Page
-from workflows.incident import DELIVER_AGAIN_AFTER, IncidentWorkflow
-from workflows.lanes import describe_lane, lane_of
-from workflows.model import (
-    FOLLOWING_THE_TIMELINE,
+from workflows.destinations.slack import (
     INCIDENT_CHANNEL,
     PLATFORM_CHANNEL,
-    STATUS_PAGE,
-    Action,
     ChannelRef,
     ChannelRequest,
-    Command,
-    Delivery,
-    Effect,
-    EntryKind,
-    Lane,
-    LaneBacklog,
     Notice,
     NoticeKind,
     PostedRef,
-    PostStatusPage,
-    ProgressUpdate,
-    Severity,
     Standing,
-    StatusPageImpact,
-    StatusPagePost,
-    StatusPageRef,
+)
+from workflows.destinations.statuspage import STATUS_PAGE, StatusPagePost, StatusPageRef
+from workflows.incident import DELIVER_AGAIN_AFTER, IncidentWorkflow
+from workflows.lanes import describe_lane, lane_of
+from workflows.model import (
+    Action,
+    Command,
+    Effect,
+    EntryKind,
+    LaneBacklog,
+    Severity,
     StatusPageStatus,
     Timer,
 )
+from workflows.model.commands import PostStatusPage, ProgressUpdate
 from workflows.process import Incident
+from workflows.vocabulary.basics import StatusPageImpact
 
 __all__ = ["desk"]  # the fixture, imported for pytest
 

@@ -45,24 +45,18 @@ from tests.test_workflow import (
 )
 from worker import build_worker
 from workflows.destinations.pager import PAGE_ACTIVITY, PAGER, Page, PagerEvent, PagerOptions
-from workflows.model import (
+from workflows.destinations.slack import NoticeKind
+from workflows.model import Action, Arrival, Command, EntryKind, IncidentStart, Policy, Severity
+from workflows.model.alarms import AlarmOrigin, AlarmSource
+from workflows.model.commands import (
     Accept,
-    Action,
-    Arrival,
     ChangeSeverity,
-    Command,
     Decline,
-    EntryKind,
-    IncidentStart,
-    NoticeKind,
-    Policy,
     ProgressUpdate,
     Reopen,
     Resolve,
     Retro,
-    Severity,
 )
-from workflows.model.alarms import AlarmOrigin, AlarmSource
 from workflows.process import Incident
 
 KEY = "R0UT1NGKEY0STAND1N0000000000000X"

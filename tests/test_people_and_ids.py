@@ -12,14 +12,9 @@ from frontends.commands import explain_validation
 from temporal_client.client import incident_id_for
 from tests.people import LEAD
 from tests.test_process import POLICY, assert_one_sentence
-from workflows.model import (
-    TEXT_MAX,
-    TITLE_MAX,
-    Handover,
-    IncidentStart,
-    ProgressUpdate,
-    parse_user,
-)
+from workflows.model import IncidentStart
+from workflows.model.commands import Handover, ProgressUpdate
+from workflows.vocabulary.basics import TEXT_MAX, TITLE_MAX, parse_user
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,9 @@ from tests.people import DEV, DM, SUE
 from tests.standins.slack import SlackStandIn
 from workflows.commands import COMMANDS, CommandSpec
 from workflows.commands.spec import LEAD_OR_DM, WORKING, rule
-from workflows.model import Action, Command, Receipt, Status, Text, Typed, User
+from workflows.model import Action, Command, Receipt, Status
+from workflows.model.commands import Typed
+from workflows.vocabulary.basics import Text, User
 
 TOKEN = "xoxb-person-fields"
 

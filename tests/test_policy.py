@@ -30,15 +30,8 @@ from temporal_client.settings import Settings
 from tests.people import DM, HELPER, LEAD
 from worker import build_worker
 from workflows.incident import IncidentWorkflow
-from workflows.model import (
-    Accept,
-    Command,
-    EntryKind,
-    IncidentStart,
-    IncidentState,
-    Receipt,
-    Severity,
-)
+from workflows.model import Command, EntryKind, IncidentStart, IncidentState, Receipt, Severity
+from workflows.model.commands import Accept
 
 OTHER_DM = "U0OTHERDM"
 

@@ -18,26 +18,36 @@ from messages.text import notice_line
 from messages.timeline import timeline_markdown
 from tests.people import DM, HELPER, INFOSEC, LEAD, NEW_LEAD, OUTSIDER, REPORTER
 from workflows.commands import COMMANDS
-from workflows.model import (
-    Accept,
-    Action,
-    Ask,
+from workflows.destinations.slack import (
     Audience,
-    Busy,
-    ChangeSeverity,
     ChannelRef,
     ChannelRequest,
-    Command,
-    Decline,
-    EntryKind,
-    Handover,
     IncidentBrief,
-    IncidentStart,
     Notice,
     NoticeKind,
-    OfficeHours,
-    Policy,
     PostedRef,
+    Standing,
+)
+from workflows.destinations.statuspage import StatusPagePost, StatusPageRef
+from workflows.model import (
+    Action,
+    Command,
+    EntryKind,
+    IncidentStart,
+    Policy,
+    Severity,
+    Status,
+    StatusPageStatus,
+    TimelineEntry,
+    Timer,
+)
+from workflows.model.commands import (
+    Accept,
+    Ask,
+    Busy,
+    ChangeSeverity,
+    Decline,
+    Handover,
     PostStatusPage,
     ProgressUpdate,
     Reject,
@@ -46,18 +56,11 @@ from workflows.model import (
     Retro,
     ScheduleRetro,
     SetCriteria,
-    Severity,
     Snooze,
-    Standing,
-    Status,
-    StatusPagePost,
-    StatusPageRef,
-    StatusPageStatus,
-    TimelineEntry,
-    Timer,
 )
 from workflows.process import Incident
 from workflows.rules import Role
+from workflows.vocabulary.policy import OfficeHours
 
 # 10:00 on Monday 23 November 2026, London (GMT): inside office hours.
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

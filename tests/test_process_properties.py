@@ -38,21 +38,26 @@ from hypothesis.stateful import (
 )
 from pydantic import TypeAdapter
 
+from workflows.destinations.slack import Audience, Notice
+from workflows.destinations.statuspage import StatusPagePost
 from workflows.model import (
-    Accept,
     Action,
-    Ask,
-    Audience,
-    Busy,
-    ChangeSeverity,
     Command,
-    Decline,
     Effect,
-    Handover,
     IncidentStart,
     IncidentState,
-    Notice,
     Policy,
+    Severity,
+    Status,
+    StatusPageStatus,
+)
+from workflows.model.commands import (
+    Accept,
+    Ask,
+    Busy,
+    ChangeSeverity,
+    Decline,
+    Handover,
     PostStatusPage,
     ProgressUpdate,
     Reject,
@@ -61,11 +66,7 @@ from workflows.model import (
     Retro,
     ScheduleRetro,
     SetCriteria,
-    Severity,
     Snooze,
-    Status,
-    StatusPagePost,
-    StatusPageStatus,
 )
 from workflows.process import Incident
 

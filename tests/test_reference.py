@@ -21,7 +21,7 @@ from operations.reference import process_words as words_of_process
 from operations.reference.process_pages import MissingWords as MissingProcessWords
 from operations.reference.settings_page import MissingWords, check_words, every_setting
 from temporal_client.settings import Settings
-from workflows.model import NoticeKind
+from workflows.destinations.slack import NoticeKind
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

@@ -85,7 +85,11 @@ def relay_for(client: RecordingClient) -> Relay:
 
 def ran(work: Work | None, client: RecordingClient) -> str:
     assert work is not None
-    return asyncio.run(work(cast(IncidentClient, client), client.settings)).text
+
+    async def answer() -> str:
+        return (await work(cast(IncidentClient, client), client.settings)).text
+
+    return asyncio.run(answer())
 
 
 @pytest.mark.parametrize("clicked", list(BUTTONS), ids=lambda clicked: clicked.value)

@@ -14,22 +14,10 @@ from tests.people import DM as WORKFLOW_DM
 from tests.people import LEAD as WORKFLOW_LEAD
 from tests.test_process import NOW, _deliver_all, _do, declared
 from tests.test_workflow import Desk, assert_at, desk, state_of, timeline_of
-from workflows.model import (
-    Action,
-    Audience,
-    EntryKind,
-    Notice,
-    NoticeKind,
-    PostStatusPage,
-    ProgressUpdate,
-    Reopen,
-    Resolve,
-    Severity,
-    Status,
-    StatusPagePost,
-    StatusPageStatus,
-    Timer,
-)
+from workflows.destinations.slack import Audience, Notice, NoticeKind
+from workflows.destinations.statuspage import StatusPagePost
+from workflows.model import Action, EntryKind, Severity, Status, StatusPageStatus, Timer
+from workflows.model.commands import PostStatusPage, ProgressUpdate, Reopen, Resolve
 from workflows.process import Incident
 
 __all__ = ["desk"]  # the fixture, imported for pytest

@@ -35,14 +35,9 @@ from temporalio.workflow import NondeterminismError
 
 from tests.intercept import OnEachActivity
 from workflows.alarm import AlarmWorkflow
+from workflows.destinations.slack import Notice
 from workflows.incident import IncidentWorkflow
-from workflows.model import (
-    Effect,
-    IncidentStart,
-    IncidentState,
-    Model,
-    Notice,
-)
+from workflows.model import Effect, IncidentStart, IncidentState, Model
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 ALARM_HISTORIES = sorted((Path(__file__).parent / "histories" / "alarms").glob("*.json"))

@@ -7,17 +7,9 @@ from __future__ import annotations
 from messages.slack_blocks import ActionId, notice_blocks
 from tests.people import DM, LEAD
 from tests.test_process import NOW, _do, declared
-from workflows.model import (
-    Action,
-    Audience,
-    EntryKind,
-    Notice,
-    NoticeKind,
-    Resolve,
-    SetCriteria,
-    Status,
-    Timer,
-)
+from workflows.destinations.slack import Audience, Notice, NoticeKind
+from workflows.model import Action, EntryKind, Status, Timer
+from workflows.model.commands import Resolve, SetCriteria
 
 CRITERIA = "error rate under 1% for 15 minutes"
 

@@ -12,24 +12,19 @@ from frontends.stats import incident_stats, median, percentile
 from messages.retro import initials, retro_draft, retro_file_name
 from tests.people import DM, LEAD, NEW_LEAD
 from tests.test_workflow import Desk, desk, state_of, timeline_of
+from workflows.destinations.slack import Audience, NoticeKind
 from workflows.model import (
     Action,
-    Audience,
     Command,
     EntryKind,
-    Handover,
     IncidentState,
-    NoticeKind,
     Policy,
-    PostStatusPage,
-    ProgressUpdate,
-    Resolve,
-    Retro,
     Severity,
     Status,
     StatusPageStatus,
     TimelineEntry,
 )
+from workflows.model.commands import Handover, PostStatusPage, ProgressUpdate, Resolve, Retro
 
 __all__ = ["desk"]  # the fixture, imported for pytest
 

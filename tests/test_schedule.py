@@ -12,15 +12,9 @@ from tests.people import DM, HELPER, LEAD
 from tests.test_process import NOW, _deliver_all, _do, declared
 from tests.test_workflow import POLICY as WORKFLOW_POLICY
 from tests.test_workflow import Desk, desk, state_of
-from workflows.model import (
-    Action,
-    Audience,
-    Notice,
-    NoticeKind,
-    Resolve,
-    ScheduleRetro,
-    Timer,
-)
+from workflows.destinations.slack import Audience, Notice, NoticeKind
+from workflows.model import Action, Timer
+from workflows.model.commands import Resolve, ScheduleRetro
 from workflows.process import Incident
 
 __all__ = ["desk"]  # the fixture, imported for pytest

@@ -19,12 +19,8 @@ from temporal_client.settings import (
 )
 from workflows.destinations.github import GitHubOptions
 from workflows.destinations.pager import PagerOptions
-from workflows.model import (
-    OfficeHours,
-    Policy,
-    RetroDue,
-    Severity,
-)
+from workflows.model import Policy, Severity
+from workflows.vocabulary.policy import OfficeHours, RetroDue
 
 
 def test_parse_office_hours_default_form() -> None:

@@ -28,7 +28,8 @@ from tests.test_cli_e2e import (
     workdir,
     worker,
 )
-from workflows.model import EntryKind, IncidentStart, Notice, NoticeKind, Policy, Status
+from workflows.destinations.slack import Notice, NoticeKind
+from workflows.model import EntryKind, IncidentStart, Policy, Status
 from workflows.process import Incident
 from workflows.signals import REQUEST_IDS_KEPT
 

@@ -33,17 +33,16 @@ from temporal_client.settings import Settings
 from tests.standins.common import Fault
 from tests.standins.slack import BOT_USER, Channel, SlackStandIn
 from worker import build_activities
-from workflows.model import (
+from workflows.destinations.slack import (
     Audience,
     ChannelRequest,
     IncidentBrief,
     Notice,
     NoticeKind,
     PostedRef,
-    Severity,
     Standing,
-    Status,
 )
+from workflows.model import Severity, Status
 
 TOKEN = "xoxb-test-token"
 INCIDENT = "inc-2026-01-05-search-down"

@@ -39,16 +39,15 @@ from activities.slack import SlackMessenger
 from messages import slack_blocks as sb
 from tests.standins.common import Fault
 from tests.standins.slack import BOT_USER, Refused, SlackStandIn
-from workflows.model import (
+from workflows.destinations.slack import (
     Audience,
     IncidentBrief,
     Notice,
     NoticeKind,
     PostedRef,
-    Severity,
     Standing,
-    Status,
 )
+from workflows.model import Severity, Status
 
 TOKEN = "xoxb-coalescing"
 DM = "U0DM"

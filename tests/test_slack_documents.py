@@ -21,15 +21,8 @@ from messages.timeline import timeline_markdown
 from tests.standins.common import Fault
 from tests.standins.slack import BOT_USER, Channel, SlackStandIn
 from tests.test_slack import TOKEN, as_temporal_would, brief, keys, notice
-from workflows.model import (
-    EntryKind,
-    IncidentState,
-    Notice,
-    NoticeKind,
-    Severity,
-    Status,
-    TimelineEntry,
-)
+from workflows.destinations.slack import Notice, NoticeKind
+from workflows.model import EntryKind, IncidentState, Severity, Status, TimelineEntry
 
 LONDON = ZoneInfo("Europe/London")
 INCIDENT = "inc-2026-01-05-search-down"

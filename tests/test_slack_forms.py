@@ -11,7 +11,7 @@ import pytest
 from frontends.commands import command_model
 from frontends.relay_forms import FORM_COMMANDS, form_errors, form_fields, form_for_words
 from messages.slack_forms import Field, Form, FormContext, prefill_from_message
-from workflows.model import TEXT_MAX
+from workflows.vocabulary.basics import TEXT_MAX
 
 PERMALINK = "https://example.slack.com/archives/C1/p1700000000000100"
 

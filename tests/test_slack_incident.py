@@ -35,18 +35,8 @@ from tests.test_workflow import (
     timeline_of,
 )
 from workflows.incident import IncidentWorkflow
-from workflows.model import (
-    Action,
-    Command,
-    EntryKind,
-    Handover,
-    PostStatusPage,
-    ProgressUpdate,
-    Resolve,
-    Retro,
-    Status,
-    StatusPageStatus,
-)
+from workflows.model import Action, Command, EntryKind, Status, StatusPageStatus
+from workflows.model.commands import Handover, PostStatusPage, ProgressUpdate, Resolve, Retro
 
 TOKEN, SP_KEY, PAGE = "xoxb-incident-test", "sp-key", "page1"
 

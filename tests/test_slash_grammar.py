@@ -39,15 +39,14 @@ from workflows.model import (
     Action,
     Arrival,
     Command,
-    Handover,
     IncidentStart,
     IncidentState,
-    ProgressUpdate,
     Receipt,
     Status,
     TimelineEntry,
 )
 from workflows.model.alarms import AlarmState
+from workflows.model.commands import Handover, ProgressUpdate
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 GRAMMAR = typer.main.get_command(starter.app)

@@ -20,20 +20,9 @@ from tests.people import DM as WORKFLOW_DM
 from tests.test_process import NOW, POLICY, _do, _start
 from tests.test_workflow import POLICY as WORKFLOW_POLICY_WITHOUT_CADENCE
 from tests.test_workflow import Desk, assert_about, desk, timeline_of
-from workflows.model import (
-    Action,
-    Audience,
-    ChangeSeverity,
-    EntryKind,
-    Notice,
-    NoticeKind,
-    PostStatusPage,
-    Reopen,
-    Resolve,
-    Severity,
-    StatusPageStatus,
-    Timer,
-)
+from workflows.destinations.slack import Audience, Notice, NoticeKind
+from workflows.model import Action, EntryKind, Severity, StatusPageStatus, Timer
+from workflows.model.commands import ChangeSeverity, PostStatusPage, Reopen, Resolve
 from workflows.process import Incident
 
 __all__ = ["desk"]  # the fixture, imported for pytest

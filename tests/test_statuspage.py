@@ -15,7 +15,9 @@ from activities.statuspage import AtlassianStatusPage, parse_components
 from tests.standins.common import Fault
 from tests.standins.statuspage import StatusPageStandIn
 from tests.test_slack import as_temporal_would
-from workflows.model import StatusPageImpact, StatusPagePost, StatusPageStatus
+from workflows.destinations.statuspage import StatusPagePost
+from workflows.model import StatusPageStatus
+from workflows.vocabulary.basics import StatusPageImpact
 
 KEY, PAGE = "sp-test-key", "page1"
 INCIDENT = "inc-2026-01-05-search-down"

@@ -32,44 +32,46 @@ from activities.delivery import IncidentActivities
 from tests.people import ALL_HOURS, DM, DM2, HELPER, INFOSEC, LEAD, NEW_LEAD, OUTSIDER, REPORTER
 from tests.support import seconds
 from workflows import clock
-from workflows.incident import REFUSED, IncidentWorkflow
-from workflows.model import (
-    Accept,
-    Action,
-    Ask,
+from workflows.destinations.slack import (
     Audience,
-    Busy,
-    ChangeSeverity,
     ChannelRef,
     ChannelRequest,
-    Command,
-    Decline,
-    EntryKind,
-    Handover,
-    IncidentStart,
-    IncidentState,
     Notice,
     NoticeKind,
-    OfficeHours,
-    Policy,
     PostedRef,
+)
+from workflows.destinations.statuspage import StatusPagePost, StatusPageRef
+from workflows.incident import REFUSED, IncidentWorkflow
+from workflows.model import (
+    Action,
+    Command,
+    EntryKind,
+    IncidentStart,
+    IncidentState,
+    Policy,
+    Receipt,
+    Severity,
+    Status,
+    StatusPageStatus,
+    TimelineEntry,
+    Timer,
+)
+from workflows.model.commands import (
+    Accept,
+    Ask,
+    Busy,
+    ChangeSeverity,
+    Decline,
+    Handover,
     PostStatusPage,
     ProgressUpdate,
-    Receipt,
     Reject,
     Reopen,
     Resolve,
     Retro,
     ScheduleRetro,
     SetCriteria,
-    Severity,
     Snooze,
-    Status,
-    StatusPagePost,
-    StatusPageRef,
-    StatusPageStatus,
-    TimelineEntry,
-    Timer,
 )
 from workflows.search_attributes import (
     INCIDENT_LEAD,
@@ -77,6 +79,7 @@ from workflows.search_attributes import (
     INCIDENT_SEVERITY,
     INCIDENT_STATUS,
 )
+from workflows.vocabulary.policy import OfficeHours
 
 LONDON = ZoneInfo("Europe/London")
 POLICY = Policy(delivery_managers=[DM, DM2], infosec_head=INFOSEC, office_hours=ALL_HOURS)

@@ -56,17 +56,22 @@ from tests.test_workflow import (
 )
 from workflows.incident import REFUSED, IncidentWorkflow
 from workflows.model import (
-    Accept,
     Action,
+    Command,
+    EntryKind,
+    IncidentState,
+    Policy,
+    Severity,
+    Status,
+    StatusPageStatus,
+)
+from workflows.model.commands import (
+    Accept,
     Ask,
     Busy,
     ChangeSeverity,
-    Command,
     Decline,
-    EntryKind,
     Handover,
-    IncidentState,
-    Policy,
     PostStatusPage,
     ProgressUpdate,
     Reject,
@@ -75,10 +80,7 @@ from workflows.model import (
     Retro,
     ScheduleRetro,
     SetCriteria,
-    Severity,
     Snooze,
-    Status,
-    StatusPageStatus,
 )
 from workflows.search_attributes import (
     INCIDENT_LEAD,

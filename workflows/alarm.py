@@ -20,7 +20,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from messages import alarm_sentences as say
-    from workflows.model import ActivityName
+    from workflows.model.activities import ActivityName
     from workflows.model.alarms import (
         AlarmForwarded,
         AlarmNotice,

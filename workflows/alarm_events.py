@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from messages import alarm_sentences as say
-from workflows.model import EntryKind, IncidentStart, NoticeKind, Status, Timer
+from workflows.destinations.slack import NoticeKind
+from workflows.model import EntryKind, IncidentStart, Status, Timer
 from workflows.model.alarms import AlarmFacts, AlarmForwarded, AlarmNotice
 from workflows.reminders import BOT
 

@@ -25,7 +25,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.metrics import NOTHING_YET, Observed, measure
     from workflows.model import (
         Action,
-        ActivityName,
         Command,
         Effect,
         IncidentStart,
@@ -35,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         Receipt,
         TimelineEntry,
     )
+    from workflows.model.activities import ActivityName
     from workflows.model.alarms import AlarmChange, AlarmForwarded
     from workflows.process import Incident
     from workflows.search_attributes import (

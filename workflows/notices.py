@@ -13,24 +13,19 @@ from messages.summary import (
     pinned_summary,
     sealed_announcement,
 )
-from workflows.model import (
+from workflows.destinations.slack import (
     Audience,
     ChannelRequest,
-    Effect,
     IncidentBrief,
-    IncidentState,
     Notice,
     NoticeKind,
-    Policy,
     PostedRef,
     Standing,
-    Status,
-    StatusPageImpact,
-    StatusPagePost,
-    StatusPageStatus,
 )
+from workflows.destinations.statuspage import StatusPagePost
+from workflows.model import Effect, IncidentState, Policy, Status, StatusPageStatus
 from workflows.outbox import Outbox
-from workflows.vocabulary.basics import is_a_person
+from workflows.vocabulary.basics import StatusPageImpact, is_a_person
 
 CHANNEL_NAME_MAX = 80
 

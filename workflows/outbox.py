@@ -9,17 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from workflows.destinations.base import Lane
+from workflows.destinations.slack import ChannelRequest, Notice
+from workflows.destinations.statuspage import StatusPagePost
 from workflows.lanes import lane_of, supersedes
-from workflows.model import (
-    CarriedState,
-    ChannelRequest,
-    Effect,
-    IncidentState,
-    Lane,
-    LaneBacklog,
-    Notice,
-    StatusPagePost,
-)
+from workflows.model import CarriedState, Effect, IncidentState, LaneBacklog
 
 
 class Outbox:

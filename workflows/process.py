@@ -20,38 +20,40 @@ from messages.retro import retro_draft, retro_file_name
 from messages.timeline import timeline_markdown
 from workflows import alarm_events, rules
 from workflows.commands import COMMANDS
+from workflows.destinations import FOLLOWING_THE_TIMELINE
+from workflows.destinations.base import IncidentView
+from workflows.destinations.slack import (
+    ChannelRef,
+    ChannelRequest,
+    Notice,
+    NoticeKind,
+    PostedRef,
+    Standing,
+)
+from workflows.destinations.statuspage import StatusPageRef
 from workflows.model import (
-    FOLLOWING_THE_TIMELINE,
     Action,
     Arrival,
     CarriedState,
-    ChannelRef,
-    ChannelRequest,
     Command,
     Effect,
     EntryKind,
     IncidentStart,
     IncidentState,
-    IncidentView,
     Model,
-    Notice,
-    NoticeKind,
     Policy,
-    PostedRef,
     Severity,
-    Standing,
     Status,
-    StatusPageRef,
     StatusPageStatus,
     TimelineEntry,
     Timer,
-    parse_user,
 )
 from workflows.notices import Notices
 from workflows.outbox import Outbox
 from workflows.reminders import BOT, Reminders
 from workflows.rules import Role
 from workflows.signals import REQUEST_IDS_KEPT, SignalRefused, read_signal, sender_of
+from workflows.vocabulary.basics import parse_user
 
 
 class Incident:

@@ -17,11 +17,10 @@ from datetime import datetime, timedelta
 from messages import alarm_sentences as alarm_say
 from messages import reminder_sentences as say
 from workflows import clock
+from workflows.destinations.slack import NoticeKind
 from workflows.model import (
-    WORKING_STATUSES,
     EntryKind,
     IncidentState,
-    NoticeKind,
     Policy,
     Severity,
     Status,
@@ -31,6 +30,7 @@ from workflows.model import (
 )
 from workflows.notices import Notices
 from workflows.rules import involved
+from workflows.vocabulary.basics import WORKING_STATUSES
 
 Record = Callable[[datetime, str, EntryKind, str], None]
 BOT = "incident-bot"

@@ -40,8 +40,10 @@ from bench.harness import (
 )
 from bench.waits import workflow_task_failures
 from temporal_client.client import IncidentClient
+from workflows.destinations.slack import ChannelRef, ChannelRequest
 from workflows.incident import IncidentWorkflow
-from workflows.model import Action, ChannelRef, ChannelRequest, IncidentStart, ProgressUpdate
+from workflows.model import Action, IncidentStart
+from workflows.model.commands import ProgressUpdate
 from workflows.process import Incident
 
 # Temporal's default limit.blobSize.error: a payload (workflow input included) above it is refused.

@@ -35,7 +35,8 @@ from bench.harness import (
     summary,
 )
 from bench.side_by_side import in_turns
-from workflows.model import Action, ProgressUpdate
+from workflows.model import Action
+from workflows.model.commands import ProgressUpdate
 
 
 async def show_wall_time(bench: Bench, worker: WorkerProcess, incident_queue: str) -> Figure:

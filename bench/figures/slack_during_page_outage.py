@@ -24,7 +24,8 @@ from bench.standins import FailingStatusPage, TimedSlack, page_post_of
 from bench.waits import GRACE_SECONDS, bounded, state_of, until_every, workflow_task_failures
 from workflows.incident import IncidentWorkflow
 from workflows.lanes import INCIDENT_CHANNEL
-from workflows.model import Action, PostStatusPage, ProgressUpdate, StatusPageStatus
+from workflows.model import Action, StatusPageStatus
+from workflows.model.commands import PostStatusPage, ProgressUpdate
 
 UPDATE_GAP_SECONDS = 2.0  # between one incident's updates: its channel takes a post a second
 SLACK_PACE_SECONDS = POST_INTERVAL  # SlackMessenger's min_post_interval, per channel

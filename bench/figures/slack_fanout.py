@@ -18,7 +18,8 @@ import time
 from bench.figure import Bench, Figure
 from bench.harness import LEAD, UPDATE_TEXT, WorkerProcess, declaration, ratio
 from workflows.incident import IncidentWorkflow
-from workflows.model import Action, ProgressUpdate
+from workflows.model import Action
+from workflows.model.commands import ProgressUpdate
 
 
 async def slack_fanout(bench: Bench) -> Figure:

@@ -27,7 +27,8 @@ from bench.harness import (
 from bench.side_by_side import in_turns
 from temporal_client.client import IncidentClient
 from workflows.incident import IncidentWorkflow
-from workflows.model import Action, ProgressUpdate
+from workflows.model import Action
+from workflows.model.commands import ProgressUpdate
 
 
 async def update_latency(bench: Bench, worker: WorkerProcess, queues: tuple[str, str]) -> Figure:

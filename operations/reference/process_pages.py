@@ -26,7 +26,7 @@ class MissingWords(LookupError):
 
 def check_words() -> None:
     from messages.slack_blocks import ActionId  # noqa: F401  (the buttons' module imports cleanly)
-    from workflows.model import NoticeKind
+    from workflows.destinations.slack import NoticeKind
     from workflows.search_attributes import ALL_KEYS
 
     problems = [
@@ -133,7 +133,7 @@ def _buttons_on(kind: str, audience: str) -> dict[str, tuple[str, str]]:
     and when it is there (the statuses, not on a security incident), found by building the
     message in every status, with and without security."""
     from messages.slack_blocks import notice_blocks
-    from workflows.model import Audience, IncidentBrief, Notice, NoticeKind, Standing
+    from workflows.destinations.slack import Audience, IncidentBrief, Notice, NoticeKind, Standing
 
     where = {v: Audience(k.split(".")[1].lower()) for k, v in AUDIENCES.items() if "." in k}
     standing = {
@@ -188,7 +188,7 @@ def render_messages() -> str:
     """docs/reference/slack.md: every kind of message, where it goes, and its buttons."""
     from messages.slack_blocks import ActionId
     from messages.slack_home import home_view
-    from workflows.model import NoticeKind
+    from workflows.destinations.slack import NoticeKind
 
     audiences = _audiences()
     rows: list[tuple[str, ...]] = []

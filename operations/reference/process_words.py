@@ -7,7 +7,8 @@ Notes on who may do what are optional; one for a command that does not exist fai
 
 from __future__ import annotations
 
-from workflows.model import Action, NoticeKind
+from workflows.destinations.slack import NoticeKind
+from workflows.model import Action
 
 MESSAGES: dict[NoticeKind, str] = {
     NoticeKind.REPORTED: "A report waits for a decision: the delivery managers are asked to accept "

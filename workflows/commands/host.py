@@ -14,16 +14,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from workflows.model import (
-        EntryKind,
-        IncidentState,
-        NoticeKind,
-        Policy,
-        Standing,
-        StatusPageImpact,
-        StatusPageStatus,
-        Timer,
-    )
+    from workflows.destinations.slack import NoticeKind, Standing
+    from workflows.model import EntryKind, IncidentState, Policy, StatusPageStatus, Timer
+    from workflows.vocabulary.basics import StatusPageImpact
 
 
 class CommandView(Protocol):

@@ -9,7 +9,9 @@ from messages import refusals
 from messages import sentences as say
 from workflows.commands.host import CommandHost, CommandView
 from workflows.commands.spec import LEAD_OR_DM, WORKING, CommandSpec, rule
-from workflows.model import Action, Ask, Busy, Command, EntryKind, Handover, NoticeKind, Status
+from workflows.destinations.slack import NoticeKind
+from workflows.model import Action, Command, EntryKind, Status
+from workflows.model.commands import Ask, Busy, Handover
 from workflows.rules import Role
 
 

@@ -9,18 +9,14 @@ from messages import refusals
 from messages import sentences as say
 from workflows.commands.host import CommandHost, CommandView
 from workflows.commands.spec import DM, LEAD_OR_DM, OPEN, WORKING, CommandSpec, rule
-from workflows.model import (
-    Action,
+from workflows.destinations.slack import NoticeKind
+from workflows.model import Action, Command, EntryKind, Status, Timer
+from workflows.model.commands import (
     ChangeSeverity,
-    Command,
-    EntryKind,
-    NoticeKind,
     PostStatusPage,
     ProgressUpdate,
     SetCriteria,
     Snooze,
-    Status,
-    Timer,
 )
 from workflows.rules import Role
 

@@ -10,20 +10,9 @@ from zoneinfo import ZoneInfo
 from messages import sentences as say
 from workflows.commands.host import CommandHost, CommandView
 from workflows.commands.spec import DM, LEAD_OR_DM, CommandSpec, rule
-from workflows.model import (
-    Action,
-    Command,
-    EntryKind,
-    NoticeKind,
-    Reject,
-    Reopen,
-    Resolve,
-    Retro,
-    ScheduleRetro,
-    Status,
-    StatusPageStatus,
-    Timer,
-)
+from workflows.destinations.slack import NoticeKind
+from workflows.model import Action, Command, EntryKind, Status, StatusPageStatus, Timer
+from workflows.model.commands import Reject, Reopen, Resolve, Retro, ScheduleRetro
 from workflows.rules import involved
 
 

@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from workflows.commands.host import CommandHost, CommandView
-from workflows.model import OPEN_STATUSES, WORKING_STATUSES, Action, Command, Status
+from workflows.model import Action, Command, Status
 from workflows.rules import Role, Rule
+from workflows.vocabulary.basics import OPEN_STATUSES, WORKING_STATUSES
 
 Apply = Callable[[CommandHost, Any, datetime], str]
 Check = Callable[[CommandView, Any, datetime], "str | None"]

@@ -10,7 +10,9 @@ from messages import refusals
 from messages import sentences as say
 from workflows.commands.host import CommandHost, CommandView
 from workflows.commands.spec import DM, OPEN, CommandSpec, rule
-from workflows.model import Accept, Action, Command, Decline, EntryKind, NoticeKind, Status, Timer
+from workflows.destinations.slack import NoticeKind
+from workflows.model import Action, Command, EntryKind, Status, Timer
+from workflows.model.commands import Accept, Decline
 
 
 def accept(incident: CommandHost, cmd: Accept, now: datetime) -> str:

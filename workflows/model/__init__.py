@@ -1,55 +1,22 @@
 """The incident's model: what the workflow decides, delivers and records, in one vocabulary.
 
-Every input and output of the workflow, its Updates and its activities is one pydantic model
-defined here or in what this package builds on, so the CLI, the worker and the tests share one
-definition of each: ``effects`` (what activities deliver, and ``Effect``: every destination's
-kinds), ``state`` (the recorded state, its timers, its start and what continue-as-new carries),
-``commands`` (the Updates' inputs), ``alarms`` (an alarm's workflow). It builds on
-``workflows/vocabulary/`` (statuses, severities, people and text limits; the organisation's
-policy; the timeline) and ``workflows/destinations/`` (the base every effect declares its
-destination on, and the destinations beyond the built-in three), which never import it. Import
-from here.
+Every input and output of the workflow, its Updates and its activities is one pydantic model, so
+the CLI, the worker and the tests share one definition of each. This package re-exports what
+nearly every caller needs; the rest is imported from its home:
+
+- ``workflows.model.state``: the recorded state, its timers, its start, what continue-as-new
+  carries; ``workflows.model.commands``: each command's name (``Action``) and input;
+  ``workflows.model.alarms``: an alarm's workflow; ``workflows.model.activities``: the
+  activities that deliver no effect.
+- ``workflows/vocabulary/``: statuses, severities, people and text limits (``basics``), the
+  organisation's policy (``policy``), the timeline (``timeline``).
+- ``workflows/destinations/``: where effects go, one module per outside system, and ``Effect``.
 """
 
 from __future__ import annotations
 
-from workflows.destinations import EFFECT_TYPES, FOLLOWING_THE_TIMELINE, Effect
-from workflows.destinations.base import Delivery, IncidentView, Lane, Link
-from workflows.destinations.slack import (
-    INCIDENT_CHANNEL,
-    PLATFORM_CHANNEL,
-    SUPERSEDED_BY_NEWER,
-    Audience,
-    ChannelRef,
-    ChannelRequest,
-    IncidentBrief,
-    Notice,
-    NoticeKind,
-    PostedRef,
-    Standing,
-)
-from workflows.destinations.statuspage import STATUS_PAGE, StatusPagePost, StatusPageRef
-from workflows.model.activities import ActivityName
-from workflows.model.commands import (
-    Accept,
-    Action,
-    Ask,
-    Busy,
-    ChangeSeverity,
-    Command,
-    Decline,
-    Handover,
-    PostStatusPage,
-    ProgressUpdate,
-    Reject,
-    Reopen,
-    Resolve,
-    Retro,
-    ScheduleRetro,
-    SetCriteria,
-    Snooze,
-    Typed,
-)
+from workflows.destinations import EFFECT_TYPES, Effect
+from workflows.model.commands import Action, Command
 from workflows.model.state import (
     CarriedState,
     IncidentStart,
@@ -58,93 +25,31 @@ from workflows.model.state import (
     Receipt,
     Timer,
 )
-from workflows.vocabulary.basics import (
-    OPEN_STATUSES,
-    REASON_MAX,
-    TEXT_MAX,
-    TITLE_MAX,
-    WORKING_STATUSES,
-    Arrival,
-    Model,
-    Reason,
-    Severity,
-    Status,
-    StatusPageImpact,
-    StatusPageStatus,
-    Text,
-    Title,
-    User,
-    parse_user,
-)
-from workflows.vocabulary.policy import OfficeHours, Policy, RetroDue
+from workflows.vocabulary.basics import Arrival, Model, Severity, Status, StatusPageStatus
+from workflows.vocabulary.policy import Policy
 from workflows.vocabulary.timeline import EntryKind, TimelineEntry
 
-__all__ = [
-    "EFFECT_TYPES",
-    "FOLLOWING_THE_TIMELINE",
-    "INCIDENT_CHANNEL",
-    "OPEN_STATUSES",
-    "PLATFORM_CHANNEL",
-    "REASON_MAX",
-    "STATUS_PAGE",
-    "SUPERSEDED_BY_NEWER",
-    "TEXT_MAX",
-    "TITLE_MAX",
-    "WORKING_STATUSES",
-    "Accept",
-    "Action",
-    "ActivityName",
-    "Arrival",
-    "Ask",
-    "Audience",
-    "Busy",
+__all__ = [  # noqa: RUF022 - grouped by what they are, as temporalio.worker does
+    # The incident: how it starts, what it records, what a command answers
     "CarriedState",
-    "ChangeSeverity",
-    "ChannelRef",
-    "ChannelRequest",
-    "Command",
-    "Decline",
-    "Delivery",
-    "Effect",
-    "EntryKind",
-    "Handover",
-    "IncidentBrief",
     "IncidentStart",
     "IncidentState",
-    "IncidentView",
-    "Lane",
     "LaneBacklog",
-    "Link",
-    "Model",
-    "Notice",
-    "NoticeKind",
-    "OfficeHours",
-    "Policy",
-    "PostStatusPage",
-    "PostedRef",
-    "ProgressUpdate",
-    "Reason",
     "Receipt",
-    "Reject",
-    "Reopen",
-    "Resolve",
-    "Retro",
-    "RetroDue",
-    "ScheduleRetro",
-    "SetCriteria",
-    "Severity",
-    "Snooze",
-    "Standing",
-    "Status",
-    "StatusPageImpact",
-    "StatusPagePost",
-    "StatusPageRef",
-    "StatusPageStatus",
-    "Text",
-    "TimelineEntry",
     "Timer",
-    "Title",
-    "Typed",
-    "User",
-    "parse_user",
+    # What people ask of it
+    "Action",
+    "Command",
+    # Its vocabulary
+    "Arrival",
+    "EntryKind",
+    "Model",
+    "Policy",
+    "Severity",
+    "Status",
+    "StatusPageStatus",
+    "TimelineEntry",
+    # What it delivers
+    "EFFECT_TYPES",
+    "Effect",
 ]
