@@ -1,5 +1,5 @@
 # The incident worker (and, when built, the Slack relay): one image, the entry point picks the role.
-#   docker build -t incident-workflow .
+#   docker build --build-arg INCIDENT_BUILD_COMMIT=$(git rev-parse --short=12 HEAD) -t incident-workflow .
 #   docker run --env-file .env incident-workflow worker
 
 FROM python:3.11-slim AS build
@@ -17,6 +17,9 @@ COPY intake ./intake
 RUN /opt/venv/bin/pip install --no-cache-dir .
 
 FROM python:3.11-slim AS run
+# The commit built from: the worker reports "1.0.0+<commit>" as its build id (operations/build.py).
+ARG INCIDENT_BUILD_COMMIT=""
+ENV INCIDENT_BUILD_COMMIT=$INCIDENT_BUILD_COMMIT
 RUN useradd --create-home --uid 10001 incident
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1

@@ -61,11 +61,28 @@ app = Commands(
 )
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from operations.build import build_id, version
+
+        print(f"incident {version()} (build {build_id()})")
+        raise typer.Exit
+
+
 @app.callback()
 def options(
     ctx: typer.Context,
     json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
     as_user: Annotated[list[str] | None, typer.Option("--as", metavar="USER", help=AS_HELP)] = None,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the release and the build (its commit), and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
 ) -> None:
     from frontends.commands import Invocation
 

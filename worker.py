@@ -33,6 +33,7 @@ from activities.delivery import IncidentActivities, Messenger, StatusPage
 from activities.policy import PolicyActivities
 from activities.slack import SlackMessenger
 from activities.statuspage import AtlassianStatusPage
+from operations.build import build_id
 from operations.logs import configure_logging
 from temporal_client.client import IncidentClient
 from temporal_client.connection import connect
@@ -125,6 +126,8 @@ def build_worker(
             *alarm_activities(IncidentClient(client, settings)),
             *destination_activities(settings),
         ],
+        # Reported with every workflow task: the Web UI shows which build ran each step.
+        build_id=build_id(),
         graceful_shutdown_timeout=timedelta(seconds=10),
         max_concurrent_activities=ACTIVITY_SLOTS,
         workflow_runner=WORKFLOW_RUNNER,
@@ -192,10 +195,11 @@ async def run_worker(
     activities = build_activities(settings, json_logs=json_logs)
     async with build_worker(client, settings, activities=activities):
         log.info(
-            "worker polling task queue %r on %s (namespace %s)",
+            "worker polling task queue %r on %s (namespace %s), build %s",
             settings.temporal_task_queue,
             settings.temporal_address,
             settings.temporal_namespace,
+            build_id(),
         )
         if settings.incident_metrics_port is not None:
             log.info("metrics on http://localhost:%d/metrics", settings.incident_metrics_port)

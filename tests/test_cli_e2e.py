@@ -29,6 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.console import ConsoleMessenger, ConsoleStatusPage
 from activities.delivery import IncidentActivities
+from operations.build import build_id
 from temporal_client.settings import Settings
 from tests.support import clean_env, free_port, seconds, wait_until_polled
 from worker import build_worker
@@ -277,6 +278,22 @@ def test_report_then_decline_closes_with_the_reason_and_tells_the_reporter(cli, 
     told = wait_for_message(worker, incident_id, "declined", f"direct to {REPORTER}")
     assert "Known indexing lag, fixed tomorrow" in told
     assert workflow_status(worker, incident_id) is WorkflowExecutionStatus.COMPLETED
+    # Every step says which build ran it (the Web UI shows it in each workflow task's details).
+    assert set(worker_builds(worker, incident_id)) == {build_id()}
+    assert build_id().startswith("1.0.0")
+
+
+def worker_builds(worker: ThreadWorker, incident_id: str) -> list[str]:
+    """The build id each completed workflow task of the incident reported."""
+
+    async def builds(client: Client) -> list[str]:
+        return [
+            event.workflow_task_completed_event_attributes.worker_version.build_id
+            async for event in client.get_workflow_handle(incident_id).fetch_history_events()
+            if event.HasField("workflow_task_completed_event_attributes")
+        ]
+
+    return worker.call(builds)
 
 
 def test_report_accept_update_resolve_by_dm_and_skip_the_retro(cli, worker):

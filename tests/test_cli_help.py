@@ -127,6 +127,12 @@ def one_line(text: str) -> str:
 # --- `incident` and `incident --help` -------------------------------------------------------------
 
 
+def test_version_names_the_release_and_the_commit_it_was_built_from() -> None:
+    code, out, err = incident("--version")
+    assert (code, err) == (0, "")
+    assert re.fullmatch(r"incident 1\.0\.0 \(build 1\.0\.0\+[0-9a-f]{12}\)\n", out), out
+
+
 def test_bare_incident_prints_the_whole_help_on_stdout_and_exits_0() -> None:
     """As `gh` does, and as `incident --help` (bare `incident` printed it squashed onto one line
     cut with "…", on stderr, exit 2)."""

@@ -308,4 +308,7 @@ COMPOSE_KNOBS: dict[str, str] = {
     "TEMPORAL_ADMIN_TOKEN": "With the JWT authorizer: `temporal-setup`'s token, with the role "
     "`temporal-system:admin` (its commented lines in docker-compose.yml).",
     "TEMPORAL_UI_CLIENT_SECRET": "With the Web UI's sign-in: its OIDC client secret.",
+    "INCIDENT_BUILD_COMMIT": "The commit the image is built from (`git rev-parse --short=12 "
+    "HEAD` when building): the worker reports `1.0.0+<commit>` as its build id, which the Web "
+    "UI shows on every workflow task.",
 }
