@@ -274,7 +274,7 @@ def retro(
         from frontends.commands import load_settings, moment
         from workflows.model.commands import ScheduleRetro
 
-        at = moment(schedule_at, load_settings(holidays=False))
+        at = moment(schedule_at, load_settings(policy=False))
         send(ctx, incident_id, Action.SCHEDULE, ScheduleRetro, at=at)
         return
     if skip == (notes is not None):

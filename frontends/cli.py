@@ -253,7 +253,7 @@ def run(ctx: typer.Context, work: Callable[[IncidentClient, Settings], Awaitable
 
     if ctx.obj.planned is not None:
         raise CommandError(f"{ctx.info_name} runs only on the command line.")
-    settings = load_settings(holidays=False)
+    settings = load_settings(policy=False)
 
     async def main() -> T:
         client = await connect(settings)
@@ -274,7 +274,7 @@ def send(
     ctx: typer.Context, incident_id: str, action: Action, model: type[Command], **fields: Any
 ) -> None:
     """Send one command to an incident as the acting person, and print its receipt."""
-    from frontends.commands import Answer, act
+    from frontends.commands import Answer, act, receipt_answer
 
     request_id, arrived_via = ctx.obj.request_id, ctx.obj.arrived_via
 
@@ -289,9 +289,7 @@ def send(
             request_id=request_id,
             **fields,
         )
-        named = receipt.incident_id in receipt.text  # in Slack, say which incident it was
-        chat = receipt.text if named else f"{receipt.incident_id}: {receipt.text}"
-        return Answer(receipt.model_dump(mode="json"), receipt.text, chat=chat)
+        return receipt_answer(receipt)
 
     do(ctx, work)
 

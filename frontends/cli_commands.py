@@ -175,16 +175,16 @@ def _reader(field: FieldInfo) -> Callable[[str], Any] | None:
     type; ``None`` keeps the text as it is."""
     from frontends import commands
     from workflows.model import Severity, StatusPageStatus
-    from workflows.vocabulary.basics import StatusPageImpact, parse_user
+    from workflows.vocabulary.basics import StatusPageImpact
 
-    if any(getattr(m, "func", None) is parse_user for m in field.metadata):
+    if commands.names_a_person(field):
         return commands.person
     readers: dict[Any, Callable[[str], Any]] = {
         Severity: commands.severity,
         StatusPageStatus: commands.statuspage_status,
         StatusPageImpact: commands.statuspage_impact,
         timedelta: commands.duration,
-        datetime: lambda text: commands.moment(text, commands.load_settings(holidays=False)),
+        datetime: lambda text: commands.moment(text, commands.load_settings(policy=False)),
     }
     return readers.get(_bare(field.annotation))
 
@@ -226,10 +226,11 @@ def _parameter(
 def _placeholder(field: FieldInfo) -> str:
     """What an option's value is, as its help shows it: --to USER, --severity SEV, --reason TEXT
     (by the field's type, as :func:`_reader` reads it)."""
+    from frontends.commands import names_a_person
     from workflows.model import Severity, StatusPageStatus
-    from workflows.vocabulary.basics import StatusPageImpact, parse_user
+    from workflows.vocabulary.basics import StatusPageImpact
 
-    if any(getattr(m, "func", None) is parse_user for m in field.metadata):
+    if names_a_person(field):
         return "USER"
     names: dict[Any, str] = {
         Severity: "SEV",

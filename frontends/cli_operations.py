@@ -77,7 +77,7 @@ def intake(
     from temporal_client.settings import SettingsError
 
     try:
-        config = IntakeConfig.from_settings(load_settings(holidays=False))
+        config = IntakeConfig.from_settings(load_settings(policy=False))
     except SettingsError as error:
         raise CommandError(str(error)) from None
     if not config.accepts_anything():
@@ -86,7 +86,7 @@ def intake(
             "or INCIDENT_GRAFANA_SECRET."
         )
     _log_format(log_format)
-    settings = load_settings(holidays=False)
+    settings = load_settings(policy=False)
 
     async def main() -> None:
         client = await connect(settings, lazy=True)  # serves (503) while Temporal is down

@@ -1,7 +1,7 @@
 """The `incident` commands that read: show, timeline, list, alerts, retro-doc, stats.
 
 A group merged into ``starter.app``; `/incident` offers the same words in Slack (but retro-doc,
-which writes a local file, and alerts, which ``frontends/slash.py`` does not list yet).
+which writes a local file).
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def stats(
     from frontends.stats import incident_stats
     from messages.terminal import stats_json, stats_text
 
-    start = moment(since, load_settings(holidays=False)) if since else None
+    start = moment(since, load_settings(policy=False)) if since else None
 
     async def work(client: IncidentClient, settings: Settings) -> Answer:
         states = await client.ended(start)

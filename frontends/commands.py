@@ -23,6 +23,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from messages.text import capitalised
 from temporal_client.client import CommandError, IncidentClient, check_incident_id, incident_id_for
@@ -102,12 +103,12 @@ def explain_validation(error: ValidationError) -> str:
     return f"Invalid {field}: {message}." if field != "input" else f"{capitalised(message)}."
 
 
-def load_settings(*, holidays: bool = True) -> Settings:
-    """The settings, each checked; a one-shot command (``holidays=False``) leaves out the
+def load_settings(*, policy: bool = True) -> Settings:
+    """The settings, each checked; a one-shot command (``policy=False``) leaves out the
     organisation's process settings, which are the worker's (see ``Settings.check``)."""
     try:
         settings = Settings()
-        settings.check(policy=holidays)
+        settings.check(policy=policy)
     except (SettingsError, ValidationError) as error:
         message = explain_validation(error) if isinstance(error, ValidationError) else str(error)
         raise CommandError(message) from None
@@ -237,11 +238,12 @@ async def act(
 def person_fields(model: type[BaseModel]) -> tuple[str, ...]:
     """The fields of ``model`` that name a person: typed :data:`~workflows.model.User` (or
     ``User | None``), whatever they are called. Other text is never looked up."""
-    return tuple(
-        name
-        for name, field in model.model_fields.items()
-        if _names_a_person(field.annotation, field.metadata)
-    )
+    return tuple(name for name, field in model.model_fields.items() if names_a_person(field))
+
+
+def names_a_person(field: FieldInfo) -> bool:
+    """True for a field typed :data:`~workflows.model.User` or ``User | None``."""
+    return _names_a_person(field.annotation, field.metadata)
 
 
 def _names_a_person(annotation: Any, metadata: Iterable[object] = ()) -> bool:

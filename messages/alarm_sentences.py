@@ -69,11 +69,11 @@ def alarm_escalated(s: IncidentState, waiting: timedelta, delivery_managers: lis
     )
 
 
-def seen(actor: str, s: IncidentState) -> str:
+def seen(actor: str) -> str:
     return f"{actor} has seen the report and is looking"
 
 
-def _since(facts: AlarmFacts, local: datetime) -> str:
+def _since(facts: AlarmFacts) -> str:
     """Flapping since the last entry: how often it fired and cleared in between."""
     fired, cleared = facts.unrecorded_fired, facts.unrecorded_cleared
     if not (fired or cleared):
@@ -82,13 +82,13 @@ def _since(facts: AlarmFacts, local: datetime) -> str:
 
 
 def fired_again(facts: AlarmFacts, local: datetime) -> str:
-    return f"The alarm fired again at {local:{_WHEN}}, {facts.fired} times in all{_since(facts, local)}"
+    return f"The alarm fired again at {local:{_WHEN}}, {facts.fired} times in all{_since(facts)}"
 
 
 def cleared(facts: AlarmFacts, local: datetime, firing_for: timedelta) -> str:
     return (
         f"The alarm cleared at {local:{_WHEN}} after {format_duration(firing_for)} firing"
-        f"{_since(facts, local)}"
+        f"{_since(facts)}"
     )
 
 

@@ -282,7 +282,7 @@ async def test_a_one_shot_command_reads_no_process_setting_so_a_bad_one_in_its_s
         "(a country code and optional subdivision, like GB-ENG or GB-SCT)."
     )
     assert refused(load_settings) == narnia  # the worker, the relay and `incident dev`
-    one_shot = load_settings(holidays=False)
+    one_shot = load_settings(policy=False)
     client = RecordingClient(one_shot)
     await opened(client)
     ((start, _, _),) = client.started

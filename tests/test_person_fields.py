@@ -149,11 +149,5 @@ def test_the_cli_reads_a_new_command_s_person_field_as_a_person() -> None:
     assert not {"note", "contact"} & _user_options(PAGE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="frontends/cli_commands.py looks for the person mark only in the field's own metadata, "
-    "so an optional person (User | None) is read and shown as TEXT; frontends.commands."
-    "person_fields finds it (no declared command has one yet)",
-)
 def test_the_cli_reads_an_optional_person_field_as_a_person() -> None:
     assert "backup" in _user_options(PAGE)

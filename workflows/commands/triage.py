@@ -55,7 +55,7 @@ def ack(incident: CommandHost, cmd: Command, now: datetime) -> str:
     s.timers.pop(Timer.ACK, None)
     if s.status is Status.TRIAGE:  # a report: "seen, looking"; the nudges stop
         s.timers.pop(Timer.TRIAGE, None)
-        text = alarm_say.seen(cmd.actor, s)
+        text = alarm_say.seen(cmd.actor)
         incident.record(now, cmd.actor, EntryKind.ACKNOWLEDGED, text)
         incident.notices.direct(NoticeKind.TRANSITION, [s.reporter], text + ".", actor=cmd.actor)
         return text + "."
