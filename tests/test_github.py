@@ -24,7 +24,6 @@ from activities import github_api
 from activities.github import GitHubActivities, GitHubRetros, GitHubSettings, github_activities
 from tests.standins.common import Fault
 from tests.standins.github import GitHubStandIn, Repo
-from tests.support import PROXIES
 from tests.test_slack import as_temporal_would
 from workflows.destinations.github import (
     PUBLISH_RETRO_ACTIVITY,
@@ -46,13 +45,6 @@ FAULTS = [
     pytest.param(Fault.DROP_AFTER, "drop", id="dropped-after-applying"),
     pytest.param(Fault.DROP_AFTER, "502", id="502-after-applying"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXIES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
 
 
 @pytest_asyncio.fixture

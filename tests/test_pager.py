@@ -31,7 +31,6 @@ from temporal_client.settings import Settings, SettingsError
 from tests.people import DM, DM2, LEAD
 from tests.standins.common import Fault
 from tests.standins.pagerduty import PagerDutyStandIn
-from tests.support import PROXIES
 from tests.test_workflow import (
     LATENESS,
     POLICY,
@@ -279,13 +278,6 @@ def test_a_long_title_is_cut_to_pagerdutys_summary_limit() -> None:
 
 
 # --- The activity against the stand-in -------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXIES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
 
 
 @pytest_asyncio.fixture

@@ -22,19 +22,10 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from tests.standins.common import Fault
 from tests.standins.slack import BOT_USER, Channel, SlackStandIn
 from tests.standins.statuspage import StatusPageStandIn
-from tests.support import PROXIES
 
 TOKEN, KEY, PAGE = "xoxb-standins", "sp-standins", "page1"
 NO_TEXT_WARNING = "ignore:The top-level `text` argument is missing:UserWarning"
 Block = dict[str, Any]
-
-
-@pytest.fixture(autouse=True)
-def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """slack-sdk reads HTTP(S)_PROXY and ignores NO_PROXY; the stand-ins are on 127.0.0.1."""
-    for name in PROXIES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
 
 
 @pytest_asyncio.fixture
