@@ -413,6 +413,30 @@ MUTANTS: list[Mutant] = [
         "            if not self._lanes and self._incident.reminders.fire_due_timers(workflow.now()):\n",
         "a reminder due while a delivery is in flight or retrying (an outage) is not recorded until it ends",
     ),
+    Mutant(
+        "pager_security_page_names_its_title", "messages/pager.py",
+        "    if s.security:\n        return sealed_summary(s.id, s.severity, reported=reported)\n",
+        "",
+        "a security incident's page tells PagerDuty, a third party, what it is about",
+    ),
+    Mutant(
+        "pager_acknowledge_never_sent", "workflows/destinations/pager.py",
+        "    if kind in _ANSWERS and may_be_open and not before.acknowledged:\n",
+        "    if kind in _ANSWERS and may_be_open and before.acknowledged:\n",
+        "the on-call engineer keeps being paged after a delivery manager has acknowledged",
+    ),
+    Mutant(
+        "pager_resolve_drops_nothing", "workflows/destinations/pager.py",
+        "    if kind in _ENDS:\n        return [PagerEvent.RESOLVE] if may_be_open else []\n",
+        "    if kind in _ENDS:\n        return []\n",
+        "the PagerDuty alert stays open after the incident is resolved",
+    ),
+    Mutant(
+        "deliveries_never_heartbeat", "workflows/incident.py",
+        "            heartbeat_timeout=self._incident.policy.delivery_heartbeat_timeout,\n",
+        "",
+        "a worker dying mid-delivery holds its lane for the whole 30 s timeout",
+    ),
 ]
 # fmt: on
 

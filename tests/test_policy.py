@@ -12,6 +12,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -109,6 +110,15 @@ async def test_the_delivery_managers_are_the_workers_and_a_later_worker_changes_
         workflows=[IncidentWorkflow], data_converter=pydantic_data_converter
     ).replay_workflow(history, raise_on_replay_failure=False)
     assert replayed.replay_failure is None
+    # Its deliveries heartbeat as the worker's policy says (INCIDENT_DELIVERY_HEARTBEAT_TIMEOUT,
+    # 5 s by default): a worker dying mid-delivery holds the lane that long, not 30 s.
+    scheduled = [
+        event.activity_task_scheduled_event_attributes
+        for event in history.events
+        if event.HasField("activity_task_scheduled_event_attributes")
+    ]
+    assert scheduled
+    assert {s.heartbeat_timeout.ToTimedelta() for s in scheduled} == {timedelta(seconds=5)}
 
 
 async def test_an_incident_opened_while_the_worker_named_no_delivery_manager_takes_them_later(
