@@ -103,8 +103,7 @@ def test_the_settings_defaults_are_the_models_written_as_text() -> None:
     assert fields["incident_statuspage_reminder"].default == "sev1=30m,sev2=1h"
     assert fields["incident_holidays"].default == "GB-ENG"
     defaults = Settings.model_construct().policy()
-    # New incidents get the status page cadence, England's bank holidays and deliveries'
-    # heartbeats; the fields' own
+    # New incidents get the status page cadence and England's bank holidays; the fields' own
     # defaults (none) are for incidents begun before they existed.
     cadence = {Severity.SEV1: timedelta(minutes=30), Severity.SEV2: timedelta(hours=1)}
     holidays = parse_holidays("GB-ENG", date.today())
@@ -119,7 +118,6 @@ def test_the_settings_defaults_are_the_models_written_as_text() -> None:
         ask_reminder=ask,
         office_hours=office_hours,
         destinations=off,
-        delivery_heartbeat_timeout=timedelta(seconds=5),
     )
     assert format_intervals({Severity.SEV1: timedelta(hours=1, minutes=30)}) == "sev1=1h30m"
     assert format_office_hours(OfficeHours(weekdays=[5])) == "Sat 09:00-17:30 Europe/London"

@@ -314,8 +314,7 @@ class IncidentWorkflow:
             result_type=effect.result,
             start_to_close_timeout=timedelta(seconds=30),
             # Deliveries heartbeat (activities/heartbeat.py): a worker dying mid-delivery holds
-            # its lane this long, not the whole start-to-close timeout. From the policy: the
-            # time-skipping test server skips past heartbeat timeouts of running activities.
+            # its lane this long (the policy's, 5 s), not the whole start-to-close timeout.
             heartbeat_timeout=self._incident.policy.delivery_heartbeat_timeout,
             retry_policy=DELIVERY_RETRY,
             # Cancelled only when superseded or before continue-as-new, which must know the

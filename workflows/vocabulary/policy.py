@@ -91,9 +91,9 @@ class Policy(Model):
         json_schema_extra=setting("INCIDENT_ALERT_REMINDER", default="15m"),
     )
     delivery_heartbeat_timeout: timedelta | None = Field(
-        default=None,
+        default=timedelta(seconds=5),
         description="a delivery whose worker falls silent this long (it died) is tried again on "
-        "another worker, rather than after its whole 30 s timeout",
+        "another worker, rather than after its whole 30 s timeout (none: after it)",
         json_schema_extra=setting("INCIDENT_DELIVERY_HEARTBEAT_TIMEOUT", default="5s"),
     )
     destinations: dict[str, dict[str, JsonValue]] = Field(
