@@ -62,6 +62,17 @@ def current_details(
             lines.append(f"**Resolved when:** {state.resolution_criteria}")
         if state.last_update:
             lines.append(f"**Last update:** {state.last_update}")
+        # How it ended, once it has: what a reader opening an ended incident looks for first
+        # (a reopened one's old resolution, a revisited report's decline, are not shown).
+        ended = state.status in (Status.RESOLVED, Status.CLOSED)
+        if state.status is Status.DECLINED and state.decline_reason:
+            lines.append(f"**Declined:** {state.decline_reason}")
+        if ended and state.resolution_summary:
+            lines.append(f"**Resolution:** {state.resolution_summary}")
+        if state.status is Status.CLOSED and state.retro_notes:
+            lines.append(f"**Retro:** {state.retro_notes}")
+        elif state.status is Status.CLOSED and state.retro_skipped_reason:
+            lines.append(f"**Retro skipped:** {state.retro_skipped_reason}")
     if state.status is Status.TRIAGE:
         lines.append("Waiting for a delivery manager to accept or decline.")
     figures = durations_line(state)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from messages.summary import announcement_text, pinned_summary
+from messages.summary import announcement_text, current_details, pinned_summary
 from messages.text import notice_line
 from messages.timeline import timeline_markdown
 from tests.people import DM, HELPER, INFOSEC, LEAD, NEW_LEAD, OUTSIDER, REPORTER
@@ -953,3 +953,19 @@ def test_messages_not_yet_delivered_travel_across_continue_as_new() -> None:
     carried = incident.carried()
     continued = Incident.open(_start(declare=True).model_copy(update={"carried": carried}), NOW)
     assert [e.key for e in continued.outbox.effects] == queued
+
+
+def test_the_web_uis_details_say_how_an_ended_incident_ended() -> None:
+    """What a reader opening an incident in the Web UI looks for first, once it has ended."""
+    assert "**Resolution:** Rolled back the deploy" in current_details(resolved().state)
+    details = current_details(closed().state)
+    assert "**Resolution:** Rolled back the deploy" in details
+    assert "**Retro:** Add a canary" in details
+    assert "**Declined:** Known issue, fix scheduled" in current_details(declined().state)
+    reopened = resolved()
+    _do(reopened, Action.REOPEN, Reopen(actor=DM, reason="Errors are back"))
+    assert "Resolution" not in current_details(reopened.state)
+    assert "Resolution" not in current_details(declared().state)
+    sealed = declared(security=True)
+    _do(sealed, Action.RESOLVE, Resolve(actor=DM, summary="Rotated the leaked token"))
+    assert "Rotated" not in current_details(sealed.state)
